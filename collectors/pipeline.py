@@ -1,0 +1,324 @@
+"""One collect: read what changed, normalise it, and write it to the store in one transaction.
+
+The steps, in order (:func:`collect`):
+
+1. ``peek`` at the store (a short shared-lock visit): which artifact files it holds already
+   (by content hash) and the stat cache (path -> size, mtime, hash).
+2. Find artifact files (``target/`` and the archive folders). A file whose size and mtime match
+   the stat cache, or whose content hash is known, is not parsed again.
+3. Parse what is new. The project snapshot comes from the target's ``manifest.json`` when there
+   is one, else from the project's own files (``dbt_project.yml``, SQL, yml).
+4. Classify layers; compute SQL facts (cached by content hash; a second phase with progress).
+5. Write everything in one transaction (:func:`console.store.open_writer`). Any error before
+   or during the write leaves the store exactly as it was.
+
+Parsing happens before the store is opened for writing, so a long parse never blocks a reader
+(the terminal UI) for more than the write itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from collectors.summary import CollectSummary
+from console.errors import InputError
+from console.store import cached_sql_facts, open_writer, peek
+
+#: Frames of the project snapshot (replaced whole when a manifest or the project is read).
+PROJECT_TABLES = ("project", "nodes", "edges", "node_columns", "tests")
+#: Resource types whose SQL gets facts.
+SQL_RESOURCE_TYPES = ("model", "snapshot", "analysis")
+
+
+@dataclass
+class _Artifact:
+    path: Path
+    rel: str
+    size: int
+    mtime_ns: int
+    sha256: str | None = None
+    data: bytes | None = None
+
+
+@dataclass
+class _Parsed:
+    snapshot: dict[str, pl.DataFrame] | None = None
+    catalog: dict[str, pl.DataFrame] | None = None
+    history: list[tuple[_Artifact, str, dict[str, pl.DataFrame]]] = field(default_factory=list)
+    new_files: list[tuple[_Artifact, str]] = field(default_factory=list)
+    manifest_version: int | None = None
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stat(path: Path, root: Path) -> _Artifact:
+    try:
+        st = path.stat()
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror}") from None
+    return _Artifact(path, _rel(path, root), st.st_size, st.st_mtime_ns)
+
+
+def _read_bytes(art: _Artifact) -> bytes:
+    try:
+        return art.path.read_bytes()
+    except OSError as e:
+        raise InputError(art.path, f"cannot read: {e.strerror}") from None
+
+
+def _is_known(art: _Artifact, known_hashes: set[str], stats: dict) -> bool:
+    cached = stats.get(art.rel)
+    if cached and cached[0] == art.size and cached[1] == art.mtime_ns and cached[2] in known_hashes:
+        art.sha256 = cached[2]
+        return True
+    art.data = _read_bytes(art)
+    art.sha256 = _sha256(art.data)
+    return art.sha256 in known_hashes
+
+
+def _parse_artifacts(loc, seen: dict, summary: CollectSummary) -> _Parsed:
+    from collectors import dbt_artifacts as da
+
+    root = loc.project
+    files = da.discover(loc.artifacts if (loc.artifacts_explicit or loc.artifacts.exists()) else None, loc.archive)
+    target_dir = loc.artifacts.resolve()
+    known = seen["artifact_hashes"]
+    stats = seen["file_stats"]
+    out = _Parsed()
+    for f in files:
+        art = _stat(f.path, root)
+        in_target = f.path.resolve().parent == target_dir
+        if _is_known(art, known, stats):
+            summary.files_unchanged += 1
+            out.new_files.append((art, "known"))
+            continue
+        data = art.data if art.data is not None else _read_bytes(art)
+        kind, version, doc = da.sniff(f.path, data)
+        art.data = None  # the parsed document is all we keep
+        if kind == "manifest":
+            if in_target:
+                out.snapshot = da.parse_manifest(f.path, doc, version)
+                out.manifest_version = version
+        elif kind == "catalog":
+            if in_target:
+                out.catalog = da.parse_catalog(f.path, doc, version)
+        elif kind == "run_results":
+            out.history.append((art, kind, da.parse_run_results(f.path, doc, version)))
+        elif kind == "sources":
+            out.history.append((art, kind, da.parse_sources(f.path, doc, version)))
+        del doc
+        out.new_files.append((art, kind))
+        summary.files_read += 1
+    return out
+
+
+def _has_target_manifest(loc) -> bool:
+    return (loc.artifacts / "manifest.json").is_file()
+
+
+def _read_project_files(loc) -> dict[str, pl.DataFrame]:
+    from collectors.dbt_project import read_project
+
+    return read_project(loc.project)
+
+
+def _with_layers(nodes: pl.DataFrame, config) -> pl.DataFrame:
+    from collectors.layers import DEFAULT_LAYERS, classify_layers, layer_rules_from_config
+
+    try:
+        rules = layer_rules_from_config(config.layers) if config.layers else DEFAULT_LAYERS
+    except ValueError as e:
+        raise InputError(config.source, f"[layers]: {e}") from None
+    return nodes.with_columns(classify_layers(nodes, rules).alias("layer"))
+
+
+def _node_history(nodes: pl.DataFrame, before: dict[str, str], collect_time: str) -> pl.DataFrame:
+    ids = nodes["unique_id"].to_list()
+    sums = nodes["checksum"].to_list() if "checksum" in nodes.columns else [None] * len(ids)
+    changed = [(i, s) for i, s in zip(ids, sums) if i not in before or before[i] != s]
+    return pl.DataFrame(
+        {
+            "unique_id": [i for i, _ in changed],
+            "checksum": [s for _, s in changed],
+            "seen_at": [collect_time] * len(changed),
+        },
+        schema={"unique_id": pl.String, "checksum": pl.String, "seen_at": pl.String},
+    )
+
+
+def _sql_facts(snapshot: dict[str, pl.DataFrame], store: Path, progress: Callable | None, summary: CollectSummary):
+    from collectors.sql_facts import (
+        SqlInput,
+        classify_hardcoded,
+        compute_facts,
+        content_hash,
+        dialect_for_adapter,
+        reduce_jinja,
+    )
+
+    nodes = snapshot["nodes"]
+    project_rows = snapshot["project"].to_dicts()
+    adapter = project_rows[0].get("adapter") if project_rows else None
+    dialect = dialect_for_adapter(adapter)
+    cols = [c for c in ("unique_id", "resource_type", "raw_code", "compiled_code", "language") if c in nodes.columns]
+    sql_nodes = nodes.select(cols).filter(pl.col("resource_type").is_in(list(SQL_RESOURCE_TYPES)))
+    if "language" in sql_nodes.columns:
+        sql_nodes = sql_nodes.filter(pl.col("language").is_null() | (pl.col("language") == "sql"))
+    inputs = []
+    for row in sql_nodes.iter_rows(named=True):
+        compiled = row.get("compiled_code")
+        if compiled:
+            inputs.append(SqlInput(row["unique_id"], compiled, True))
+        elif row.get("raw_code"):
+            inputs.append(SqlInput(row["unique_id"], row["raw_code"], False))
+    hashes = [content_hash(i.sql if i.from_compiled else reduce_jinja(i.sql), dialect) for i in inputs]
+    cached = cached_sql_facts(store, hashes)
+    facts, new_cache = compute_facts(inputs, dialect, cached, progress=progress)
+    summary.sql_parsed = new_cache.height
+    summary.sql_cached = len(inputs) - new_cache.height
+
+    # hard-coded relations: tables read that are none of the model's refs/sources
+    relation_of: dict[str, set[str]] = {}
+    for uid, rel, name, schema, ident, src in nodes.select(
+        "unique_id", "relation_name", "name", "schema", "identifier", "source_name"
+    ).iter_rows():
+        names = {n for n in (rel, name, ident) if n}
+        if src:
+            names.add(f"{src}.{ident or name}")
+        if schema:
+            names.add(f"{schema}.{ident or name}")
+        relation_of[uid] = names
+    parents: dict[str, set[str]] = {}
+    edges = snapshot["edges"]
+    for parent, child in edges.select("parent_id", "child_id").iter_rows():
+        parents.setdefault(child, set()).update(relation_of.get(parent, ()))
+    if facts.height:
+        hard = [
+            classify_hardcoded(tables or [], parents.get(uid, set()))
+            for uid, tables in facts.select("unique_id", "tables_read").iter_rows()
+        ]
+        facts = facts.with_columns(pl.Series("hardcoded_relations", hard, dtype=pl.List(pl.String)))
+    return facts, new_cache
+
+
+def collect(loc, *, progress: bool = False, sql_facts: bool = True) -> CollectSummary:
+    """Collect everything ``loc`` (a :class:`console.cli.options.Locations`) points at.
+
+    Args:
+        loc: resolved locations and configuration.
+        progress: show a progress bar for long phases (the caller checks stderr is a terminal).
+        sql_facts: compute SQL facts (the second, slower phase).
+
+    Raises:
+        InputError: a bad file or folder; the store is left as it was.
+    """
+    t0 = time.perf_counter()
+    root = loc.project
+    summary = CollectSummary(project_root=root, store=loc.store)
+    seen = peek(loc.store)
+    parsed = _parse_artifacts(loc, seen, summary)
+
+    snapshot = parsed.snapshot
+    if snapshot is None and not _has_target_manifest(loc):
+        if (root / "dbt_project.yml").is_file() or not parsed.history:
+            snapshot = _read_project_files(loc)
+            summary.origin = "project files"
+    elif snapshot is not None:
+        summary.origin = f"manifest v{parsed.manifest_version}"
+    else:
+        summary.origin = "manifest (unchanged)"
+
+    facts = new_cache = None
+    if snapshot is not None:
+        snapshot["nodes"] = _with_layers(snapshot["nodes"], loc.config)
+        snapshot["project"] = snapshot["project"].with_columns(pl.lit(str(root)).alias("root"))
+        summary.count_nodes(snapshot["nodes"])
+        if sql_facts:
+            bar = _progress_bar() if progress else None
+            t_sql = time.perf_counter()
+            try:
+                facts, new_cache = _sql_facts(snapshot, loc.store, bar.update if bar else None, summary)
+            finally:
+                if bar:
+                    bar.close()
+            summary.sql_seconds = time.perf_counter() - t_sql
+
+    with open_writer(loc.store, root) as w:
+        now_iso = w.started_at.isoformat()
+        if snapshot is not None:
+            for table in PROJECT_TABLES:
+                w.replace(table, snapshot[table])
+            w.append("node_history", _node_history(snapshot["nodes"], seen["node_checksums"], now_iso).with_columns(
+                pl.lit(w.collect_id).alias("collect_id")))
+        if facts is not None:
+            w.replace("sql_facts", facts)
+            w.append("sql_facts_cache", new_cache)
+        if parsed.catalog is not None:
+            for table, frame in parsed.catalog.items():
+                w.replace(table, frame)
+        for art, kind, frames in parsed.history:
+            inv = frames["invocations"].with_columns(
+                pl.lit(art.rel).alias("file_path"), pl.lit(art.sha256).alias("file_sha256"), pl.lit(w.collect_id).alias("collect_id")
+            )
+            added = w.append("invocations", inv)
+            results_table = "node_results" if kind == "run_results" else "freshness_results"
+            rows = w.append(results_table, frames[results_table])
+            summary.add_history(kind, added, rows)
+        new_files = [(a, k) for a, k in parsed.new_files if k != "known"]
+        if new_files:
+            w.append("artifact_files", pl.DataFrame({
+                "sha256": [a.sha256 for a, _ in new_files], "path": [a.rel for a, _ in new_files],
+                "kind": [k for _, k in new_files], "size": [a.size for a, _ in new_files],
+                "mtime_ns": [a.mtime_ns for a, _ in new_files], "collect_id": [w.collect_id] * len(new_files),
+            }))
+        if parsed.new_files:
+            w.upsert("file_stats", pl.DataFrame({
+                "path": [a.rel for a, _ in parsed.new_files], "size": [a.size for a, _ in parsed.new_files],
+                "mtime_ns": [a.mtime_ns for a, _ in parsed.new_files], "sha256": [a.sha256 for a, _ in parsed.new_files],
+            }))
+        summary.seconds = time.perf_counter() - t0
+        w.finish(summary.to_dict())
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+class _Bar:
+    def __init__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.console import Console
+
+        self._progress = Progress(
+            TextColumn("SQL facts"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self._task = None
+
+    def update(self, done: int, total: int) -> None:
+        if self._task is None:
+            self._progress.start()
+            self._task = self._progress.add_task("sql", total=total)
+        self._progress.update(self._task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self._task is not None:
+            self._progress.stop()
+
+
+def _progress_bar() -> _Bar | None:
+    return None if os.environ.get("CI") else _Bar()

@@ -1,0 +1,83 @@
+"""What one collect did, for the one-line summary on stderr and the ``collects`` table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+_ORDER = ("model", "seed", "snapshot", "test", "unit_test", "source", "exposure", "metric", "semantic_model", "saved_query", "analysis", "group")
+
+
+@dataclass
+class CollectSummary:
+    """Counts of one collect.
+
+    Example:
+        >>> s = CollectSummary(Path("p"), Path("p/.console/store.duckdb"))
+        >>> s.nodes = {"model": 3, "test": 5}
+        >>> s.add_history("run_results", 1, 8)
+        >>> s.to_text().splitlines()[0]
+        'collected p: 3 models, 5 tests'
+    """
+
+    project_root: Path
+    store: Path
+    origin: str = ""
+    nodes: dict[str, int] = field(default_factory=dict)
+    runs_added: int = 0
+    results_added: int = 0
+    freshness_added: int = 0
+    freshness_results_added: int = 0
+    files_read: int = 0
+    files_unchanged: int = 0
+    sql_parsed: int = 0
+    sql_cached: int = 0
+    sql_seconds: float = 0.0
+    seconds: float = 0.0
+
+    def count_nodes(self, nodes: pl.DataFrame) -> None:
+        counts = dict(nodes.group_by("resource_type").len().iter_rows()) if nodes.height else {}
+        self.nodes = {k: counts[k] for k in sorted(counts, key=lambda k: (_ORDER.index(k) if k in _ORDER else 99, k))}
+
+    def add_history(self, kind: str, invocations: int, rows: int) -> None:
+        if kind == "run_results":
+            self.runs_added += invocations
+            self.results_added += rows
+        else:
+            self.freshness_added += invocations
+            self.freshness_results_added += rows
+
+    def to_dict(self) -> dict:
+        return {
+            "origin": self.origin, "nodes": self.nodes, "runs_added": self.runs_added,
+            "results_added": self.results_added, "freshness_added": self.freshness_added,
+            "freshness_results_added": self.freshness_results_added, "files_read": self.files_read,
+            "files_unchanged": self.files_unchanged, "sql_parsed": self.sql_parsed,
+            "sql_cached": self.sql_cached, "seconds": round(self.seconds, 3),
+        }
+
+    def to_text(self) -> str:
+        def plural(n: int, word: str) -> str:
+            return f"{n} {word}" + ("" if n == 1 else ("es" if word.endswith("s") else "s"))
+
+        name = self.project_root.name
+        parts = [plural(n, k.replace("_", " ")) for k, n in self.nodes.items()]
+        first = f"collected {name}: " + (", ".join(parts) if parts else "project unchanged")
+        if self.origin:
+            first += f" (from {self.origin})"
+        lines = [first.replace(" (from )", "")]
+        hist = []
+        if self.runs_added or self.results_added:
+            hist.append(f"{plural(self.runs_added, 'run')} and {plural(self.results_added, 'result')} added")
+        if self.freshness_added:
+            hist.append(f"{plural(self.freshness_added, 'freshness check')} added")
+        if self.files_unchanged:
+            hist.append(f"{self.files_unchanged} artifact files unchanged")
+        if self.sql_parsed or self.sql_cached:
+            hist.append(f"SQL facts: {self.sql_parsed} parsed, {self.sql_cached} cached ({self.sql_seconds:.1f} s)")
+        if hist:
+            lines.append("  " + "; ".join(hist))
+        lines.append(f"  store {self.store} in {self.seconds:.2f} s")
+        return "\n".join(lines)

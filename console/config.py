@@ -1,0 +1,238 @@
+"""Configuration: ``console.toml``, or ``[tool.console]`` in ``pyproject.toml``, nearest first.
+
+The search starts in the project folder and walks up; the first folder holding either file
+wins (``console.toml`` before ``pyproject.toml`` in one folder; a pyproject without a
+``[tool.console]`` table is passed over). Validation is strict: an unknown key is an error
+naming the file and the closest valid key. Command-line options override the file.
+
+Example ``console.toml``::
+
+    [paths]
+    artifacts = "target"                 # dbt artifacts of the latest run
+    archive = ["archive"]                # folders of earlier runs' artifacts (history CI kept)
+    lastmile = ["lastmile"]              # last-mile logic: LookML, reverse-ETL, notebooks...
+    query_logs = ["query_logs"]          # warehouse query-history exports
+    store = ".console/store.duckdb"
+
+    [layers.staging]                     # how models are sorted into layers
+    folders = ["staging"]
+    prefixes = ["stg_"]
+
+    [production]                         # which exposures count as production
+    exposure_types = ["application", "ml"]
+    exposures = ["retailer_app"]
+
+    [rules]
+    select = ["ALL"]                     # rule ids, names or categories
+    ignore = ["model-naming-conventions"]
+    severity = { "model-fanout" = "error" }
+    options = { "model-fanout" = { max_children = 5 } }
+
+    [[exceptions]]
+    rule = "missing-primary-key-tests"
+    node = "model.alcohol_marketplace.exp_retailer_app_skus"   # a unique_id or a glob
+    reason = "Legacy export, replaced in Q1"
+    expires = 2027-03-31
+
+Paths are relative to the folder of the file that sets them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import fnmatch
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from console.errors import InputError
+
+_LAYER_NAMES = ("staging", "intermediate", "mart", "export")
+_SEVERITIES = ("error", "warn", "info")
+
+_SCHEMA: dict[str, Any] = {
+    "paths": {"artifacts": str, "archive": list, "lastmile": list, "query_logs": list, "store": str, "warehouse": str},
+    "layers": {name: {"folders": list, "prefixes": list} for name in _LAYER_NAMES},
+    "production": {"exposure_types": list, "exposures": list, "maturity": list},
+    "rules": {"select": list, "ignore": list, "severity": dict, "options": dict},
+    "exceptions": list,
+}
+_EXCEPTION_KEYS = {"rule": str, "node": str, "reason": str, "expires": (dt.date, str)}
+
+
+@dataclass(frozen=True)
+class RuleException:
+    """A finding the team accepted for a while: it is hidden until ``expires``."""
+
+    rule: str
+    node: str
+    reason: str
+    expires: dt.date
+
+    def matches(self, rule_id: str, rule_name: str, node: str | None) -> bool:
+        return self.rule in (rule_id, rule_name) and fnmatch.fnmatchcase(node or "", self.node)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated configuration; every field has a default, so ``Config()`` is the empty file."""
+
+    source: Path | None = None
+    artifacts: Path | None = None
+    archive: tuple[Path, ...] = ()
+    lastmile: tuple[Path, ...] = ()
+    query_logs: tuple[Path, ...] = ()
+    store: Path | None = None
+    warehouse: str | None = None
+    layers: Mapping[str, Mapping[str, list[str]]] = field(default_factory=dict)
+    production_exposure_types: tuple[str, ...] = ("application", "ml")
+    production_exposures: tuple[str, ...] = ()
+    production_maturity: tuple[str, ...] = ()
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    exceptions: tuple[RuleException, ...] = ()
+
+    def settings(self) -> dict[str, Any]:
+        """The project-wide settings rules may read (``Context.settings``)."""
+        return {
+            "production_exposure_types": self.production_exposure_types,
+            "production_exposures": self.production_exposures,
+            "production_maturity": self.production_maturity,
+        }
+
+
+def find_config(start: Path) -> tuple[Path, dict] | None:
+    """The nearest configuration at or above ``start``: (file, its console table), or None."""
+    folder = start.resolve()
+    for candidate in (folder, *folder.parents):
+        console_toml = candidate / "console.toml"
+        if console_toml.is_file():
+            return console_toml, _read_toml(console_toml)
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            data = _read_toml(pyproject)
+            table = data.get("tool", {}).get("console")
+            if table is not None:
+                if not isinstance(table, dict):
+                    raise InputError(pyproject, "[tool.console] must be a table")
+                return pyproject, table
+    return None
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(path, f"not valid TOML: {e}") from None
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror}") from None
+
+
+def _closest(key: str, valid: Any) -> str:
+    match = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
+    return f" (did you mean `{match[0]}`?)" if match else f" (valid keys: {', '.join(sorted(valid))})"
+
+
+def _check(path: Path, data: Any, schema: Any, where: str) -> None:
+    if isinstance(schema, dict):
+        if not isinstance(data, dict):
+            raise InputError(path, f"`{where}` must be a table")
+        for key, value in data.items():
+            full = f"{where}.{key}" if where else key
+            if key not in schema:
+                raise InputError(path, f"unknown key `{full}`{_closest(key, schema)}")
+            _check(path, value, schema[key], full)
+    elif schema is list:
+        if isinstance(data, str):
+            return  # a single string stands for a one-item list
+        if not isinstance(data, list) or not all(isinstance(x, (str, dict)) for x in data):
+            raise InputError(path, f"`{where}` must be a list of strings")
+    elif schema is dict:
+        if not isinstance(data, dict):
+            raise InputError(path, f"`{where}` must be a table")
+    elif schema is str:
+        if not isinstance(data, str):
+            raise InputError(path, f"`{where}` must be a string")
+
+
+def _as_list(value: Any) -> list:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def load_config(project: Path, explicit: Path | None = None) -> Config:
+    """Find, read and validate the configuration for ``project`` (or read ``explicit``)."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise InputError(explicit, "configuration file not found")
+        data = _read_toml(explicit)
+        if explicit.name == "pyproject.toml":
+            data = data.get("tool", {}).get("console", {})
+        found: tuple[Path, dict] | None = (explicit, data)
+    else:
+        found = find_config(project)
+    if found is None:
+        return Config()
+    path, data = found
+    _check(path, data, _SCHEMA, "")
+    base = path.parent
+    paths = data.get("paths", {})
+    rules = data.get("rules", {})
+    prod = data.get("production", {})
+
+    def rel(p: str) -> Path:
+        return (base / p).resolve()
+
+    for rule, sev in rules.get("severity", {}).items():
+        if sev not in _SEVERITIES:
+            raise InputError(path, f"`rules.severity.{rule}` must be one of {', '.join(_SEVERITIES)}, not {sev!r}")
+    for rule, opts in rules.get("options", {}).items():
+        if not isinstance(opts, dict):
+            raise InputError(path, f"`rules.options.{rule}` must be a table of option = value")
+
+    exceptions = []
+    for i, exc in enumerate(_as_list(data.get("exceptions"))):
+        where = f"exceptions[{i}]"
+        if not isinstance(exc, dict):
+            raise InputError(path, f"`{where}` must be a table with rule, node, reason, expires")
+        for key in exc:
+            if key not in _EXCEPTION_KEYS:
+                raise InputError(path, f"unknown key `{where}.{key}`{_closest(key, _EXCEPTION_KEYS)}")
+        missing = [k for k in _EXCEPTION_KEYS if k not in exc]
+        if missing:
+            raise InputError(path, f"`{where}` needs {', '.join(missing)} (every exception has a reason and an expiry date)")
+        expires = exc["expires"]
+        if isinstance(expires, str):
+            try:
+                expires = dt.date.fromisoformat(expires)
+            except ValueError:
+                raise InputError(path, f"`{where}.expires` must be a date like 2027-03-31, not {expires!r}") from None
+        if isinstance(expires, dt.datetime):
+            expires = expires.date()
+        if not str(exc["reason"]).strip():
+            raise InputError(path, f"`{where}.reason` must say why the finding is accepted")
+        exceptions.append(RuleException(str(exc["rule"]), str(exc["node"]), str(exc["reason"]), expires))
+
+    return Config(
+        source=path,
+        artifacts=rel(paths["artifacts"]) if "artifacts" in paths else None,
+        archive=tuple(rel(p) for p in _as_list(paths.get("archive"))),
+        lastmile=tuple(rel(p) for p in _as_list(paths.get("lastmile"))),
+        query_logs=tuple(rel(p) for p in _as_list(paths.get("query_logs"))),
+        store=rel(paths["store"]) if "store" in paths else None,
+        warehouse=paths.get("warehouse"),
+        layers={k: {kk: _as_list(vv) for kk, vv in v.items()} for k, v in data.get("layers", {}).items()},
+        production_exposure_types=tuple(_as_list(prod.get("exposure_types", ["application", "ml"]))),
+        production_exposures=tuple(_as_list(prod.get("exposures"))),
+        production_maturity=tuple(_as_list(prod.get("maturity"))),
+        select=tuple(_as_list(rules.get("select", ["ALL"]))),
+        ignore=tuple(_as_list(rules.get("ignore"))),
+        severity=dict(rules.get("severity", {})),
+        options={k: dict(v) for k, v in rules.get("options", {}).items()},
+        exceptions=tuple(exceptions),
+    )

@@ -1,0 +1,249 @@
+"""The store's schema: every table, its columns, and the migrations between versions.
+
+The store is one DuckDB file (default ``PROJECT/.console/store.duckdb``). Tables fall in two
+groups:
+
+* **snapshot** tables describe the project as of the latest collect (nodes, edges, columns,
+  tests, catalog, SQL facts). A collect that read a manifest (or the project's files) replaces
+  them whole, inside the collect's transaction.
+* **history** tables only grow (collects, invocations, node_results, freshness_results,
+  node_history, artifact_files). A file already collected is recognised by its content hash and
+  adds nothing; an invocation is keyed by ``(invocation_id, kind)``.
+
+Collectors hand the store polars frames whose columns are a subset of a table's columns (see
+:data:`TABLES`); missing columns are NULL. Timestamps travel as ISO-8601 strings and are cast by
+DuckDB on insert (dbt writes UTC with a ``Z``; the store keeps naive UTC ``TIMESTAMP``).
+JSON columns travel as JSON text.
+
+Versioning: ``meta.schema_version`` holds :data:`SCHEMA_VERSION`. :data:`MIGRATIONS` maps a
+version to the statements that lift a store from the version before it; opening an older store
+applies them in order, in one transaction, so history is never lost. Add a table or a column by
+appending a migration *and* updating :data:`TABLES` (the shape after all migrations).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the store.
+
+    Attributes:
+        name: table name.
+        columns: ``(name, duckdb_type)`` pairs, in order.
+        key: the columns that identify a row (a primary key), or ``()``.
+        snapshot: True when every collect that reads the project replaces the table whole.
+        doc: what a row is.
+    """
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    key: tuple[str, ...] = ()
+    snapshot: bool = False
+    doc: str = ""
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.columns)
+
+    def ddl(self) -> str:
+        cols = [f'"{c}" {t}' for c, t in self.columns]
+        if self.key:
+            cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in self.key) + ")")
+        return f'CREATE TABLE IF NOT EXISTS "{self.name}" (' + ", ".join(cols) + ")"
+
+
+def _t(name, columns, key=(), snapshot=False, doc=""):
+    return Table(name, tuple(tuple(c.split(" ", 1)) for c in columns), tuple(key), snapshot, doc)
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        _t("meta", ["key VARCHAR", "value VARCHAR"], key=["key"], doc="store metadata: schema_version"),
+        _t(
+            "collects",
+            [
+                "collect_id INTEGER", "started_at TIMESTAMP", "finished_at TIMESTAMP",
+                "project_root VARCHAR", "tool_version VARCHAR", "summary JSON",
+            ],
+            key=["collect_id"],
+            doc="one row per successful collect",
+        ),
+        _t(
+            "project",
+            [
+                "name VARCHAR", "root VARCHAR", "dbt_version VARCHAR", "adapter VARCHAR",
+                "manifest_schema_version INTEGER", "manifest_generated_at TIMESTAMP",
+                "manifest_invocation_id VARCHAR", "origin VARCHAR",
+            ],
+            snapshot=True,
+            doc="the project as last collected (one row); origin is 'manifest' or 'project'",
+        ),
+        _t(
+            "nodes",
+            [
+                "unique_id VARCHAR", "resource_type VARCHAR", "name VARCHAR", "package_name VARCHAR",
+                "path VARCHAR", "patch_path VARCHAR", "fqn VARCHAR[]",
+                "database VARCHAR", "schema VARCHAR", "alias VARCHAR", "relation_name VARCHAR",
+                "materialized VARCHAR", "language VARCHAR", "enabled BOOLEAN",
+                "access VARCHAR", "group_name VARCHAR", "contract_enforced BOOLEAN",
+                "version VARCHAR", "latest_version VARCHAR", "deprecation_date VARCHAR",
+                "owner VARCHAR", "owner_email VARCHAR", "description VARCHAR", "tags VARCHAR[]",
+                "meta JSON", "config JSON",
+                "raw_code VARCHAR", "compiled_code VARCHAR", "checksum VARCHAR", "layer VARCHAR",
+                "source_name VARCHAR", "identifier VARCHAR", "loaded_at_field VARCHAR",
+                "freshness JSON",
+                "exposure_type VARCHAR", "maturity VARCHAR", "url VARCHAR", "label VARCHAR",
+                "origin VARCHAR",
+            ],
+            key=["unique_id"],
+            snapshot=True,
+            doc=(
+                "every node of every resource type: model, seed, snapshot, analysis, test, "
+                "unit_test, source, exposure, metric, semantic_model, saved_query, group, macro "
+                "is left out. path is relative to the project root; owner comes from "
+                "meta.owner, config.meta.owner, the exposure's owner or the group's owner; "
+                "freshness is {warn_after, error_after, filter} for sources; origin is "
+                "'manifest' or 'project' (read from the files, no artifacts)"
+            ),
+        ),
+        _t(
+            "edges",
+            ["parent_id VARCHAR", "child_id VARCHAR"],
+            snapshot=True,
+            doc="child depends on parent (refs, sources, metrics; tests on what they test)",
+        ),
+        _t(
+            "node_columns",
+            [
+                "unique_id VARCHAR", "name VARCHAR", "description VARCHAR", "data_type VARCHAR",
+                "tags VARCHAR[]", "meta JSON", "constraints JSON", "position INTEGER",
+            ],
+            snapshot=True,
+            doc="columns declared in yml (or in a contract) for models, seeds, snapshots, sources",
+        ),
+        _t(
+            "tests",
+            [
+                "unique_id VARCHAR", "test_name VARCHAR", "attached_node VARCHAR",
+                "column_name VARCHAR", "severity VARCHAR", "kwargs JSON",
+                "warn_if VARCHAR", "error_if VARCHAR", "is_generic BOOLEAN",
+            ],
+            key=["unique_id"],
+            snapshot=True,
+            doc=(
+                "data tests: test_name is the generic test (unique, not_null, relationships, "
+                "accepted_values, dbt_utils.x...) or 'singular'; attached_node is the node it "
+                "tests (for singular tests: its first ref); severity is 'error' or 'warn'"
+            ),
+        ),
+        _t(
+            "node_history",
+            ["unique_id VARCHAR", "checksum VARCHAR", "collect_id INTEGER", "seen_at TIMESTAMP"],
+            doc="a row each time a node first appears or its checksum changes (for triage)",
+        ),
+        _t(
+            "artifact_files",
+            [
+                "sha256 VARCHAR", "path VARCHAR", "kind VARCHAR", "size BIGINT",
+                "mtime_ns BIGINT", "collect_id INTEGER",
+            ],
+            key=["sha256"],
+            doc="every artifact file ever collected, by content hash: a file seen before adds nothing",
+        ),
+        _t(
+            "file_stats",
+            ["path VARCHAR", "size BIGINT", "mtime_ns BIGINT", "sha256 VARCHAR"],
+            key=["path"],
+            doc="stat cache: a file whose size and mtime did not change is not hashed again",
+        ),
+        _t(
+            "invocations",
+            [
+                "invocation_id VARCHAR", "kind VARCHAR", "generated_at TIMESTAMP",
+                "dbt_version VARCHAR", "schema_version INTEGER", "command VARCHAR", "args JSON",
+                "elapsed_time DOUBLE", "target_name VARCHAR", "file_path VARCHAR",
+                "file_sha256 VARCHAR", "collect_id INTEGER",
+            ],
+            key=["invocation_id", "kind"],
+            doc=(
+                "one dbt invocation's artifact: kind 'run_results' or 'sources'; command is "
+                "args.which (build, run, test, seed, snapshot, source freshness, generate...)"
+            ),
+        ),
+        _t(
+            "node_results",
+            [
+                "invocation_id VARCHAR", "unique_id VARCHAR", "status VARCHAR",
+                "execution_time DOUBLE", "started_at TIMESTAMP", "completed_at TIMESTAMP",
+                "thread_id VARCHAR", "failures BIGINT", "message VARCHAR",
+                "adapter_response JSON", "rows_affected BIGINT",
+            ],
+            key=["invocation_id", "unique_id"],
+            doc=(
+                "one node's result in one invocation: status success, error, fail, warn, pass, "
+                "skipped, runtime error; started_at/completed_at from the execute timing"
+            ),
+        ),
+        _t(
+            "freshness_results",
+            [
+                "invocation_id VARCHAR", "unique_id VARCHAR", "status VARCHAR",
+                "max_loaded_at TIMESTAMP", "snapshotted_at TIMESTAMP", "age_seconds DOUBLE",
+                "warn_after JSON", "error_after JSON", "filter VARCHAR", "error VARCHAR",
+                "execution_time DOUBLE",
+            ],
+            key=["invocation_id", "unique_id"],
+            doc="one source's freshness in one `dbt source freshness`: pass, warn, error, runtime error",
+        ),
+        _t(
+            "catalog_tables",
+            [
+                "unique_id VARCHAR", "database VARCHAR", "schema VARCHAR", "name VARCHAR",
+                "table_type VARCHAR", "owner VARCHAR", "comment VARCHAR", "row_count BIGINT",
+                "bytes BIGINT", "stats JSON", "generated_at TIMESTAMP",
+            ],
+            key=["unique_id"],
+            snapshot=True,
+            doc="catalog.json: the relation behind each node, with its statistics",
+        ),
+        _t(
+            "catalog_columns",
+            ["unique_id VARCHAR", "name VARCHAR", "data_type VARCHAR", "position INTEGER", "comment VARCHAR"],
+            snapshot=True,
+            doc="catalog.json: the warehouse's columns of each relation",
+        ),
+        _t(
+            "sql_facts",
+            [
+                "unique_id VARCHAR", "content_hash VARCHAR", "dialect VARCHAR",
+                "tables_read VARCHAR[]", "join_count INTEGER", "join_kinds VARCHAR[]",
+                "cte_count INTEGER", "select_star BOOLEAN", "hardcoded_relations VARCHAR[]",
+                "literal_filters JSON", "parse_error VARCHAR", "from_compiled BOOLEAN",
+            ],
+            key=["unique_id"],
+            snapshot=True,
+            doc=(
+                "what sqlglot found in each model's SQL: external tables read (CTE names "
+                "resolved away), joins, CTEs, select *, relation names written by hand instead "
+                "of ref/source, filters comparing a column to a literal ([{column, op, value}])"
+            ),
+        ),
+        _t(
+            "sql_facts_cache",
+            ["content_hash VARCHAR", "facts JSON"],
+            key=["content_hash"],
+            doc="SQL facts by hash of (dialect, SQL text): an unchanged model is never parsed twice",
+        ),
+    )
+}
+
+SNAPSHOT_TABLES = tuple(name for name, t in TABLES.items() if t.snapshot)
+
+# version -> statements lifting a store from version-1. Version 1 is created from TABLES.
+MIGRATIONS: dict[int, tuple[str, ...]] = {}

@@ -1,0 +1,292 @@
+"""The one module that speaks SQL to the store.
+
+Two ways in:
+
+* :func:`open_writer` - a context manager for one collect: it takes the lock, opens the file
+  read-write, creates or migrates the schema, begins a transaction, and yields a
+  :class:`Writer`. Leaving the block commits; an exception rolls back, so a failed collect
+  leaves the store exactly as it was.
+* :func:`read_tables` - loads the named tables into polars frames under a shared lock and
+  closes the file at once (see :mod:`console.store.lock` for why).
+
+Everybody else (collectors, rules, renderers, the UI) works on polars frames.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import duckdb
+import orjson
+import polars as pl
+
+from console import __version__
+from console.errors import InputError
+from console.store.lock import store_lock
+from console.store.schema import MIGRATIONS, SCHEMA_VERSION, SNAPSHOT_TABLES, TABLES
+
+MEMORY_LIMIT = os.environ.get("CONSOLE_MEMORY_LIMIT", "2GB")
+
+
+def default_store_path(project_root: Path) -> Path:
+    """``CONSOLE_STORE`` if set, else ``PROJECT/.console/store.duckdb``."""
+    env = os.environ.get("CONSOLE_STORE")
+    return Path(env) if env else project_root / ".console" / "store.duckdb"
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
+    except duckdb.Error as e:  # not a DuckDB file, a newer format, permissions...
+        raise InputError(path, f"cannot open the store: {str(e).splitlines()[0]}") from None
+    return con
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+    """Execute and fetch everything (DuckDB 2 refuses new work while a result is unfinished)."""
+    return con.execute(sql, params or []).fetchall()
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchall()[0][0]
+    if not has_meta:
+        return None
+    rows = _run(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    return int(rows[0][0]) if rows else None
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Create a new store, or lift an older one to SCHEMA_VERSION (inside the caller's transaction)."""
+    version = _schema_version(con)
+    if version is None:
+        if con.execute("SELECT count(*) FROM information_schema.tables").fetchall()[0][0]:
+            raise InputError(path, "is a DuckDB file but not a console store (no meta table)")
+        for table in TABLES.values():
+            _run(con, table.ddl())
+        _run(con, "INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        return
+    if version > SCHEMA_VERSION:
+        raise InputError(
+            path, f"store schema version {version} is newer than this console supports ({SCHEMA_VERSION}); upgrade the console"
+        )
+    for v in range(version + 1, SCHEMA_VERSION + 1):
+        for stmt in MIGRATIONS[v]:
+            _run(con, stmt)
+    if version < SCHEMA_VERSION:
+        _run(con, "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+
+
+def _json_default(obj):
+    if isinstance(obj, (dt.datetime, dt.date)):
+        return obj.isoformat()
+    raise TypeError
+
+
+class Writer:
+    """Writes one collect. Use through :func:`open_writer`; every method runs in its transaction."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, project_root: Path):
+        self._con = con
+        self.started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        next_id = con.execute("SELECT coalesce(max(collect_id), 0) + 1 FROM collects").fetchall()[0][0]
+        self.collect_id: int = int(next_id)
+        self.project_root = project_root
+
+    # -- reads a collect needs -----------------------------------------------------------
+    def known_artifact_hashes(self, hashes: Iterable[str]) -> set[str]:
+        """Which of these content hashes were collected before."""
+        frame = pl.DataFrame({"sha256": list(hashes)}, schema={"sha256": pl.String})
+        if frame.is_empty():
+            return set()
+        rows = self._con.execute(
+            "SELECT a.sha256 FROM artifact_files a JOIN frame f USING (sha256)"
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def known_invocations(self) -> set[tuple[str, str]]:
+        return {(r[0], r[1]) for r in self._con.execute("SELECT invocation_id, kind FROM invocations").fetchall()}
+
+    def file_stats(self) -> dict[str, tuple[int, int, str]]:
+        """path -> (size, mtime_ns, sha256) as last seen."""
+        return {
+            r[0]: (r[1], r[2], r[3])
+            for r in self._con.execute("SELECT path, size, mtime_ns, sha256 FROM file_stats").fetchall()
+        }
+
+    def cached_sql_facts(self, hashes: Iterable[str]) -> dict[str, dict]:
+        frame = pl.DataFrame({"content_hash": list(hashes)}, schema={"content_hash": pl.String})
+        if frame.is_empty():
+            return {}
+        rows = self._con.execute(
+            "SELECT c.content_hash, c.facts FROM sql_facts_cache c JOIN frame f USING (content_hash)"
+        ).fetchall()
+        return {h: orjson.loads(f) for h, f in rows}
+
+    def current(self, table: str, columns: Iterable[str] | None = None) -> pl.DataFrame:
+        """The table as it stands in this transaction."""
+        return _read(self._con, table, columns)
+
+    # -- writes ----------------------------------------------------------------------------
+    def replace(self, table: str, frame: pl.DataFrame) -> int:
+        """Replace a snapshot table's rows with ``frame``."""
+        if table not in SNAPSHOT_TABLES:
+            raise ValueError(f"{table} is not a snapshot table")
+        _run(self._con, f'DELETE FROM "{table}"')
+        return self._insert(table, frame, ignore_existing=False)
+
+    def append(self, table: str, frame: pl.DataFrame) -> int:
+        """Add rows to a history table; rows whose key exists already are skipped."""
+        return self._insert(table, frame, ignore_existing=bool(TABLES[table].key))
+
+    def upsert(self, table: str, frame: pl.DataFrame) -> int:
+        """Insert rows, replacing those whose key exists (tables with a key only)."""
+        return self._insert(table, frame, ignore_existing=False, replace=True)
+
+    def delete_where_in(self, table: str, column: str, values: Iterable[str]) -> None:
+        frame = pl.DataFrame({"v": list(values)}, schema={"v": pl.String})
+        if not frame.is_empty():
+            self._con.register("_keys", frame)
+            try:
+                _run(self._con, f'DELETE FROM "{table}" WHERE "{column}" IN (SELECT v FROM _keys)')
+            finally:
+                self._con.unregister("_keys")
+
+    def _insert(self, table: str, frame: pl.DataFrame, *, ignore_existing: bool, replace: bool = False) -> int:
+        if frame.is_empty():
+            return 0
+        spec = TABLES[table]
+        types = dict(spec.columns)
+        unknown = [c for c in frame.columns if c not in types]
+        if unknown:
+            raise ValueError(f"{table}: unknown columns {unknown}")
+        cols = [c for c in spec.column_names if c in frame.columns]
+        select = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in cols)
+        verb = "INSERT OR REPLACE" if replace else ("INSERT OR IGNORE" if ignore_existing else "INSERT")
+        col_list = ", ".join(f'"{c}"' for c in cols)
+        before = self._con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
+        self._con.register("_incoming", frame)
+        try:
+            _run(self._con, f'{verb} INTO "{table}" ({col_list}) SELECT {select} FROM _incoming')
+        finally:
+            self._con.unregister("_incoming")
+        after = self._con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
+        return int(after - before) if not replace else frame.height
+
+    def finish(self, summary: dict) -> None:
+        _run(
+            self._con,
+            "INSERT INTO collects VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                self.collect_id,
+                self.started_at,
+                dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                str(self.project_root),
+                __version__,
+                orjson.dumps(summary, default=_json_default).decode(),
+            ],
+        )
+
+
+@contextlib.contextmanager
+def open_writer(store_path: Path, project_root: Path) -> Iterator[Writer]:
+    """One collect's write transaction: all or nothing."""
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    with store_lock(store_path, exclusive=True):
+        con = _connect(store_path, read_only=False)
+        try:
+            _run(con, "BEGIN TRANSACTION")
+            try:
+                _ensure_schema(con, store_path)
+                writer = Writer(con, project_root)
+                yield writer
+            except BaseException:
+                _run(con, "ROLLBACK")
+                raise
+            _run(con, "COMMIT")
+            _run(con, "CHECKPOINT")
+        finally:
+            con.close()
+
+
+def _read(con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[str] | None = None) -> pl.DataFrame:
+    spec = TABLES[table]
+    cols = list(columns) if columns is not None else list(spec.column_names)
+    col_sql = ", ".join(f'"{c}"' for c in cols)
+    return con.sql(f'SELECT {col_sql} FROM "{table}"').pl()
+
+
+def empty_frame(table: str, columns: Iterable[str] | None = None) -> pl.DataFrame:
+    """A frame with a table's columns and no rows (for a store that does not exist yet)."""
+    with duckdb.connect() as con:
+        _run(con, TABLES[table].ddl())
+        return _read(con, table, columns)
+
+
+def read_tables(store_path: Path, tables: dict[str, Iterable[str] | None]) -> dict[str, pl.DataFrame]:
+    """Load tables (name -> columns, None for all) into memory and close the store.
+
+    Raises:
+        InputError: the store does not exist, is not a store, or is of a newer version.
+    """
+    if not store_path.exists():
+        raise InputError(store_path, "no store here yet; run `console collect` first")
+    with store_lock(store_path, exclusive=False):
+        con = _connect(store_path, read_only=True)
+        try:
+            version = _schema_version(con)
+            if version is None:
+                raise InputError(store_path, "is a DuckDB file but not a console store (no meta table)")
+            if version != SCHEMA_VERSION:
+                raise InputError(
+                    store_path,
+                    f"store schema version {version}, this console reads {SCHEMA_VERSION}; run `console collect` to upgrade it"
+                    if version < SCHEMA_VERSION
+                    else f"store schema version {version} is newer than this console supports ({SCHEMA_VERSION})",
+                )
+            return {name: _read(con, name, cols) for name, cols in tables.items()}
+        finally:
+            con.close()
+
+
+def peek(store_path: Path) -> dict[str, object]:
+    """What a collect needs to know before it parses anything (a short shared-lock visit).
+
+    Returns ``{"artifact_hashes": set[str], "file_stats": {path: (size, mtime_ns, sha256)},
+    "node_checksums": {unique_id: checksum}}``; empty when the store does not exist yet.
+    """
+    empty: dict[str, object] = {"artifact_hashes": set(), "file_stats": {}, "node_checksums": {}}
+    if not store_path.exists():
+        return empty
+    with store_lock(store_path, exclusive=False):
+        con = _connect(store_path, read_only=True)
+        try:
+            if _schema_version(con) is None:
+                raise InputError(store_path, "is a DuckDB file but not a console store (no meta table)")
+            return {
+                "artifact_hashes": {r[0] for r in _run(con, "SELECT sha256 FROM artifact_files")},
+                "file_stats": {r[0]: (r[1], r[2], r[3]) for r in _run(con, "SELECT path, size, mtime_ns, sha256 FROM file_stats")},
+                "node_checksums": {r[0]: r[1] for r in _run(con, "SELECT unique_id, checksum FROM nodes")},
+            }
+        finally:
+            con.close()
+
+
+def cached_sql_facts(store_path: Path, hashes: Iterable[str]) -> dict[str, dict]:
+    """content_hash -> facts for the hashes the store's SQL-facts cache holds (shared-lock visit)."""
+    frame = pl.DataFrame({"content_hash": list(hashes)}, schema={"content_hash": pl.String})
+    if frame.is_empty() or not store_path.exists():
+        return {}
+    with store_lock(store_path, exclusive=False):
+        con = _connect(store_path, read_only=True)
+        try:
+            con.register("_wanted", frame)
+            rows = _run(con, "SELECT c.content_hash, c.facts FROM sql_facts_cache c JOIN _wanted USING (content_hash)")
+        finally:
+            con.close()
+    return {h: orjson.loads(f) for h, f in rows}

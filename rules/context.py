@@ -1,0 +1,132 @@
+"""What rules read: the store's frames, loaded once, plus the graph and a few indexes.
+
+A :class:`Context` is built by :meth:`Context.from_store` (one short read-only visit to the
+store) or, in tests, from a real store written by a real collect. Rules never touch the store
+or files; everything they may look at is here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from console.graph import Graph
+from console.store import read_tables
+
+#: dbt commands whose run_results describe nodes being built or tested.
+RUN_COMMANDS = ("build", "run", "test", "seed", "snapshot")
+
+#: Tables a report loads, and the columns (None: all). Code text stays in the store.
+CONTEXT_TABLES: dict[str, list[str] | None] = {
+    "project": None,
+    "nodes": None,
+    "edges": None,
+    "tests": None,
+    "node_columns": None,
+    "invocations": None,
+    "node_results": None,
+    "freshness_results": None,
+    "catalog_tables": None,
+    "sql_facts": None,
+}
+_CODE_COLUMNS = ("raw_code", "compiled_code")
+
+
+@dataclass
+class Context:
+    """The project as rules see it.
+
+    Attributes:
+        frames: table name -> polars frame (see :data:`CONTEXT_TABLES`).
+        now: the time rules judge ages against (UTC, naive).
+        settings: project-wide settings from configuration (e.g. ``production_exposures``).
+    """
+
+    frames: dict[str, pl.DataFrame]
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_store(cls, store_path: Path, *, now: dt.datetime | None = None, settings: Mapping[str, Any] | None = None) -> Context:
+        from console.store import TABLES
+
+        tables = dict(CONTEXT_TABLES)
+        tables["nodes"] = [c for c in TABLES["nodes"].column_names if c not in _CODE_COLUMNS]
+        frames = read_tables(store_path, tables)
+        kw: dict[str, Any] = {"settings": settings or {}}
+        if now is not None:
+            kw["now"] = now
+        return cls(frames, **kw)
+
+    # -- frames ---------------------------------------------------------------------------
+    def __getattr__(self, name: str) -> pl.DataFrame:
+        frames = self.__dict__.get("frames", {})
+        if name in frames:
+            return frames[name]
+        raise AttributeError(name)
+
+    @cached_property
+    def project(self) -> dict[str, Any]:
+        rows = self.frames["project"].to_dicts()
+        return rows[0] if rows else {}
+
+    @cached_property
+    def graph(self) -> Graph:
+        return Graph.from_frames(self.frames["nodes"], self.frames["edges"])
+
+    @cached_property
+    def node_index(self) -> dict[str, dict[str, Any]]:
+        """unique_id -> the node's row as a dict."""
+        return {row["unique_id"]: row for row in self.frames["nodes"].to_dicts()}
+
+    def node(self, unique_id: str) -> dict[str, Any]:
+        return self.node_index[unique_id]
+
+    def of_type(self, *resource_types: str) -> list[str]:
+        """unique_ids of the nodes of these resource types, in store order."""
+        nodes = self.frames["nodes"]
+        return nodes.filter(pl.col("resource_type").is_in(list(resource_types)))["unique_id"].to_list()
+
+    @cached_property
+    def tests_by_node(self) -> dict[str, list[dict[str, Any]]]:
+        """attached node -> the rows of the tests that test it."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for row in self.frames["tests"].to_dicts():
+            if row["attached_node"]:
+                out.setdefault(row["attached_node"], []).append(row)
+        return out
+
+    # -- run history ----------------------------------------------------------------------
+    @cached_property
+    def runs(self) -> pl.DataFrame:
+        """Invocations that built or tested nodes, oldest first."""
+        inv = self.frames["invocations"]
+        return inv.filter(
+            (pl.col("kind") == "run_results") & pl.col("command").is_in(list(RUN_COMMANDS))
+        ).sort("generated_at")
+
+    @cached_property
+    def latest_run(self) -> dict[str, Any] | None:
+        rows = self.runs.tail(1).to_dicts()
+        return rows[0] if rows else None
+
+    def results_of(self, invocation_id: str) -> pl.DataFrame:
+        nr = self.frames["node_results"]
+        return nr.filter(pl.col("invocation_id") == invocation_id)
+
+    @cached_property
+    def result_history(self) -> pl.DataFrame:
+        """Every node result of a run command, with its invocation's generated_at and command, oldest first."""
+        runs = self.runs.select("invocation_id", "generated_at", "command")
+        return self.frames["node_results"].join(runs, on="invocation_id", how="inner").sort("generated_at")
+
+    @cached_property
+    def freshness_runs(self) -> pl.DataFrame:
+        inv = self.frames["invocations"]
+        return inv.filter(pl.col("kind") == "sources").sort("generated_at")
