@@ -1,0 +1,46 @@
+"""A model with no parents at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from rules.base import Rule, Severity, Violation
+from rules.context import Context
+from rules.structure._common import TIME_SPINES, scope
+
+
+class RootModels(Rule):
+    """A model with no parents at all.
+
+    What it does:
+        Flags every model with no direct parent: no `ref()`, no `source()`
+        (dbt-project-evaluator's `fct_root_models`). Parents in installed packages count as
+        parents. The semantic layer's `metricflow_time_spine` is left out.
+
+    Why it matters:
+        A model that reads data but has no parent reads it by hand-written table names: dbt
+        cannot place it in the lineage, may build it before the tables it reads, and impact
+        analysis never reaches it.
+
+    Example:
+        `model_4` selects from `raw.shop.orders` instead of `{{ source('shop', 'orders') }}`.
+
+    Instead:
+        Replace the table names in its FROM and JOIN clauses with `ref()` (models) or
+        `source()` (raw data; declare the source if needed). A self-contained model such as a
+        calendar built by `dbt_utils.date_spine` is a fair exception.
+    """
+
+    id: ClassVar[str] = "STR008"
+    name: ClassVar[str] = "root-models"
+    category: ClassVar[str] = "structure"
+    severity: ClassVar[Severity] = Severity.WARN
+    hint: ClassVar[str] = "read upstream data through ref() or source() so dbt knows where it comes from"
+
+    def check(self, ctx: Context, opts: Mapping[str, Any]) -> Iterable[Violation]:
+        s = scope(ctx)
+        label, parents, name = s.label, s.parents, s.column("name")
+        for model in s.own_of("model"):
+            if not parents.get(model) and name[model] not in TIME_SPINES:
+                yield Violation(model, f"`{label[model]}` has no parents: it uses neither ref() nor source()")

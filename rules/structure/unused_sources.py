@@ -1,0 +1,45 @@
+"""A source that nothing reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from rules.base import Rule, Severity, Violation
+from rules.context import Context
+from rules.structure._common import scope
+
+
+class UnusedSources(Rule):
+    """A source that nothing reads.
+
+    What it does:
+        Flags every source with no child in the lineage: no model, snapshot or exposure reads
+        it (tests on the source do not count) (dbt-project-evaluator's `fct_unused_sources`).
+
+    Why it matters:
+        A source declared but never used is cruft: it was never brought into a model, or its
+        model was removed and the YAML was not. It still costs freshness checks and misleads
+        readers about what the project depends on.
+
+    Example:
+        `sources.yml` declares `shop.promotions`, and no model calls
+        `{{ source('shop', 'promotions') }}`.
+
+    Instead:
+        Remove the table (with its description and tests) from the sources YAML, or build
+        the staging model it was declared for.
+    """
+
+    id: ClassVar[str] = "STR013"
+    name: ClassVar[str] = "unused-sources"
+    category: ClassVar[str] = "structure"
+    severity: ClassVar[Severity] = Severity.WARN
+    hint: ClassVar[str] = "remove the source table from its YAML, or build the staging model it is meant for"
+
+    def check(self, ctx: Context, opts: Mapping[str, Any]) -> Iterable[Violation]:
+        s = scope(ctx)
+        label, children, own = s.label, s.children, s.own
+        for source in s.own_of("source"):
+            if not any(c in own for c in children.get(source, ())):
+                yield Violation(source, f"source `{label[source]}` is not read by any model, snapshot or exposure")
