@@ -96,7 +96,7 @@ TABLES: dict[str, Table] = {
                 "owner VARCHAR", "owner_email VARCHAR", "description VARCHAR", "tags VARCHAR[]",
                 "meta JSON", "config JSON",
                 "raw_code VARCHAR", "compiled_code VARCHAR", "checksum VARCHAR", "layer VARCHAR",
-                "source_name VARCHAR", "identifier VARCHAR", "loaded_at_field VARCHAR",
+                "source_name VARCHAR", "source_description VARCHAR", "identifier VARCHAR", "loaded_at_field VARCHAR",
                 "freshness JSON",
                 "exposure_type VARCHAR", "maturity VARCHAR", "url VARCHAR", "label VARCHAR",
                 "origin VARCHAR",

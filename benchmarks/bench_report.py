@@ -1,0 +1,122 @@
+"""Benchmark: ``console report --no-collect`` on a generated project of N nodes (default 10,000).
+
+Writes a synthetic dbt project (:mod:`benchmarks.synthetic`: files, manifest v12, one
+run_results), collects it once with the real collector, then measures in one run:
+
+* each format end to end, as a user runs it: ``python -m console report PROJECT --no-collect
+  --format F --output FILE`` in a subprocess (interpreter start and imports included);
+* in process, the steps of the report: reading the store into a Context, evaluating every
+  rule, applying a selector, building the ReportData, rendering each format.
+
+Target: every non-HTML format at most 2 s end to end at 10,000 nodes; the HTML report's time
+is printed too (it imports plotly and embeds plotly.js). Absolute times drift with the machine
+and its load; the table also prints each step as a share of the whole.
+
+Usage::
+
+    python benchmarks/bench_report.py                 # 10,000 nodes in a temporary folder
+    python benchmarks/bench_report.py --nodes 2000 --keep /tmp/bench_report
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+FORMATS = ("text", "markdown", "json", "junit", "sarif", "github", "html")
+
+
+def _timed(func, *args, **kwargs):
+    t0 = time.perf_counter()
+    out = func(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+def end_to_end(project: Path, fmt: str, out_dir: Path) -> tuple[float, int]:
+    """Seconds for one ``console report`` subprocess, and the report's size in bytes."""
+    out = out_dir / f"report.{fmt}"
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "console", "report", str(project), "--no-collect", "--format", fmt, "--output", str(out), "--exit-zero"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"console report --format {fmt} failed ({proc.returncode}):\n{proc.stderr}")
+    return elapsed, out.stat().st_size
+
+
+def in_process(project: Path) -> list[tuple[str, float]]:
+    from console.cli.options import resolve_locations
+    from console.report import render
+    from console.report.model import build_report, rule_infos
+    from console.selectors import select_nodes
+    from rules.context import Context
+    from rules.engine import evaluate
+
+    loc = resolve_locations(project)
+    steps: list[tuple[str, float]] = []
+    ctx, t = _timed(Context.from_store, loc.store, settings=loc.config.settings())
+    steps.append(("read store -> Context", t))
+    ev, t = _timed(evaluate, ctx, loc.config)
+    steps.append((f"evaluate {len(ev.rules_run)} rules ({len(ev.findings)} findings)", t))
+    _, t = _timed(lambda: ctx.graph)
+    steps.append(("graph", t))
+    sel, t = _timed(select_nodes, ctx.graph, ctx.frames["nodes"], ["+path:models/marts tag:finance"], ["resource_type:seed"])
+    steps.append((f"select ({len(sel.nodes)} nodes)", t))
+    data, t = _timed(build_report, ctx, ev.findings, rules=rule_infos(ev.rules_run), suppressed=ev.suppressed,
+                     expired=ev.expired, selection=sel)
+    steps.append(("build ReportData", t))
+    for fmt in FORMATS[:-1]:
+        _, t = _timed(render, fmt, data)
+        steps.append((f"render {fmt}", t))
+    html_data, t = _timed(build_report, ctx, ev.findings, rules=rule_infos(ev.rules_run), charts=True)
+    steps.append(("build ReportData with chart series", t))
+    _, t = _timed(render, "html", html_data)
+    steps.append(("render html (plotly figures + page)", t))
+    return steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, default=10_000)
+    parser.add_argument("--keep", type=Path, help="write the project here and keep it (default: a temporary folder)")
+    args = parser.parse_args()
+
+    import synthetic
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = args.keep or Path(tmp) / "project"
+        if not (project / "target" / "manifest.json").exists():
+            print(f"generating a {args.nodes}-node project in {project} ...", file=sys.stderr)
+            synthetic.generate(project, args.nodes)
+        store = project / ".console" / "store.duckdb"
+        if not store.exists():
+            print("collecting (once; SQL facts included) ...", file=sys.stderr)
+            subprocess.run([sys.executable, "-m", "console", "collect", str(project)], check=True, cwd=ROOT)
+        out_dir = Path(tmp) / "out"
+        out_dir.mkdir(exist_ok=True)
+
+        print(f"\nconsole report --no-collect, {args.nodes} nodes, end to end (subprocess):")
+        for fmt in FORMATS:
+            seconds, size = end_to_end(project, fmt, out_dir)
+            flag = "" if fmt == "html" or seconds <= 2.0 else "   over the 2 s target"
+            print(f"  {fmt:<9} {seconds:6.2f} s  {size / 1e6:7.2f} MB{flag}")
+
+        steps = in_process(project)
+        total = sum(t for _, t in steps)
+        print("\nin process, step by step:")
+        for name, t in steps:
+            print(f"  {name:<48} {t:6.3f} s  {t / total:6.1%}")
+
+
+if __name__ == "__main__":
+    main()

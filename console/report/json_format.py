@@ -1,0 +1,49 @@
+"""The JSON report: DESIGN.md's stable schema (``schema_version`` 1), plus two audit lists.
+
+Top level: ``schema_version``, ``tool``, ``project``, ``generated_at``, ``summary``,
+``findings`` (exactly as DESIGN.md fixes them), then ``suppressed`` (findings hidden by a live
+exception, each with its ``exception``) and ``expired_exceptions`` (one item per reported
+finding whose exception has expired). A JSON report is also what ``--baseline`` reads.
+
+Example:
+    >>> import datetime as dt, json
+    >>> from console.report.model import ReportData
+    >>> doc = json.loads(render(ReportData({"name": "shop"}, dt.datetime(2026, 1, 1), {"model": 3}, ())))
+    >>> doc["schema_version"], doc["generated_at"], doc["summary"]["nodes"]["model"]
+    (1, '2026-01-01T00:00:00Z', 3)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from console.config import RuleException
+from console.report.model import NODE_KINDS, SCHEMA_VERSION, ReportData
+
+
+def _exception(exc: RuleException) -> dict[str, Any]:
+    return {"rule": exc.rule, "node": exc.node, "reason": exc.reason, "expires": exc.expires.isoformat()}
+
+
+def document(data: ReportData) -> dict[str, Any]:
+    """The report as a JSON-ready dict."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": data.tool_name, "version": data.tool_version},
+        "project": {k: data.project.get(k) for k in ("name", "root", "dbt_version", "adapter")},
+        "generated_at": data.generated_at_iso,
+        "summary": {
+            "nodes": {k: int(data.node_counts.get(k, 0)) for k in NODE_KINDS},
+            "findings": data.severity_counts(),
+        },
+        "findings": [f.to_dict() for f in data.findings],
+        "suppressed": [{**f.to_dict(), "exception": _exception(exc)} for f, exc in data.suppressed],
+        "expired_exceptions": [{**_exception(exc), "fingerprint": f.fingerprint} for f, exc in data.expired],
+    }
+
+
+def render(data: ReportData) -> str:
+    """The JSON report, indented by two spaces, ending with a newline."""
+    return orjson.dumps(document(data), option=orjson.OPT_INDENT_2).decode() + "\n"

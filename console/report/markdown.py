@@ -1,0 +1,80 @@
+"""The Markdown report: a pull-request comment.
+
+A title with the counts, a line about the project, a table per severity (info folded into a
+``<details>`` block), and notes on expired exceptions. Every untrusted string (node names,
+paths, messages, hints) goes through :func:`escape`: table pipes, backticks, emphasis and link
+brackets are backslash-escaped, ``&``/``<``/``>`` become entities, so no name can inject HTML,
+links or break the table.
+"""
+
+from __future__ import annotations
+
+from console.report.model import NODE_KINDS, SEVERITIES, ReportData
+from console.report.text import location, plural
+
+_TITLES = {"error": "Errors", "warn": "Warnings", "info": "Info"}
+_ICONS = {"error": "🔴", "warn": "🟡", "info": "🔵"}
+_ESCAPES = str.maketrans({**{c: "\\" + c for c in "\\`*_[]|~"}, "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+
+def escape(text: str | None) -> str:
+    r"""Untrusted text, safe inside a Markdown table cell (one line).
+
+    Example:
+        >>> escape("a|b `c` <img src=x>")
+        'a\\|b \\`c\\` &lt;img src=x&gt;'
+    """
+    if not text:
+        return ""
+    return " ".join(str(text).split()).translate(_ESCAPES)
+
+
+def _table(findings, expired) -> list[str]:
+    lines = ["| Rule | Location | Message |", "| --- | --- | --- |"]
+    for f in findings:
+        message = escape(f.message)
+        if f.hint:
+            message += f"<br>_Hint: {escape(f.hint)}_"
+        exc = expired.get(f.fingerprint)
+        if exc is not None:
+            message += f"<br>_Exception expired on {exc.expires.isoformat()}: {escape(exc.reason)}_"
+        lines.append(f"| `{escape(f.rule)}` {escape(f.name)} | {escape(location(f.path, f.line, f.node))} | {message} |")
+    return lines
+
+
+def render(data: ReportData) -> str:
+    """The Markdown report, ending with a newline."""
+    counts = data.severity_counts()
+    total = sum(counts.values())
+    name = escape(data.project.get("name") or "project")
+    if total:
+        title = f"## {data.tool_name}: " + ", ".join(plural(counts[s], s) for s in SEVERITIES) + f" in {name}"
+    else:
+        title = f"## {data.tool_name}: no findings in {name} ✅"
+    meta = [plural(int(data.node_counts.get(k, 0)), k) for k in NODE_KINDS]
+    if data.project.get("dbt_version"):
+        meta.append(f"dbt {escape(data.project['dbt_version'])}")
+    if data.project.get("adapter"):
+        meta.append(escape(data.project["adapter"]))
+    out = [title, "", " · ".join(meta) + f" · generated {data.generated_at_iso}"]
+    expired = data.expired_by_fingerprint()
+    for sev in SEVERITIES:
+        group = [f for f in data.findings if f.severity == sev]
+        if not group:
+            continue
+        heading = f"{_ICONS[sev]} {_TITLES[sev]} ({len(group)})"
+        out.append("")
+        if sev == "info":
+            out += ["<details>", f"<summary>{heading}</summary>", "", *_table(group, expired), "", "</details>"]
+        else:
+            out += [f"### {heading}", "", *_table(group, expired)]
+    notes = []
+    if data.hidden_by_baseline:
+        notes.append(f"{plural(data.hidden_by_baseline, 'finding')} hidden by the baseline")
+    if data.suppressed:
+        notes.append(f"{plural(len(data.suppressed), 'finding')} hidden by exceptions")
+    if data.expired:
+        notes.append(f"{plural(len(data.expired), 'exception')} expired")
+    if notes:
+        out += ["", "> " + " · ".join(notes)]
+    return "\n".join(out) + "\n"
