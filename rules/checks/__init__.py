@@ -1,0 +1,1 @@
+"""Checks: dbt tests that failed and nodes that did not build in the latest run."""

@@ -1,0 +1,1 @@
+"""Freshness: sources that stopped arriving, sources nobody watches, models past their SLA."""

@@ -1,0 +1,1 @@
+"""Hardening: production consumers that depend on nodes nobody hardened for production."""
