@@ -27,6 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
+from collectors.overlay import find_edited, overlay
 from collectors.summary import CollectSummary
 from console.errors import InputError
 from console.store import cached_sql_facts, open_writer, peek
@@ -109,20 +110,21 @@ def _parse_artifacts(loc, seen: dict, summary: CollectSummary) -> _Parsed:
             out.new_files.append((art, "known"))
             continue
         data = art.data if art.data is not None else _read_bytes(art)
-        kind, version, doc = da.sniff(f.path, data)
-        art.data = None  # the parsed document is all we keep
-        if kind == "manifest":
-            if in_target:
-                out.snapshot = da.parse_manifest(f.path, doc, version)
-                out.manifest_version = version
-        elif kind == "catalog":
-            if in_target:
-                out.catalog = da.parse_catalog(f.path, doc, version)
-        elif kind == "run_results":
-            out.history.append((art, kind, da.parse_run_results(f.path, doc, version)))
-        elif kind == "sources":
-            out.history.append((art, kind, da.parse_sources(f.path, doc, version)))
-        del doc
+        with da.gc_paused():  # Python would walk the whole parsed document otherwise
+            kind, version, doc = da.sniff(f.path, data)
+            art.data = None  # the parsed document is all we keep
+            if kind == "manifest":
+                if in_target:
+                    out.snapshot = da.parse_manifest(f.path, doc, version)
+                    out.manifest_version = version
+            elif kind == "catalog":
+                if in_target:
+                    out.catalog = da.parse_catalog(f.path, doc, version)
+            elif kind == "run_results":
+                out.history.append((art, kind, da.parse_run_results(f.path, doc, version)))
+            elif kind == "sources":
+                out.history.append((art, kind, da.parse_sources(f.path, doc, version)))
+            del doc
         out.new_files.append((art, kind))
         summary.files_read += 1
     return out
@@ -162,7 +164,13 @@ def _node_history(nodes: pl.DataFrame, before: dict[str, str], collect_time: str
     )
 
 
-def _sql_facts(snapshot: dict[str, pl.DataFrame], store: Path, progress: Callable | None, summary: CollectSummary):
+def _sql_facts(code: pl.DataFrame, nodes: pl.DataFrame, edges: pl.DataFrame, adapter: str | None,
+               store: Path, progress: Callable | None, summary: CollectSummary):
+    """SQL facts for the nodes of ``code`` (unique_id, resource_type, raw_code, compiled_code, language).
+
+    ``nodes`` and ``edges`` are the whole project: hard-coded relations are the tables a model
+    reads that are none of its parents' relations.
+    """
     from collectors.sql_facts import (
         SqlInput,
         classify_hardcoded,
@@ -172,30 +180,37 @@ def _sql_facts(snapshot: dict[str, pl.DataFrame], store: Path, progress: Callabl
         reduce_jinja,
     )
 
-    nodes = snapshot["nodes"]
-    project_rows = snapshot["project"].to_dicts()
-    adapter = project_rows[0].get("adapter") if project_rows else None
     dialect = dialect_for_adapter(adapter)
-    cols = [c for c in ("unique_id", "resource_type", "raw_code", "compiled_code", "language") if c in nodes.columns]
-    sql_nodes = nodes.select(cols).filter(pl.col("resource_type").is_in(list(SQL_RESOURCE_TYPES)))
+    sql_nodes = code.filter(pl.col("resource_type").is_in(list(SQL_RESOURCE_TYPES)))
     if "language" in sql_nodes.columns:
         sql_nodes = sql_nodes.filter(pl.col("language").is_null() | (pl.col("language") == "sql"))
     inputs = []
-    for row in sql_nodes.iter_rows(named=True):
-        compiled = row.get("compiled_code")
+    for uid, raw, compiled in sql_nodes.select("unique_id", "raw_code", "compiled_code").iter_rows():
         if compiled:
-            inputs.append(SqlInput(row["unique_id"], compiled, True))
-        elif row.get("raw_code"):
-            inputs.append(SqlInput(row["unique_id"], row["raw_code"], False))
+            inputs.append(SqlInput(uid, compiled, True))
+        elif raw:
+            inputs.append(SqlInput(uid, raw, False))
     hashes = [content_hash(i.sql if i.from_compiled else reduce_jinja(i.sql), dialect) for i in inputs]
     cached = cached_sql_facts(store, hashes)
     facts, new_cache = compute_facts(inputs, dialect, cached, progress=progress)
-    summary.sql_parsed = new_cache.height
-    summary.sql_cached = len(inputs) - new_cache.height
+    summary.sql_parsed += new_cache.height
+    summary.sql_cached += len(inputs) - new_cache.height
+    if facts.height:
+        wanted = set(facts["unique_id"].to_list())
+        parents = _parent_relations(nodes, edges.filter(pl.col("child_id").is_in(list(wanted))))
+        hard = [
+            classify_hardcoded(tables or [], parents.get(uid, set()))
+            for uid, tables in facts.select("unique_id", "tables_read").iter_rows()
+        ]
+        facts = facts.with_columns(pl.Series("hardcoded_relations", hard, dtype=pl.List(pl.String)))
+    return facts, new_cache
 
-    # hard-coded relations: tables read that are none of the model's refs/sources
+
+def _parent_relations(nodes: pl.DataFrame, edges: pl.DataFrame) -> dict[str, set[str]]:
+    """child -> every name its parents' relations may be written as (relation, schema.table, source.table)."""
     relation_of: dict[str, set[str]] = {}
-    for uid, rel, name, schema, ident, src in nodes.select(
+    needed = set(edges["parent_id"].to_list())
+    for uid, rel, name, schema, ident, src in nodes.filter(pl.col("unique_id").is_in(list(needed))).select(
         "unique_id", "relation_name", "name", "schema", "identifier", "source_name"
     ).iter_rows():
         names = {n for n in (rel, name, ident) if n}
@@ -205,16 +220,72 @@ def _sql_facts(snapshot: dict[str, pl.DataFrame], store: Path, progress: Callabl
             names.add(f"{schema}.{ident or name}")
         relation_of[uid] = names
     parents: dict[str, set[str]] = {}
-    edges = snapshot["edges"]
     for parent, child in edges.select("parent_id", "child_id").iter_rows():
         parents.setdefault(child, set()).update(relation_of.get(parent, ()))
-    if facts.height:
-        hard = [
-            classify_hardcoded(tables or [], parents.get(uid, set()))
-            for uid, tables in facts.select("unique_id", "tables_read").iter_rows()
-        ]
-        facts = facts.with_columns(pl.Series("hardcoded_relations", hard, dtype=pl.List(pl.String)))
-    return facts, new_cache
+    return parents
+
+
+def _snapshot(loc, parsed: _Parsed, summary: CollectSummary) -> dict[str, pl.DataFrame] | None:
+    """The new project snapshot, or None when the project is unchanged since the last collect."""
+    root = loc.project
+    snapshot = parsed.snapshot
+    if snapshot is not None:
+        summary.origin = f"manifest v{parsed.manifest_version}"
+    elif _has_target_manifest(loc):
+        summary.origin = "manifest (unchanged)"
+    elif (root / "dbt_project.yml").is_file() or not parsed.history:
+        snapshot = _read_project_files(loc)
+        summary.origin = "project files"
+    if snapshot is not None:
+        snapshot["nodes"] = _with_layers(snapshot["nodes"], loc.config)
+        snapshot["project"] = snapshot["project"].with_columns(pl.lit(str(root)).alias("root"))
+        summary.count_nodes(snapshot["nodes"])
+    return snapshot
+
+
+def _apply_overlay(loc, snapshot, seen, summary):
+    """Find model files edited after the manifest; fold them into ``snapshot`` when there is one.
+
+    Returns (edited files, node updates, their new edges).
+    """
+    manifest = loc.artifacts / "manifest.json"
+    if not manifest.is_file() or (snapshot is None and seen["nodes"] is None):
+        return [], None, None
+    nodes = snapshot["nodes"] if snapshot is not None else seen["nodes"]
+    edited = find_edited(loc.project, nodes, manifest.stat().st_mtime_ns, seen["file_stats"])
+    if not edited:
+        return [], None, None
+    updates, new_edges = overlay(edited, nodes)
+    summary.edited_models = len(edited)
+    if snapshot is not None:
+        snapshot["nodes"] = snapshot["nodes"].update(updates, on="unique_id", include_nulls=True)
+        ids = [f.unique_id for f in edited]
+        snapshot["edges"] = pl.concat([snapshot["edges"].filter(~pl.col("child_id").is_in(ids)), new_edges], how="diagonal_relaxed")
+    return edited, updates, new_edges
+
+
+def _facts_phase(loc, snapshot, seen, edited, updates, new_edges, progress, summary):
+    """SQL facts: every model of a new snapshot (cached by content), or only the edited ones."""
+    bar = _progress_bar() if progress else None
+    t_sql = time.perf_counter()
+    try:
+        if snapshot is not None:
+            adapter = (snapshot["project"].to_dicts() or [{}])[0].get("adapter")
+            return _sql_facts(snapshot["nodes"], snapshot["nodes"], snapshot["edges"], adapter, loc.store,
+                              bar.update if bar else None, summary)
+        if edited:
+            code = seen["nodes"].select("unique_id", "resource_type", "language").join(
+                updates.select("unique_id", "raw_code", "compiled_code"), on="unique_id", how="inner")
+            return _sql_facts(code, seen["nodes"], new_edges, seen["adapter"], loc.store, None, summary)
+        return None, None
+    finally:
+        if bar:
+            bar.close()
+        summary.sql_seconds = time.perf_counter() - t_sql
+
+
+def _file_stats_frame(rows: list[tuple[str, int, int, str]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String}, orient="row")
 
 
 def collect(loc, *, progress: bool = False, sql_facts: bool = True) -> CollectSummary:
@@ -233,31 +304,11 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True) -> CollectSu
     summary = CollectSummary(project_root=root, store=loc.store)
     seen = peek(loc.store)
     parsed = _parse_artifacts(loc, seen, summary)
-
-    snapshot = parsed.snapshot
-    if snapshot is None and not _has_target_manifest(loc):
-        if (root / "dbt_project.yml").is_file() or not parsed.history:
-            snapshot = _read_project_files(loc)
-            summary.origin = "project files"
-    elif snapshot is not None:
-        summary.origin = f"manifest v{parsed.manifest_version}"
-    else:
-        summary.origin = "manifest (unchanged)"
-
+    snapshot = _snapshot(loc, parsed, summary)
+    edited, updates, new_edges = _apply_overlay(loc, snapshot, seen, summary)
     facts = new_cache = None
-    if snapshot is not None:
-        snapshot["nodes"] = _with_layers(snapshot["nodes"], loc.config)
-        snapshot["project"] = snapshot["project"].with_columns(pl.lit(str(root)).alias("root"))
-        summary.count_nodes(snapshot["nodes"])
-        if sql_facts:
-            bar = _progress_bar() if progress else None
-            t_sql = time.perf_counter()
-            try:
-                facts, new_cache = _sql_facts(snapshot, loc.store, bar.update if bar else None, summary)
-            finally:
-                if bar:
-                    bar.close()
-            summary.sql_seconds = time.perf_counter() - t_sql
+    if sql_facts:
+        facts, new_cache = _facts_phase(loc, snapshot, seen, edited, updates, new_edges, progress, summary)
 
     with open_writer(loc.store, root) as w:
         now_iso = w.started_at.isoformat()
@@ -266,8 +317,14 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True) -> CollectSu
                 w.replace(table, snapshot[table])
             w.append("node_history", _node_history(snapshot["nodes"], seen["node_checksums"], now_iso).with_columns(
                 pl.lit(w.collect_id).alias("collect_id")))
+        elif edited:
+            w.update("nodes", updates)
+            w.delete_where_in("edges", "child_id", [f.unique_id for f in edited])
+            w.append("edges", new_edges)
+            w.append("node_history", _node_history(updates, seen["node_checksums"], now_iso).with_columns(
+                pl.lit(w.collect_id).alias("collect_id")))
         if facts is not None:
-            w.replace("sql_facts", facts)
+            (w.replace if snapshot is not None else w.upsert)("sql_facts", facts)
             w.append("sql_facts_cache", new_cache)
         if parsed.catalog is not None:
             for table, frame in parsed.catalog.items():
@@ -287,11 +344,10 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True) -> CollectSu
                 "kind": [k for _, k in new_files], "size": [a.size for a, _ in new_files],
                 "mtime_ns": [a.mtime_ns for a, _ in new_files], "collect_id": [w.collect_id] * len(new_files),
             }))
-        if parsed.new_files:
-            w.upsert("file_stats", pl.DataFrame({
-                "path": [a.rel for a, _ in parsed.new_files], "size": [a.size for a, _ in parsed.new_files],
-                "mtime_ns": [a.mtime_ns for a, _ in parsed.new_files], "sha256": [a.sha256 for a, _ in parsed.new_files],
-            }))
+        stats = [(a.rel, a.size, a.mtime_ns, a.sha256) for a, _ in parsed.new_files]
+        stats += [(f.rel_path, f.size, f.mtime_ns, f.sha256) for f in edited]
+        if stats:
+            w.upsert("file_stats", _file_stats_frame(stats))
         summary.seconds = time.perf_counter() - t0
         w.finish(summary.to_dict())
     summary.seconds = time.perf_counter() - t0

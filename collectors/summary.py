@@ -32,6 +32,7 @@ class CollectSummary:
     freshness_results_added: int = 0
     files_read: int = 0
     files_unchanged: int = 0
+    edited_models: int = 0
     sql_parsed: int = 0
     sql_cached: int = 0
     sql_seconds: float = 0.0
@@ -54,7 +55,7 @@ class CollectSummary:
             "origin": self.origin, "nodes": self.nodes, "runs_added": self.runs_added,
             "results_added": self.results_added, "freshness_added": self.freshness_added,
             "freshness_results_added": self.freshness_results_added, "files_read": self.files_read,
-            "files_unchanged": self.files_unchanged, "sql_parsed": self.sql_parsed,
+            "files_unchanged": self.files_unchanged, "edited_models": self.edited_models, "sql_parsed": self.sql_parsed,
             "sql_cached": self.sql_cached, "seconds": round(self.seconds, 3),
         }
 
@@ -64,10 +65,11 @@ class CollectSummary:
 
         name = self.project_root.name
         parts = [plural(n, k.replace("_", " ")) for k, n in self.nodes.items()]
-        first = f"collected {name}: " + (", ".join(parts) if parts else "project unchanged")
-        if self.origin:
-            first += f" (from {self.origin})"
-        lines = [first.replace(" (from )", "")]
+        if parts:
+            first = f"collected {name}: " + ", ".join(parts) + (f" (from {self.origin})" if self.origin else "")
+        else:
+            first = f"collected {name}: project unchanged since the last collect"
+        lines = [first]
         hist = []
         if self.runs_added or self.results_added:
             hist.append(f"{plural(self.runs_added, 'run')} and {plural(self.results_added, 'result')} added")
@@ -75,6 +77,8 @@ class CollectSummary:
             hist.append(f"{plural(self.freshness_added, 'freshness check')} added")
         if self.files_unchanged:
             hist.append(f"{self.files_unchanged} artifact files unchanged")
+        if self.edited_models:
+            hist.append(f"{plural(self.edited_models, 'model')} edited since dbt's last parse")
         if self.sql_parsed or self.sql_cached:
             hist.append(f"SQL facts: {self.sql_parsed} parsed, {self.sql_cached} cached ({self.sql_seconds:.1f} s)")
         if hist:

@@ -148,6 +148,21 @@ class Writer:
         """Insert rows, replacing those whose key exists (tables with a key only)."""
         return self._insert(table, frame, ignore_existing=False, replace=True)
 
+    def update(self, table: str, frame: pl.DataFrame) -> int:
+        """Update the given columns of existing rows, matched on the table's key."""
+        if frame.is_empty():
+            return 0
+        spec = TABLES[table]
+        types = dict(spec.columns)
+        sets = ", ".join(f'"{c}" = CAST(u."{c}" AS {types[c]})' for c in frame.columns if c not in spec.key)
+        match = " AND ".join(f'"{table}"."{k}" = u."{k}"' for k in spec.key)
+        self._con.register("_updates", frame)
+        try:
+            _run(self._con, f'UPDATE "{table}" SET {sets} FROM _updates u WHERE {match}')
+        finally:
+            self._con.unregister("_updates")
+        return frame.height
+
     def delete_where_in(self, table: str, column: str, values: Iterable[str]) -> None:
         frame = pl.DataFrame({"v": list(values)}, schema={"v": pl.String})
         if not frame.is_empty():
@@ -249,7 +264,10 @@ def read_tables(store_path: Path, tables: dict[str, Iterable[str] | None]) -> di
                     if version < SCHEMA_VERSION
                     else f"store schema version {version} is newer than this console supports ({SCHEMA_VERSION})",
                 )
-            return {name: _read(con, name, cols) for name, cols in tables.items()}
+            try:
+                return {name: _read(con, name, cols) for name, cols in tables.items()}
+            except duckdb.Error as e:
+                raise InputError(store_path, f"the store does not match its schema version {version}: {str(e).splitlines()[0]}; delete it and collect again") from None
         finally:
             con.close()
 
@@ -258,9 +276,10 @@ def peek(store_path: Path) -> dict[str, object]:
     """What a collect needs to know before it parses anything (a short shared-lock visit).
 
     Returns ``{"artifact_hashes": set[str], "file_stats": {path: (size, mtime_ns, sha256)},
-    "node_checksums": {unique_id: checksum}}``; empty when the store does not exist yet.
+    "node_checksums": {unique_id: checksum}, "nodes": frame of the nodes' identity columns}``;
+    empty (``nodes`` None) when the store does not exist yet.
     """
-    empty: dict[str, object] = {"artifact_hashes": set(), "file_stats": {}, "node_checksums": {}}
+    empty: dict[str, object] = {"artifact_hashes": set(), "file_stats": {}, "node_checksums": {}, "nodes": None, "adapter": None}
     if not store_path.exists():
         return empty
     with store_lock(store_path, exclusive=False):
@@ -272,6 +291,11 @@ def peek(store_path: Path) -> dict[str, object]:
                 "artifact_hashes": {r[0] for r in _run(con, "SELECT sha256 FROM artifact_files")},
                 "file_stats": {r[0]: (r[1], r[2], r[3]) for r in _run(con, "SELECT path, size, mtime_ns, sha256 FROM file_stats")},
                 "node_checksums": {r[0]: r[1] for r in _run(con, "SELECT unique_id, checksum FROM nodes")},
+                "adapter": next(iter(_run(con, "SELECT adapter FROM project")), (None,))[0],
+                "nodes": con.sql(
+                    "SELECT unique_id, resource_type, name, package_name, path, checksum, language, origin, "
+                    "relation_name, schema, identifier, source_name FROM nodes"
+                ).pl(),
             }
         finally:
             con.close()

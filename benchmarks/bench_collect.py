@@ -1,0 +1,141 @@
+"""Benchmark of ``console collect`` against baselines measured in the same run.
+
+Prints, for synthetic projects made by :mod:`benchmarks.synthetic`:
+
+1. cold collect of a 10k-node manifest with its run_results (SQL facts excluded), whole
+   process, against a whole process that only does ``orjson.loads`` of the same manifest
+   (target: ratio at most 2.0);
+2. peak memory (max RSS) of that collect at 50k nodes (target: at most 1.5 GB);
+3. collect again after one model's SQL file changed, at 10k nodes: in a long-running process
+   (the terminal UI follows changes this way) and as a whole process (target: at most 0.3 s);
+4. SQL facts for the 10k project's models through the pipeline: cold (empty cache, both
+   cores) and warm (from the store's cache) (targets: 15 s and 1 s).
+
+Usage: ``python benchmarks/bench_collect.py [--sizes 10000,50000] [--repeat 3] [--quick]``.
+Machines here are noisy: read the ratios, and run twice before believing a number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks.synthetic import generate  # noqa: E402
+
+PY = sys.executable
+ENV = {**os.environ, "CI": "1", "NO_COLOR": "1"}
+MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter(); r = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "dt = time.perf_counter() - t\n"
+    "if r.returncode: sys.stderr.write(r.stderr); sys.exit(r.returncode)\n"
+    "print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
+def run_measured(cmd: list[str]) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one whole process."""
+    out = subprocess.run([PY, "-c", MEASURE, *cmd], capture_output=True, text=True, env=ENV)
+    if out.returncode:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{out.stderr}")
+    secs, rss_kb = out.stdout.split()
+    return float(secs), int(rss_kb) / 1024
+
+
+def best(fn, repeat: int) -> tuple[float, float]:
+    runs = [fn() for _ in range(repeat)]
+    return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def console_cmd(*args: str) -> list[str]:
+    return [PY, "-m", "console", *args]
+
+
+def bench_size(n: int, work: Path, repeat: int, incremental: bool, sql: bool) -> None:
+    proj = work / f"p{n}"
+    t = time.perf_counter()
+    counts = generate(proj, n)
+    manifest = proj / "target" / "manifest.json"
+    print(f"\n== {n} nodes ({counts}); manifest {manifest.stat().st_size / 1e6:.0f} MB; generated in {time.perf_counter() - t:.1f} s")
+    store = work / f"s{n}.duckdb"
+
+    def loads():
+        return run_measured([PY, "-c", "import orjson, sys; orjson.loads(open(sys.argv[1], 'rb').read())", str(manifest)])
+
+    def cold():
+        for p in (store, Path(str(store) + ".lock"), Path(str(store) + ".wal")):
+            p.unlink(missing_ok=True)
+        return run_measured(console_cmd("collect", str(proj), "--store", str(store), "--no-sql-facts", "-q"))
+
+    base_s, base_mb = best(loads, repeat)
+    cold_s, cold_mb = best(cold, repeat)
+    print(f"orjson.loads whole process      {base_s:7.2f} s  {base_mb:7.0f} MB")
+    print(f"console collect cold (no SQL)   {cold_s:7.2f} s  {cold_mb:7.0f} MB   ratio {cold_s / base_s:.2f} (target <= 2.0)")
+    print(f"peak memory of the collect      {cold_mb:7.0f} MB   (target <= 1500 MB at 50k)")
+
+    if incremental:
+        same_s, _ = best(lambda: run_measured(console_cmd("collect", str(proj), "--store", str(store), "--no-sql-facts", "-q")), repeat)
+        print(f"collect again, nothing changed  {same_s:7.2f} s  (whole process)")
+        from collectors.pipeline import collect
+        from console.cli.options import resolve_locations
+
+        loc = resolve_locations(proj, store=store)
+        collect(loc, sql_facts=True)  # warm the SQL-facts cache for the in-process runs
+        model = next((proj / "models" / "marts").rglob("*.sql"))
+        times = []
+        for i in range(repeat):
+            model.write_text(model.read_text() + f"\n-- edit {i}\n")
+            t = time.perf_counter()
+            s = collect(loc, sql_facts=True)
+            times.append(time.perf_counter() - t)
+        print(f"one model edited, in-process    {min(times):7.2f} s  (target <= 0.3 s; {s.sql_parsed} parsed)")
+        wtimes = []
+        for i in range(repeat):
+            model.write_text(model.read_text() + f"\n-- edit again {i}\n")
+            wtimes.append(run_measured(console_cmd("collect", str(proj), "--store", str(store), "-q"))[0])
+        print(f"one model edited, whole process {min(wtimes):7.2f} s  (python start + imports included)")
+        imports = best(lambda: run_measured([PY, "-c", "import duckdb, polars, pyarrow, orjson, click"]), repeat)[0]
+        print(f"  of which imports alone        {imports:7.2f} s")
+
+    if sql:
+        from console.store import open_writer
+
+        for p in (store, Path(str(store) + ".wal")):
+            p.unlink(missing_ok=True)
+        sql_cold = run_measured(console_cmd("collect", str(proj), "--store", str(store), "-q"))[0]
+        # warm: the same SQL again, from the cache: forget the manifest so it is parsed anew
+        with open_writer(store, proj) as w:
+            w.delete_where_in("artifact_files", "kind", ["manifest"])
+            w.finish({})
+        sql_warm = run_measured(console_cmd("collect", str(proj), "--store", str(store), "-q"))[0]
+        print(f"collect with SQL facts, cold    {sql_cold:7.2f} s  (minus the cold collect: {sql_cold - cold_s:.2f} s; target <= 15 s)")
+        print(f"collect with SQL facts, warm    {sql_warm:7.2f} s  (minus the cold collect: {sql_warm - cold_s:.2f} s; target <= 1 s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,50000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="1k nodes, one repeat")
+    args = parser.parse_args()
+    sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    repeat = 1 if args.quick else args.repeat
+    work = Path(tempfile.mkdtemp(prefix="bench_collect_"))
+    try:
+        for n in sizes:
+            bench_size(n, work, repeat, incremental=n <= 10_000, sql=n <= 10_000)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

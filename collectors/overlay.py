@@ -1,0 +1,131 @@
+"""Models edited since dbt last parsed the project.
+
+The manifest is the truth about the project as dbt last parsed it. A person editing a model
+(with the terminal UI open) changes the file long before dbt runs again; the console shows the
+edit at once by *overlaying* the file on the manifest's node: new raw code and checksum, no
+compiled code (it is stale), refs and sources read again from the file (a small Jinja
+tokenizer, :func:`collectors.dbt_project.extract_calls`), and fresh SQL facts.
+
+Finding the edited files is cheap enough for every collect, so no manifest is re-read for it:
+a file whose mtime is not newer than the manifest's is what dbt parsed; a newer one is hashed
+(unless the stat cache already knows it) and compared with the node's checksum, which dbt
+computes as the sha256 of the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from console.errors import InputError
+
+OVERLAY_TYPES = ("model", "snapshot", "analysis")
+
+
+@dataclass(frozen=True)
+class EditedFile:
+    unique_id: str
+    rel_path: str
+    text: str
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+def find_edited(
+    root: Path, nodes: pl.DataFrame, manifest_mtime_ns: int, stats: dict[str, tuple[int, int, str]]
+) -> list[EditedFile]:
+    """Model files whose content differs from the checksum the manifest recorded.
+
+    Args:
+        root: the project root (node paths are relative to it).
+        nodes: at least unique_id, resource_type, path, checksum, package_name.
+        manifest_mtime_ns: when the manifest was written.
+        stats: the store's stat cache, path -> (size, mtime_ns, sha256).
+    """
+    if nodes is None or nodes.is_empty():
+        return []
+    candidates = nodes.filter(pl.col("resource_type").is_in(list(OVERLAY_TYPES)) & pl.col("path").is_not_null())
+    project = _root_package(nodes)
+    if project is not None:
+        candidates = candidates.filter(pl.col("package_name") == project)
+    edited = []
+    for uid, rel, checksum in candidates.select("unique_id", "path", "checksum").iter_rows():
+        path = root / rel
+        try:
+            st = path.stat()
+        except OSError:
+            continue  # removed since the parse: dbt will say so on its next run
+        if st.st_mtime_ns <= manifest_mtime_ns:
+            continue
+        cached = stats.get(rel)
+        if cached and cached[0] == st.st_size and cached[1] == st.st_mtime_ns:
+            sha = cached[2]
+            if sha == checksum:
+                continue
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise InputError(path, f"cannot read: {e.strerror}") from None
+        sha = hashlib.sha256(data).hexdigest()
+        if sha == checksum:
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(path, "not UTF-8 text") from None
+        edited.append(EditedFile(uid, rel, text, sha, st.st_size, st.st_mtime_ns))
+    return edited
+
+
+def _root_package(nodes: pl.DataFrame) -> str | None:
+    models = nodes.filter(pl.col("resource_type") == "model")
+    if models.is_empty() or "package_name" not in models.columns:
+        return None
+    top = models.group_by("package_name").len().sort("len", descending=True)
+    return top["package_name"][0]
+
+
+def overlay(edited: list[EditedFile], nodes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(node updates, new edges into the edited nodes) for the edited files.
+
+    Refs resolve by model name (and version), sources by (source name, table name), among
+    ``nodes``; a ref to something unknown is left out, as dbt would fail on it anyway.
+    """
+    from collectors.dbt_project import extract_calls
+
+    by_name: dict[str, str] = {}
+    by_source: dict[tuple[str, str], str] = {}
+    for uid, rtype, name, src in nodes.select("unique_id", "resource_type", "name", "source_name").iter_rows():
+        if rtype in ("model", "seed", "snapshot"):
+            by_name.setdefault(name, uid)
+        elif rtype == "source":
+            by_source[(src, name)] = uid
+    updates = {"unique_id": [], "raw_code": [], "compiled_code": [], "checksum": [], "origin": []}
+    parents, children = [], []
+    for f in edited:
+        try:
+            calls = extract_calls(f.text)
+        except ValueError as e:
+            raise InputError(f.rel_path, f"cannot read its Jinja: {e}") from None
+        updates["unique_id"].append(f.unique_id)
+        updates["raw_code"].append(f.text)
+        updates["compiled_code"].append(None)
+        updates["checksum"].append(f.sha256)
+        updates["origin"].append("project")
+        for _package, name, _version in calls.refs:
+            if name in by_name:
+                parents.append(by_name[name])
+                children.append(f.unique_id)
+        for src, table in calls.sources:
+            if (src, table) in by_source:
+                parents.append(by_source[(src, table)])
+                children.append(f.unique_id)
+    schema = {k: pl.String for k in updates}
+    return (
+        pl.DataFrame(updates, schema=schema),
+        pl.DataFrame({"parent_id": parents, "child_id": children}, schema={"parent_id": pl.String, "child_id": pl.String}),
+    )
