@@ -15,6 +15,9 @@ Collectors hand the store polars frames whose columns are a subset of a table's 
 DuckDB on insert (dbt writes UTC with a ``Z``; the store keeps naive UTC ``TIMESTAMP``).
 JSON columns travel as JSON text.
 
+Versions: 1 (release 0.1: the dbt project and its run history), 2 (adds the last mile, query
+logs and warehouse relations).
+
 Versioning: ``meta.schema_version`` holds :data:`SCHEMA_VERSION`. :data:`MIGRATIONS` maps a
 version to the statements that lift a store from the version before it; opening an older store
 applies them in order, in one transaction, so history is never lost. Add a table or a column by
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -240,10 +243,50 @@ TABLES: dict[str, Table] = {
             key=["content_hash"],
             doc="SQL facts by hash of (dialect, SQL text): an unchanged model is never parsed twice",
         ),
+        # -- version 2: the last mile, query logs and warehouse metadata ---------------------
+        _t(
+            "lastmile_artifacts",
+            [
+                "artifact_id VARCHAR", "tool VARCHAR", "kind VARCHAR", "path VARCHAR", "line INTEGER",
+                "name VARCHAR", "owner VARCHAR", "sql VARCHAR", "relations_read VARCHAR[]",
+                "literal_filters JSON", "meta JSON",
+            ],
+            key=["artifact_id"],
+            snapshot=True,
+            doc=(
+                "one piece of logic outside dbt: a reverse-ETL model (hightouch, census), a LookML "
+                "view or derived table, a Metabase question, a SQL string or filter in application "
+                "code, a notebook cell; relations_read are the warehouse relations it reads, "
+                "literal_filters its column-versus-literal conditions ([{column, op, value}])"
+            ),
+        ),
+        _t(
+            "query_log",
+            [
+                "query_id VARCHAR", "source_file VARCHAR", "started_at TIMESTAMP", "user_name VARCHAR",
+                "role_name VARCHAR", "warehouse_name VARCHAR", "query_type VARCHAR",
+                "execution_status VARCHAR", "query_tag VARCHAR", "objects_read VARCHAR[]",
+                "query_hash VARCHAR", "collect_id INTEGER",
+            ],
+            key=["query_id"],
+            doc="warehouse query history (e.g. Snowflake QUERY_HISTORY joined with ACCESS_HISTORY): who read which relation",
+        ),
+        _t(
+            "warehouse_relations",
+            [
+                "database VARCHAR", "schema VARCHAR", "name VARCHAR", "table_type VARCHAR",
+                "row_count BIGINT", "bytes BIGINT", "last_altered TIMESTAMP", "collected_at TIMESTAMP",
+            ],
+            snapshot=True,
+            doc="relations the warehouse holds, from its information schema (the warehouse collector)",
+        ),
     )
 }
 
 SNAPSHOT_TABLES = tuple(name for name, t in TABLES.items() if t.snapshot)
 
-# version -> statements lifting a store from version-1. Version 1 is created from TABLES.
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
+# version -> statements lifting a store from the version before. A new store is created from
+# TABLES directly; an older one replays these in order inside the collect's transaction.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: tuple(TABLES[name].ddl() for name in ("lastmile_artifacts", "query_log", "warehouse_relations")),
+}
