@@ -15,6 +15,7 @@ computes as the sha256 of the file.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +38,11 @@ class EditedFile:
 
 def find_edited(
     root: Path, nodes: pl.DataFrame, manifest_mtime_ns: int, stats: dict[str, tuple[int, int, str]]
-) -> list[EditedFile]:
+) -> tuple[list[EditedFile], list[tuple[str, int, int, str]]]:
     """Model files whose content differs from the checksum the manifest recorded.
+
+    Returns the edited files, and the stat-cache rows ``(path, size, mtime_ns, sha256)`` of
+    every file hashed on the way (so the next collect need not read them again).
 
     Args:
         root: the project root (node paths are relative to it).
@@ -47,16 +51,18 @@ def find_edited(
         stats: the store's stat cache, path -> (size, mtime_ns, sha256).
     """
     if nodes is None or nodes.is_empty():
-        return []
+        return [], []
     candidates = nodes.filter(pl.col("resource_type").is_in(list(OVERLAY_TYPES)) & pl.col("path").is_not_null())
     project = _root_package(nodes)
     if project is not None:
         candidates = candidates.filter(pl.col("package_name") == project)
     edited = []
+    hashed = []
+    base = str(root)
     for uid, rel, checksum in candidates.select("unique_id", "path", "checksum").iter_rows():
-        path = root / rel
+        path = os.path.join(base, rel)  # plain strings: pathlib costs more than the stat here
         try:
-            st = path.stat()
+            st = os.stat(path)
         except OSError:
             continue  # removed since the parse: dbt will say so on its next run
         if st.st_mtime_ns <= manifest_mtime_ns:
@@ -67,10 +73,12 @@ def find_edited(
             if sha == checksum:
                 continue
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as fh:
+                data = fh.read()
         except OSError as e:
             raise InputError(path, f"cannot read: {e.strerror}") from None
         sha = hashlib.sha256(data).hexdigest()
+        hashed.append((rel, st.st_size, st.st_mtime_ns, sha))
         if sha == checksum:
             continue
         try:
@@ -78,7 +86,7 @@ def find_edited(
         except UnicodeDecodeError:
             raise InputError(path, "not UTF-8 text") from None
         edited.append(EditedFile(uid, rel, text, sha, st.st_size, st.st_mtime_ns))
-    return edited
+    return edited, hashed
 
 
 def _root_package(nodes: pl.DataFrame) -> str | None:

@@ -223,8 +223,7 @@ def open_writer(store_path: Path, project_root: Path) -> Iterator[Writer]:
             except BaseException:
                 _run(con, "ROLLBACK")
                 raise
-            _run(con, "COMMIT")
-            _run(con, "CHECKPOINT")
+            _run(con, "COMMIT")  # closing the connection checkpoints the WAL into the file
         finally:
             con.close()
 
@@ -276,10 +275,11 @@ def peek(store_path: Path) -> dict[str, object]:
     """What a collect needs to know before it parses anything (a short shared-lock visit).
 
     Returns ``{"artifact_hashes": set[str], "file_stats": {path: (size, mtime_ns, sha256)},
-    "node_checksums": {unique_id: checksum}, "nodes": frame of the nodes' identity columns}``;
+    "node_checksums": {unique_id: checksum}, "nodes": frame of the nodes' identity columns,
+    "edges": the edges frame, "adapter": the project's adapter}``;
     empty (``nodes`` None) when the store does not exist yet.
     """
-    empty: dict[str, object] = {"artifact_hashes": set(), "file_stats": {}, "node_checksums": {}, "nodes": None, "adapter": None}
+    empty: dict[str, object] = {"artifact_hashes": set(), "file_stats": {}, "node_checksums": {}, "nodes": None, "edges": None, "adapter": None}
     if not store_path.exists():
         return empty
     with store_lock(store_path, exclusive=False):
@@ -294,8 +294,9 @@ def peek(store_path: Path) -> dict[str, object]:
                 "adapter": next(iter(_run(con, "SELECT adapter FROM project")), (None,))[0],
                 "nodes": con.sql(
                     "SELECT unique_id, resource_type, name, package_name, path, checksum, language, origin, "
-                    "relation_name, schema, identifier, source_name FROM nodes"
+                    "relation_name, schema, identifier, source_name, materialized FROM nodes"
                 ).pl(),
+                "edges": con.sql("SELECT parent_id, child_id FROM edges").pl(),
             }
         finally:
             con.close()
