@@ -9,7 +9,7 @@ tokenizer, :func:`collectors.dbt_project.extract_calls`), and fresh SQL facts.
 Finding the edited files is cheap enough for every collect, so no manifest is re-read for it:
 a file whose mtime is not newer than the manifest's is what dbt parsed; a newer one is hashed
 (unless the stat cache already knows it) and compared with the node's checksum, which dbt
-computes as the sha256 of the file.
+computes as the sha256 of the file's text stripped of surrounding white space.
 """
 
 from __future__ import annotations
@@ -77,14 +77,14 @@ def find_edited(
                 data = fh.read()
         except OSError as e:
             raise InputError(path, f"cannot read: {e.strerror}") from None
-        sha = hashlib.sha256(data).hexdigest()
-        hashed.append((rel, st.st_size, st.st_mtime_ns, sha))
-        if sha == checksum:
-            continue
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError(path, "not UTF-8 text") from None
+        sha = hashlib.sha256(text.strip().encode()).hexdigest()  # dbt hashes the stripped text
+        hashed.append((rel, st.st_size, st.st_mtime_ns, sha))
+        if sha == checksum:
+            continue
         edited.append(EditedFile(uid, rel, text, sha, st.st_size, st.st_mtime_ns))
     return edited, hashed
 

@@ -1,0 +1,98 @@
+"""A dbt project's own files -> store frames: the DAG without any artifacts.
+
+:func:`read_project` reads ``dbt_project.yml`` (or every ``dbt_project.yml`` below the folder,
+as subprojects), the model, seed, snapshot, analysis and test files, and the property files,
+and returns the frames of the project snapshot (``project``, ``nodes``, ``edges``,
+``node_columns``, ``tests``) with ``origin = 'project'``. No Jinja is rendered and no SQL is
+parsed: ``ref()``/``source()``/``config()`` calls are read by
+:func:`collectors.dbt_project.jinja_refs.extract_calls`.
+
+What differs from a manifest, by design:
+
+* ``path`` is relative to the folder read (with subprojects, it starts with the subproject's
+  folder); ``patch_path`` is ``<project>://<path of the property file>``;
+* ``database``, ``schema`` (of models) and ``relation_name`` need the profile and stay NULL;
+  a custom ``schema``/``database`` config is in ``config``;
+* generic tests' ids need not match dbt's (see :mod:`collectors.dbt_project.generic_tests`);
+* refs that resolve nowhere (installed packages are not read) add no edge; disabled nodes
+  and saved queries are left out.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from collectors.dbt_project.file_nodes import add_file_nodes
+from collectors.dbt_project.frames import frame_from_dicts, frame_from_tuples
+from collectors.dbt_project.graph import Graph
+from collectors.dbt_project.jinja_refs import JinjaCalls, extract_calls, extract_python_calls
+from collectors.dbt_project.project_yml import read_projects
+from collectors.dbt_project.safe_yaml import gc_paused, safe_load_yaml
+from collectors.dbt_project.scan import FileCache, find_project_files, scan_project
+from collectors.dbt_project.schema_yml import read_properties
+from collectors.dbt_project.yml_nodes import add_yml_nodes
+from collectors.layers import DEFAULT_LAYERS, LayerRule, classify_layers
+
+__all__ = [
+    "JinjaCalls",
+    "extract_calls",
+    "extract_python_calls",
+    "find_project_files",
+    "read_project",
+    "safe_load_yaml",
+]
+
+_COLUMN_NAMES = ("unique_id", "name", "description", "data_type", "tags", "meta", "constraints", "position")
+
+
+def read_project(root: Path, layer_rules: Sequence[LayerRule] = DEFAULT_LAYERS) -> dict[str, pl.DataFrame]:
+    """Read the dbt project at ``root`` (or every subproject below it) into store frames.
+
+    Args:
+        root: a dbt project folder, or a folder with dbt projects below it.
+        layer_rules: how models are put in layers (the ``layer`` column).
+
+    Returns:
+        Frames keyed ``project`` (one row: ``name``, ``root``, ``origin = 'project'``; with
+        several subprojects the name is the folder's), ``nodes``, ``edges``, ``node_columns``,
+        ``tests``.
+
+    Raises:
+        InputError: no dbt_project.yml here or below, or a file that cannot be read
+            (unreadable, not UTF-8, invalid YAML with its line, a Jinja tag never closed,
+            an unexpected shape), naming the file and the problem.
+    """
+    root = Path(os.path.abspath(root))
+    with gc_paused():
+        projects = read_projects(root)
+        graph = Graph(root)
+        cache = FileCache()
+        for project in projects:
+            files = scan_project(project)
+            props = read_properties(files.properties, cache)
+            add_file_nodes(graph, project, files, props, cache)
+            add_yml_nodes(graph, project, props)
+        edges = graph.edges()
+        graph.apply_owners()
+        nodes = frame_from_dicts("nodes", list(graph.nodes.values()))
+        frames = {
+            "project": frame_from_dicts(
+                "project",
+                [
+                    {
+                        "name": projects[0].name if len(projects) == 1 else root.name,
+                        "root": str(root),
+                        "origin": "project",
+                    }
+                ],
+            ),
+            "nodes": nodes.with_columns(classify_layers(nodes, layer_rules).alias("layer")),
+            "edges": frame_from_tuples("edges", ("parent_id", "child_id"), edges),
+            "node_columns": frame_from_tuples("node_columns", _COLUMN_NAMES, graph.columns),
+            "tests": frame_from_dicts("tests", graph.tests),
+        }
+    return frames

@@ -1,0 +1,269 @@
+"""Nodes defined by files: models (SQL and Python, versioned or not), seeds, SQL snapshots,
+analyses and singular tests, each with the property entry that describes it.
+
+Fully qualified names follow dbt: ``[project, *folders, name]`` (a model version adds
+``v2``; a snapshot adds its file's name before the snapshot's; analyses start with
+``analysis``). A model version's code is the file ``<name>_v<v>`` unless the version says
+``defined_in`` (the latest version may also be ``<name>``); a version whose file is missing
+is left out. Disabled nodes
+(``enabled: false`` anywhere in the config chain) are left out, with their tests, as dbt
+leaves them out of its graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from collectors.dbt_project.generic_tests import Target, add_entry_tests
+from collectors.dbt_project.graph import Graph, as_text
+from collectors.dbt_project.jinja_refs import JinjaCalls, JinjaSyntaxError, extract_calls, extract_python_calls
+from collectors.dbt_project.node_fields import (
+    apply_config,
+    column_entries,
+    column_rows,
+    description,
+    entry_config,
+    is_enabled,
+    new_node,
+    version_columns,
+)
+from collectors.dbt_project.project_yml import Project, folder_parts, merge_config
+from collectors.dbt_project.scan import FileCache, ProjectFiles
+from collectors.dbt_project.schema_yml import Entry, Properties, entry_list
+from console.errors import InputError
+
+
+def read_calls(path: Path, text: str, language: str = "sql") -> JinjaCalls:
+    """The calls of one code file.
+
+    Raises:
+        InputError: a Jinja tag that never closes, or a Python model that is not valid Python.
+    """
+    try:
+        return extract_python_calls(text) if language == "python" else extract_calls(text)
+    except JinjaSyntaxError as e:
+        raise InputError(path, f"{e} (line {e.line})") from None
+    except SyntaxError as e:
+        raise InputError(path, f"not valid Python (line {e.lineno}): {e.msg}") from None
+
+
+def depend_on_calls(graph: Graph, project: Project, uid: str, calls: JinjaCalls) -> None:
+    """Record a node's refs (first) and sources."""
+    for ref in calls.refs:
+        graph.depend(uid, project.name, ("ref", *ref))
+    for source in calls.sources:
+        graph.depend(uid, project.name, ("source", *source))
+
+
+def _patch_path(graph: Graph, project: Project, entry: Entry | None) -> str | None:
+    return f"{project.name}://{graph.rel(entry.path)}" if entry is not None else None
+
+
+def add_file_nodes(graph: Graph, project: Project, files: ProjectFiles, props: Properties, cache: FileCache) -> None:
+    """Add every file-defined node of one project (singular tests before models, so a
+    generic test whose id a singular test has is the one renamed)."""
+    _add_singular_tests(graph, project, files, props, cache)
+    _add_seeds(graph, project, files, props, cache)
+    _add_snapshots(graph, project, files, props, cache)
+    _add_analyses(graph, project, files, props, cache)
+    _add_models(graph, project, files, props, cache)
+
+
+def _add_models(graph: Graph, project: Project, files: ProjectFiles, props: Properties, cache: FileCache) -> None:
+    patches = props.patches["model"]
+    by_stem: dict[str, tuple[Path, Path]] = {}
+    for path, base in files.code["model"]:
+        other = by_stem.setdefault(path.stem, (path, base))
+        if other[0] != path:
+            raise InputError(
+                path, f"a second model named '{path.stem}' in project '{project.name}' (also {graph.rel(other[0])})"
+            )
+    used: set[str] = set()
+    for name, entry in patches.items():
+        versions = entry_list(entry, "versions")
+        if not versions:
+            continue
+        parsed = []
+        for i, version in enumerate(versions):
+            if not isinstance(version, Mapping) or as_text(version.get("v")) is None:
+                raise entry.error(f"versions[{i}] has no 'v'")
+            parsed.append((as_text(version["v"]), version))
+        latest = as_text(entry.data.get("latest_version")) or _max_version([v for v, _ in parsed])
+        for v, version in parsed:
+            stem = as_text(version.get("defined_in")) or f"{name}_v{v}"
+            found = by_stem.get(stem)
+            if found is None and v == latest and name in by_stem:  # the latest may be in <name>.sql
+                stem, found = name, by_stem[name]
+            if found is not None:
+                used.add(stem)
+                _add_model(graph, project, cache, found, name, entry, (v, version, latest))
+    for stem, found in by_stem.items():
+        if stem not in used:
+            entry = patches.get(stem)
+            _add_model(
+                graph, project, cache, found, stem, None if entry and entry.data.get("versions") else entry, None
+            )
+
+
+def _max_version(versions: list[str]) -> str:
+    def key(v: str) -> tuple:
+        try:
+            return (1, float(v), v)
+        except ValueError:
+            return (0, 0.0, v)
+
+    return max(versions, key=key)
+
+
+def _add_model(
+    graph: Graph,
+    project: Project,
+    cache: FileCache,
+    found: tuple[Path, Path],
+    name: str,
+    entry: Entry | None,
+    version: tuple | None,
+) -> None:
+    path, base = found
+    text, checksum = cache.text(path)
+    language = "python" if path.suffix == ".py" else "sql"
+    calls = read_calls(path, text, language)
+    fqn = [project.name, *folder_parts(path, base), name]
+    v = spec = latest = None
+    if version is not None:
+        v, spec, latest = version
+        fqn.append(f"v{v}")
+    config = entry_config(project.tree_config("model", fqn), entry)
+    if spec is not None:
+        entry_config(config, entry, spec)
+    merge_config(config, calls.config, tree=False)
+    if not is_enabled(config):
+        return
+    uid = f"model.{project.name}.{name}" + (f".v{v}" if v is not None else "")
+    data = entry.data if entry is not None else None
+    node = new_node(
+        "model", project, name, uid, fqn, graph.rel(path),
+        language=language, raw_code=text, checksum=checksum, version=v, latest_version=latest,
+        description=description(spec, data), patch_path=_patch_path(graph, project, entry),
+        deprecation_date=as_text((spec or {}).get("deprecation_date") or (data or {}).get("deprecation_date")),
+    )  # fmt: skip
+    apply_config(node, config, default_alias=f"{name}_v{v}" if v is not None else None)
+    graph.add(node, path)
+    graph.register(project.name, name, uid, path, v, latest=v is None or v == latest)
+    depend_on_calls(graph, project, uid, calls)
+    if entry is not None:
+        columns = version_columns(entry, spec) if spec is not None else column_entries(entry)
+        graph.columns.extend(column_rows(uid, columns))
+        label = f"{name}_v{v}" if v is not None else name
+        call = f"ref('{name}', version='{v}')" if v is not None else f"ref('{name}')"
+        extra = entry_list(entry, "data_tests", "tests", within=spec) if spec is not None else []
+        add_entry_tests(graph, project, entry, Target(uid, label, call), columns, extra)
+
+
+def _add_seeds(graph: Graph, project: Project, files: ProjectFiles, props: Properties, cache: FileCache) -> None:
+    for path, base in files.code["seed"]:
+        name = path.stem
+        entry = props.patches["seed"].get(name)
+        fqn = [project.name, *folder_parts(path, base), name]
+        config = entry_config(project.tree_config("seed", fqn), entry)
+        if not is_enabled(config):
+            continue
+        rel = graph.rel(path)
+        uid = f"seed.{project.name}.{name}"
+        node = new_node(
+            "seed", project, name, uid, fqn, rel, checksum=cache.seed_checksum(path, rel), raw_code="",
+            description=description(entry.data if entry else None), patch_path=_patch_path(graph, project, entry),
+        )  # fmt: skip
+        graph.add(apply_config(node, config), path)
+        graph.register(project.name, name, uid, path)
+        if entry is not None:
+            columns = column_entries(entry)
+            graph.columns.extend(column_rows(uid, columns))
+            add_entry_tests(graph, project, entry, Target(uid, name, f"ref('{name}')"), columns)
+
+
+def _add_snapshots(graph: Graph, project: Project, files: ProjectFiles, props: Properties, cache: FileCache) -> None:
+    for path, base in files.code["snapshot"]:
+        text, checksum = cache.text(path)
+        calls = read_calls(path, text)
+        for name, body in calls.snapshots.items():
+            entry = props.patches["snapshot"].get(name)
+            fqn = [project.name, *folder_parts(path, base), path.stem, name]
+            config = merge_config(entry_config(project.tree_config("snapshot", fqn), entry), calls.config, tree=False)
+            if not is_enabled(config):
+                continue
+            uid = f"snapshot.{project.name}.{name}"
+            node = new_node(
+                "snapshot", project, name, uid, fqn, graph.rel(path), language="sql", raw_code=body,
+                checksum=checksum, description=description(entry.data if entry else None),
+                patch_path=_patch_path(graph, project, entry),
+            )  # fmt: skip
+            graph.add(apply_config(node, config), path)
+            graph.register(project.name, name, uid, path)
+            depend_on_calls(graph, project, uid, calls)
+            if entry is not None:
+                columns = column_entries(entry)
+                graph.columns.extend(column_rows(uid, columns))
+                add_entry_tests(graph, project, entry, Target(uid, name, f"ref('{name}')"), columns)
+
+
+def _add_analyses(graph: Graph, project: Project, files: ProjectFiles, props: Properties, cache: FileCache) -> None:
+    for path, base in files.code["analysis"]:
+        text, checksum = cache.text(path)
+        calls = read_calls(path, text)
+        if calls.defines:
+            continue
+        name = path.stem
+        entry = props.patches["analysis"].get(name)
+        fqn = [project.name, "analysis", *folder_parts(path, base), name]
+        config = merge_config(entry_config(project.tree_config("analysis", fqn), entry), calls.config, tree=False)
+        if not is_enabled(config):
+            continue
+        uid = f"analysis.{project.name}.{name}"
+        node = new_node(
+            "analysis", project, name, uid, fqn, graph.rel(path), language="sql", raw_code=text,
+            checksum=checksum, description=description(entry.data if entry else None),
+            patch_path=_patch_path(graph, project, entry),
+        )  # fmt: skip
+        graph.add(apply_config(node, config), path)
+        depend_on_calls(graph, project, uid, calls)
+        if entry is not None:
+            graph.columns.extend(column_rows(uid, column_entries(entry)))
+
+
+def _add_singular_tests(
+    graph: Graph, project: Project, files: ProjectFiles, props: Properties, cache: FileCache
+) -> None:
+    for path, base in files.code["test"]:
+        text, checksum = cache.text(path)
+        calls = read_calls(path, text)
+        if calls.defines:  # tests/generic/*.sql: generic test definitions, not tests
+            continue
+        name = path.stem
+        entry = props.patches["test"].get(name)
+        fqn = [project.name, *folder_parts(path, base), name]
+        config = merge_config(entry_config(project.tree_config("test", fqn), entry), calls.config, tree=False)
+        if not is_enabled(config):
+            continue
+        uid = f"test.{project.name}.{name}"
+        node = new_node(
+            "test", project, name, uid, fqn, graph.rel(path), language="sql", raw_code=text,
+            checksum=checksum, description=description(entry.data if entry else None),
+            patch_path=_patch_path(graph, project, entry),
+        )  # fmt: skip
+        graph.add(apply_config(node, config), path)
+        depend_on_calls(graph, project, uid, calls)
+        graph.tests.append(
+            {
+                "unique_id": uid,
+                "test_name": "singular",
+                "attached_node": None,  # its first resolved ref, once every project is read
+                "column_name": None,
+                "severity": (as_text(config.get("severity")) or "error").lower(),
+                "kwargs": None,
+                "warn_if": as_text(config.get("warn_if")),
+                "error_if": as_text(config.get("error_if")),
+                "is_generic": False,
+            }
+        )
