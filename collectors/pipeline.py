@@ -324,6 +324,9 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True) -> CollectSu
     t0 = time.perf_counter()
     root = loc.project
     summary = CollectSummary(project_root=root, store=loc.store)
+    for what, given in (("last-mile files", loc.lastmile), ("query logs", loc.query_logs), ("the warehouse", loc.warehouse)):
+        if given:
+            summary.notes.append(f"{what} are not collected by this release yet; ignored")
     seen = peek(loc.store)
     parsed = _parse_artifacts(loc, seen, summary)
     snapshot = _snapshot(loc, parsed, summary)

@@ -37,6 +37,7 @@ class CollectSummary:
     sql_cached: int = 0
     sql_seconds: float = 0.0
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     def count_nodes(self, nodes: pl.DataFrame) -> None:
         counts = dict(nodes.group_by("resource_type").len().iter_rows()) if nodes.height else {}
@@ -84,4 +85,5 @@ class CollectSummary:
         if hist:
             lines.append("  " + "; ".join(hist))
         lines.append(f"  store {self.store} in {self.seconds:.2f} s")
+        lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
