@@ -6,8 +6,10 @@
   with realistic SQL (CTEs, joins, CASE, window functions, literal filters) and a schema yml
   per folder (descriptions, generic tests);
 * ``target/manifest.json`` in the v12 shape dbt 1.11 writes (node keys copied from a real
-  dbt manifest), consistent with the files (checksum = sha256 of the file, refs = depends_on),
-  with ``compiled_code``;
+  dbt manifest), consistent with the files (checksum = sha256 of the stripped file, refs =
+  depends_on), with ``compiled_code``, documented columns (5 to 25 on 60% of models) and the
+  macros of dbt, its adapter and a package, which make up much of a real manifest (a 10k-node
+  project gives about 70 MB; real ones of that size run from 50 to 120 MB);
 * ``target/run_results.json`` (v6) of one ``dbt build`` over every model and test.
 
 Mix of nodes: about 4% sources, 18% staging, 18% intermediate, 14% marts, 2% exports,
@@ -88,6 +90,41 @@ select * from final
     )
 
 
+def _macros(rng: random.Random, count: int) -> dict[str, dict]:
+    """Macros as dbt ships them: core, adapter and package macros make up much of a real manifest."""
+    out = {}
+    for i in range(count):
+        package = "dbt" if i < count * 0.6 else ("dbt_duckdb" if i < count * 0.8 else "dbt_utils")
+        name = f"macro_{i}"
+        body = "\n".join(
+            f"    {{% set part_{k} = adapter.dispatch('{name}_{k}', '{package}')(relation, columns) %}}" for k in range(rng.randint(5, 40))
+        )
+        uid = f"macro.{package}.{name}"
+        out[uid] = {
+            "name": name, "resource_type": "macro", "package_name": package, "path": f"macros/{name}.sql",
+            "original_file_path": f"macros/{name}.sql", "unique_id": uid,
+            "macro_sql": f"{{% macro {name}(relation, columns) %}}\n{body}\n{{% endmacro %}}",
+            "depends_on": {"macros": [f"macro.dbt.macro_{rng.randrange(max(1, i))}"] if i else []},
+            "description": "", "meta": {}, "docs": {"show": True, "node_color": None}, "patch_path": None,
+            "arguments": [{"name": "relation", "type": None, "description": ""}, {"name": "columns", "type": None, "description": ""}],
+            "created_at": 1763700000.0, "supported_languages": ["sql"],
+        }
+    return out
+
+
+def _columns(name: str, rng: random.Random) -> dict[str, dict]:
+    """A documented model's columns, as schema yml files declare them."""
+    cols = {}
+    for k in range(rng.randint(5, 25)):
+        col = f"{name}_id" if k == 0 else f"attribute_{k}"
+        cols[col] = {
+            "name": col, "description": f"The {col.replace('_', ' ')} of each {name.replace('_', ' ')} row, as the source system records it.",
+            "meta": {}, "data_type": rng.choice([None, "varchar", "integer", "timestamp"]), "constraints": [], "quote": None,
+            "tags": [], "granularity": None, "doc_blocks": [], "config": {"meta": {}, "tags": []},
+        }
+    return cols
+
+
 def _compile(sql: str, relation: dict[str, str]) -> str:
     """Replace ref()/source() calls with relation names, as dbt's compile does."""
     out = sql
@@ -163,8 +200,7 @@ def generate(root: Path, n_nodes: int, *, seed: int = 7, write_files: bool = Tru
         node["sources"] = [p.split(".")[2:] for p in parents if p.startswith("source.")]
         if rng.random() < 0.6:
             node["description"] = f"The {name.replace('_', ' ')} model."
-            node["columns"] = {f"{name}_id": {"name": f"{name}_id", "description": "Primary key", "meta": {}, "data_type": None,
-                                              "constraints": [], "quote": None, "tags": [], "granularity": None, "doc_blocks": [], "config": {"meta": {}, "tags": []}}}
+            node["columns"] = _columns(name, rng)
         if rng.random() < 0.5:
             node["config"]["meta"] = {"owner": rng.choice(["data-eng", "analytics", "growth"])}
         nodes[node["unique_id"]] = node
@@ -239,10 +275,16 @@ def generate(root: Path, n_nodes: int, *, seed: int = 7, write_files: bool = Tru
                      "generated_at": "2026-11-01T07:00:00.000000Z", "invocation_id": invocation, "invocation_started_at": "2026-11-01T06:59:00Z",
                      "env": {}, "project_name": PROJECT, "project_id": hashlib.md5(PROJECT.encode()).hexdigest(),
                      "user_id": None, "send_anonymous_usage_stats": False, "adapter_type": "duckdb", "quoting": {}},
-        "nodes": nodes, "sources": sources, "macros": {}, "docs": {}, "exposures": exposures, "metrics": {}, "groups": {},
+        "nodes": nodes, "sources": sources, "macros": _macros(rng, 800 + n_nodes // 10), "docs": {}, "exposures": exposures, "metrics": {}, "groups": {},
         "selectors": {}, "disabled": {}, "parent_map": parent_map, "child_map": child_map, "group_map": {},
         "saved_queries": {}, "semantic_models": {}, "unit_tests": {}, "functions": {},
     }
+    if write_files:  # before the artifacts, as dbt parses files and then writes the manifest
+        (root / "dbt_project.yml").write_text(f"name: {PROJECT}\nversion: '1.0'\nprofile: {PROJECT}\nmodel-paths: ['models']\n")
+        for path, sql in files.items():
+            f = root / path
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_text(sql)
     (root / "target" / "manifest.json").write_bytes(orjson.dumps(manifest))
     results = []
     for j, uid in enumerate(u for u in nodes if not u.startswith("seed.")):
@@ -260,12 +302,6 @@ def generate(root: Path, n_nodes: int, *, seed: int = 7, write_files: bool = Tru
         "results": results, "elapsed_time": 1200.5, "args": {"which": "build", "target": "prod"},
     }
     (root / "target" / "run_results.json").write_bytes(orjson.dumps(run_results))
-    if write_files:
-        (root / "dbt_project.yml").write_text(f"name: {PROJECT}\nversion: '1.0'\nprofile: {PROJECT}\nmodel-paths: ['models']\n")
-        for path, sql in files.items():
-            f = root / path
-            f.parent.mkdir(parents=True, exist_ok=True)
-            f.write_text(sql)
     return {"nodes": len(nodes), "sources": len(sources), "exposures": len(exposures), "models": len(files)}
 
 
