@@ -18,6 +18,7 @@ Parsing happens before the store is opened for writing, so a long parse never bl
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import time
@@ -34,6 +35,11 @@ from console.store import cached_sql_facts, open_writer, peek
 
 #: Frames of the project snapshot (replaced whole when a manifest or the project is read).
 PROJECT_TABLES = ("project", "nodes", "edges", "node_columns", "tests")
+#: Parsed documents smaller than this (in JSON bytes) may be kept until the process exits
+#: (see :func:`collect`'s ``keep_documents``); bigger ones are freed at once to bound memory.
+KEEP_DOCUMENTS_BELOW = 128 * 1024 * 1024
+_KEPT: list[dict] = []
+
 #: Resource types whose SQL gets facts.
 SQL_RESOURCE_TYPES = ("model", "snapshot", "analysis")
 
@@ -93,7 +99,12 @@ def _is_known(art: _Artifact, known_hashes: set[str], stats: dict) -> bool:
     return art.sha256 in known_hashes
 
 
-def _parse_artifacts(loc, seen: dict, summary: CollectSummary) -> _Parsed:
+def documents_kept() -> bool:
+    """True when this process holds parsed documents it can skip tearing down at exit."""
+    return bool(_KEPT)
+
+
+def _parse_artifacts(loc, seen: dict, summary: CollectSummary, keep_documents: bool = False) -> _Parsed:
     from collectors import dbt_artifacts as da
 
     root = loc.project
@@ -112,7 +123,8 @@ def _parse_artifacts(loc, seen: dict, summary: CollectSummary) -> _Parsed:
         data = art.data if art.data is not None else _read_bytes(art)
         with da.gc_paused():  # Python would walk the whole parsed document otherwise
             kind, version, doc = da.sniff(f.path, data)
-            art.data = None  # the parsed document is all we keep
+            size = len(data)
+            art.data = data = None  # the parsed document is all we keep: free the bytes before parsing
             if kind == "manifest":
                 if in_target:
                     out.snapshot = da.parse_manifest(f.path, doc, version)
@@ -124,6 +136,9 @@ def _parse_artifacts(loc, seen: dict, summary: CollectSummary) -> _Parsed:
                 out.history.append((art, kind, da.parse_run_results(f.path, doc, version)))
             elif kind == "sources":
                 out.history.append((art, kind, da.parse_sources(f.path, doc, version)))
+            if keep_documents and size < KEEP_DOCUMENTS_BELOW:
+                _KEPT.append(doc)  # freeing a parsed manifest costs as much as parsing it
+                gc.freeze()  # and the cyclic GC must not walk its million objects again
             del doc
         out.new_files.append((art, kind))
         summary.files_read += 1
@@ -310,13 +325,17 @@ def _file_stats_frame(rows: list[tuple[str, int, int, str]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String}, orient="row")
 
 
-def collect(loc, *, progress: bool = False, sql_facts: bool = True) -> CollectSummary:
+def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documents: bool = False) -> CollectSummary:
     """Collect everything ``loc`` (a :class:`console.cli.options.Locations`) points at.
 
     Args:
         loc: resolved locations and configuration.
         progress: show a progress bar for long phases (the caller checks stderr is a terminal).
         sql_facts: compute SQL facts (the second, slower phase).
+        keep_documents: keep parsed JSON documents (below :data:`KEEP_DOCUMENTS_BELOW`) alive
+            instead of freeing them: a command-line process that ends with ``os._exit`` then
+            never pays for tearing down a million small objects (about 0.3 s for a 10k-node
+            manifest). Leave it off in long-running processes.
 
     Raises:
         InputError: a bad file or folder; the store is left as it was.
@@ -328,7 +347,7 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True) -> CollectSu
         if given:
             summary.notes.append(f"{what} are not collected by this release yet; ignored")
     seen = peek(loc.store)
-    parsed = _parse_artifacts(loc, seen, summary)
+    parsed = _parse_artifacts(loc, seen, summary, keep_documents)
     snapshot = _snapshot(loc, parsed, summary)
     edited, updates, new_edges, hashed = _apply_overlay(loc, snapshot, seen, summary)
     facts = new_cache = None

@@ -9,6 +9,7 @@ light). Exit codes follow :mod:`console.errors`: 0 clean, 1 findings at or above
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -78,4 +79,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.exit(0)
-    sys.exit(code or 0)
+    _exit(code or 0)
+
+
+def _exit(code: int) -> None:
+    """Exit; skip the interpreter's teardown when a collect left big parsed documents behind."""
+    pipeline = sys.modules.get("collectors.pipeline")
+    if pipeline is not None and pipeline.documents_kept():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

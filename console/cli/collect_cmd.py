@@ -24,6 +24,6 @@ def collect(project: Path | None, artifacts, archive, lastmile, query_logs, ware
     from collectors.pipeline import collect as run_collect
 
     loc = resolve_locations(project, artifacts, archive, lastmile, query_logs, warehouse, store, config_file)
-    summary = run_collect(loc, progress=sys.stderr.isatty(), sql_facts=not no_sql_facts)
+    summary = run_collect(loc, progress=sys.stderr.isatty(), sql_facts=not no_sql_facts, keep_documents=True)
     if not quiet:
         click.echo(summary.to_text(), err=True)

@@ -109,7 +109,7 @@ def report(project, artifacts, archive, lastmile, query_logs, warehouse, store, 
     if not no_collect:
         from collectors.pipeline import collect
 
-        summary = collect(loc, progress=sys.stderr.isatty())
+        summary = collect(loc, progress=sys.stderr.isatty(), keep_documents=True)
         click.echo(summary.to_text(), err=True)
 
     data = _evaluate(loc, now, fmt, select, exclude, known)

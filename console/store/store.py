@@ -67,8 +67,7 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     if version is None:
         if con.execute("SELECT count(*) FROM information_schema.tables").fetchall()[0][0]:
             raise InputError(path, "is a DuckDB file but not a console store (no meta table)")
-        for table in TABLES.values():
-            _run(con, table.ddl())
+        _run(con, ";\n".join(table.ddl() for table in TABLES.values()))  # one round trip
         _run(con, "INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         return
     if version > SCHEMA_VERSION:
