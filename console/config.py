@@ -103,6 +103,7 @@ class Config:
             "production_exposure_types": self.production_exposure_types,
             "production_exposures": self.production_exposures,
             "production_maturity": self.production_maturity,
+            "layers": self.layers,
         }
 
 

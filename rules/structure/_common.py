@@ -139,6 +139,21 @@ class Naming:
     prefixes: tuple[tuple[str, str], ...]  # (prefix, model type), in model_types order
 
     @classmethod
+    def for_project(cls, opts: Mapping[str, Any], settings: Mapping[str, Any]) -> Naming:
+        """From the rule's options, with the project's ``[layers]`` configuration filling in
+        every option the rule leaves at its default (rule options are the more specific)."""
+        merged = dict(opts)
+        layers = settings.get("layers") or {}
+        for layer, model_type in (("staging", "staging"), ("intermediate", "intermediate"), ("mart", "marts"), ("export", "export")):
+            conf = layers.get(layer) or {}
+            prefixes_key, folder_key = f"{model_type}_prefixes", f"{model_type}_folder_name"
+            if conf.get("prefixes") and merged.get(prefixes_key) == NAMING_OPTIONS[prefixes_key].default:
+                merged[prefixes_key] = list(conf["prefixes"])
+            if conf.get("folders") and merged.get(folder_key) == NAMING_OPTIONS[folder_key].default:
+                merged[folder_key] = conf["folders"][0]
+        return cls.from_options(merged)
+
+    @classmethod
     def from_options(cls, opts: Mapping[str, Any]) -> Naming:
         types = tuple(opts.get("model_types") or ())
         folders = tuple((t, str(opts[f"{t}_folder_name"])) for t in types if opts.get(f"{t}_folder_name"))

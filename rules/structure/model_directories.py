@@ -56,7 +56,7 @@ class ModelDirectories(Rule):
 
     def check(self, ctx: Context, opts: Mapping[str, Any]) -> Iterable[Violation]:
         s = scope(ctx)
-        naming = Naming.from_options(opts)
+        naming = Naming.for_project(opts, ctx.settings)
         staging_folder = opts.get("staging_folder_name") or "staging"
         typed = s.model_types(naming)
         name, path, label, source_names = s.column("name"), s.column("path"), s.label, s.column("source_name")

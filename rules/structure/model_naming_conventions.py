@@ -48,7 +48,7 @@ class ModelNamingConventions(Rule):
 
     def check(self, ctx: Context, opts: Mapping[str, Any]) -> Iterable[Violation]:
         s = scope(ctx)
-        naming = Naming.from_options(opts)
+        naming = Naming.for_project(opts, ctx.settings)
         typed = s.model_types(naming)
         ok = pl.lit(False)
         for prefix, model_type in naming.prefixes:
