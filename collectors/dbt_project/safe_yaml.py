@@ -19,9 +19,6 @@ excess stops the read at once.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +26,7 @@ import yaml
 
 from collectors.dbt_project.yaml_events import load_checked
 from console.errors import InputError
+from collectors._gc import gc_paused  # noqa: F401 - re-exported
 
 MAX_BYTES = 10 * 1024 * 1024
 """Largest YAML file read (10 MB); dbt property files are kilobytes."""
@@ -38,16 +36,6 @@ MAX_ALIAS_NODES = 100_000
 """Most nodes that aliases may stand for, in total (nested aliases counted expanded)."""
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while many small objects are built (1.5 to 3x faster)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_bytes(path: Path, limit: int, what: str = "files of this kind") -> bytes:
