@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "dbt-core-artifacts"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dbt_core_artifacts"
 
 
 def _manifest_fixture(version: int) -> Path:
