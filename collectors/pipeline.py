@@ -165,7 +165,9 @@ def _with_layers(nodes: pl.DataFrame, config) -> pl.DataFrame:
     return nodes.with_columns(classify_layers(nodes, rules).alias("layer"))
 
 
-def _node_history(nodes: pl.DataFrame, before: dict[str, str], collect_time: str) -> pl.DataFrame:
+def _node_history(nodes: pl.DataFrame, previous: pl.DataFrame | None, collect_time: str) -> pl.DataFrame:
+    """Rows for the nodes that are new or whose checksum changed since ``previous``."""
+    before = dict(zip(previous["unique_id"].to_list(), previous["checksum"].to_list())) if previous is not None else {}
     ids = nodes["unique_id"].to_list()
     sums = nodes["checksum"].to_list() if "checksum" in nodes.columns else [None] * len(ids)
     changed = [(i, s) for i, s in zip(ids, sums) if i not in before or before[i] != s]
@@ -206,8 +208,11 @@ def _sql_facts(code: pl.DataFrame, nodes: pl.DataFrame, edges: pl.DataFrame, ada
         elif raw:
             inputs.append(SqlInput(uid, raw, False))
     hashes = input_hashes(inputs, dialect)
-    with gc_paused():  # decoding thousands of cached facts is 5x faster without the cyclic GC
-        cached = cached_sql_facts(store, hashes)
+    if len(inputs) < 20:
+        cached = {}  # parsing a few models is cheaper than a visit to the store's cache
+    else:
+        with gc_paused():  # decoding thousands of cached facts is 5x faster without the cyclic GC
+            cached = cached_sql_facts(store, hashes)
     facts, new_cache = compute_facts(inputs, dialect, cached, progress=progress, hashes=hashes)
     summary.sql_parsed += new_cache.height
     summary.sql_cached += len(inputs) - new_cache.height
@@ -359,13 +364,13 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
         if snapshot is not None:
             for table in PROJECT_TABLES:
                 w.replace(table, snapshot[table])
-            w.append("node_history", _node_history(snapshot["nodes"], seen["node_checksums"], now_iso).with_columns(
+            w.append("node_history", _node_history(snapshot["nodes"], seen["nodes"], now_iso).with_columns(
                 pl.lit(w.collect_id).alias("collect_id")))
         elif edited:
             w.update("nodes", updates)
             w.delete_where_in("edges", "child_id", [f.unique_id for f in edited])
             w.append("edges", new_edges)
-            w.append("node_history", _node_history(updates, seen["node_checksums"], now_iso).with_columns(
+            w.append("node_history", _node_history(updates, seen["nodes"], now_iso).with_columns(
                 pl.lit(w.collect_id).alias("collect_id")))
         if facts is not None:
             (w.replace if snapshot is not None else w.upsert)("sql_facts", facts)

@@ -274,11 +274,11 @@ def peek(store_path: Path) -> dict[str, object]:
     """What a collect needs to know before it parses anything (a short shared-lock visit).
 
     Returns ``{"artifact_hashes": set[str], "file_stats": {path: (size, mtime_ns, sha256)},
-    "node_checksums": {unique_id: checksum}, "nodes": frame of the nodes' identity columns,
+    "nodes": frame of the nodes' identity columns (with their checksums),
     "edges": the edges frame, "adapter": the project's adapter}``;
     empty (``nodes`` None) when the store does not exist yet.
     """
-    empty: dict[str, object] = {"artifact_hashes": set(), "file_stats": {}, "node_checksums": {}, "nodes": None, "edges": None, "adapter": None}
+    empty: dict[str, object] = {"artifact_hashes": set(), "file_stats": {}, "nodes": None, "edges": None, "adapter": None}
     if not store_path.exists():
         return empty
     with store_lock(store_path, exclusive=False):
@@ -289,7 +289,6 @@ def peek(store_path: Path) -> dict[str, object]:
             return {
                 "artifact_hashes": {r[0] for r in _run(con, "SELECT sha256 FROM artifact_files")},
                 "file_stats": {r[0]: (r[1], r[2], r[3]) for r in _run(con, "SELECT path, size, mtime_ns, sha256 FROM file_stats")},
-                "node_checksums": {r[0]: r[1] for r in _run(con, "SELECT unique_id, checksum FROM nodes")},
                 "adapter": next(iter(_run(con, "SELECT adapter FROM project")), (None,))[0],
                 "nodes": con.sql(
                     "SELECT unique_id, resource_type, name, package_name, path, checksum, language, origin, "
