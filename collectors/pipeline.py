@@ -230,32 +230,39 @@ def _sql_facts(code: pl.DataFrame, nodes: pl.DataFrame, edges: pl.DataFrame, ada
 def _parent_relations(nodes: pl.DataFrame, edges: pl.DataFrame, all_edges: pl.DataFrame | None = None) -> dict[str, set[str]]:
     """child -> every name its parents' relations may be written as (relation, schema.table, source.table).
 
-    dbt inlines an ephemeral parent as a CTE, so its own parents' relations count too.
+    ``edges`` are the edges into the children wanted. dbt inlines an ephemeral parent as a
+    CTE, so its own parents' relations count too (followed through ``all_edges``).
     """
     all_edges = edges if all_edges is None else all_edges
-    cols = ["unique_id", "relation_name", "name", "schema", "identifier", "source_name"]
-    has_mat = "materialized" in nodes.columns
-    relation_of: dict[str, set[str]] = {}
-    ephemeral: set[str] = set()
-    for row in nodes.select(cols + (["materialized"] if has_mat else [])).iter_rows():
-        uid, rel, name, schema, ident, src = row[:6]
-        names = {n for n in (rel, name, ident) if n}
-        if src:
-            names.add(f"{src}.{ident or name}")
-        if schema:
-            names.add(f"{schema}.{ident or name}")
-        relation_of[uid] = names
-        if has_mat and row[6] == "ephemeral":
-            ephemeral.add(uid)
+    cols = ["unique_id", "relation_name", "name", "schema", "identifier", "source_name", "materialized"]
+    cols = [c for c in cols if c in nodes.columns]
+    ephemeral_ids = set(
+        nodes.filter(pl.col("materialized") == "ephemeral")["unique_id"].to_list() if "materialized" in nodes.columns else ()
+    )
     parents_of: dict[str, list[str]] = {}
-    if ephemeral:
+    needed = set(edges["parent_id"].to_list())
+    frontier = needed & ephemeral_ids
+    if frontier:
         for parent, child in all_edges.select("parent_id", "child_id").iter_rows():
-            if child in ephemeral:
+            if child in ephemeral_ids:
                 parents_of.setdefault(child, []).append(parent)
+        while frontier:  # every ancestor reached through ephemeral models
+            nxt = {p for e in frontier for p in parents_of.get(e, ())} - needed
+            needed |= nxt
+            frontier = nxt & ephemeral_ids
+    relation_of: dict[str, set[str]] = {}
+    for row in nodes.filter(pl.col("unique_id").is_in(list(needed))).select(cols).iter_rows(named=True):
+        name, ident = row.get("name"), row.get("identifier")
+        names = {n for n in (row.get("relation_name"), name, ident) if n}
+        if row.get("source_name"):
+            names.add(f"{row['source_name']}.{ident or name}")
+        if row.get("schema"):
+            names.add(f"{row['schema']}.{ident or name}")
+        relation_of[row["unique_id"]] = names
 
     def names_of(uid: str, seen: set[str]) -> set[str]:
         out = set(relation_of.get(uid, ()))
-        if uid in ephemeral and uid not in seen:
+        if uid in ephemeral_ids and uid not in seen:
             seen.add(uid)
             for p in parents_of.get(uid, ()):
                 out |= names_of(p, seen)
