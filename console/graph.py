@@ -24,19 +24,27 @@ class Graph:
     """
 
     def __init__(self, node_ids: Iterable[str], edges: Iterable[tuple[str, str]]):
-        self.parents: dict[str, list[str]] = {n: [] for n in node_ids}
-        self.children: dict[str, list[str]] = {n: [] for n in self.parents}
+        parents: dict[str, list[str]] = {n: [] for n in node_ids}
+        children: dict[str, list[str]] = {n: [] for n in parents}
         for parent, child in edges:
             if parent == child:
                 continue
-            self.parents.setdefault(child, []).append(parent)
-            self.children.setdefault(parent, []).append(child)
-            self.parents.setdefault(parent, [])
-            self.children.setdefault(child, [])
-        for d in (self.parents, self.children):
+            try:
+                parents[child].append(parent)
+            except KeyError:  # an edge to a node the frame does not list
+                parents[child] = [parent]
+                children.setdefault(child, [])
+            try:
+                children[parent].append(child)
+            except KeyError:
+                children[parent] = [child]
+                parents.setdefault(parent, [])
+        for d in (parents, children):
             for k, v in d.items():
-                if len(v) > 1:
+                if len(v) > 1 and len(set(v)) < len(v):
                     d[k] = list(dict.fromkeys(v))
+        self.parents = parents
+        self.children = children
 
     @classmethod
     def from_frames(cls, nodes: pl.DataFrame, edges: pl.DataFrame) -> Graph:

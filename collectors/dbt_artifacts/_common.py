@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from console.errors import InputError
 from console.store.schema import TABLES
-from collectors._gc import gc_paused  # noqa: F401 - re-exported
+from console.gc_pause import gc_paused  # noqa: F401 - re-exported
 
 EMPTY: dict = {}
 """A shared empty mapping for ``x.get(k) or EMPTY`` (never mutated)."""

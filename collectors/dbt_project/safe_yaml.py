@@ -26,7 +26,7 @@ import yaml
 
 from collectors.dbt_project.yaml_events import load_checked
 from console.errors import InputError
-from collectors._gc import gc_paused  # noqa: F401 - re-exported
+from console.gc_pause import gc_paused  # noqa: F401 - re-exported
 
 MAX_BYTES = 10 * 1024 * 1024
 """Largest YAML file read (10 MB); dbt property files are kilobytes."""

@@ -32,7 +32,7 @@ import sqlglot
 
 from collectors.sql_facts.extract import extract_facts
 from collectors.sql_facts.jinja_reduce import reduce_jinja
-from collectors._gc import gc_paused  # noqa: F401 - re-exported
+from console.gc_pause import gc_paused  # noqa: F401 - re-exported
 
 FACTS_VERSION = "1"
 """Part of every content hash: bump it when the facts change shape or meaning, so that facts

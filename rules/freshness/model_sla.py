@@ -57,6 +57,11 @@ class ModelSla(NodeRule):
             pl.col("resource_type").is_in(list(_TYPES)) & pl.col("enabled").fill_null(True)
         )
         default = opts.get("default_sla_hours")
+        if default is None:  # only nodes that declare an SLA: skip decoding everybody's meta
+            declares = pl.lit(False)
+            for column in ("meta", "config"):
+                declares = declares | pl.col(column).str.contains('"sla"', literal=True).fill_null(False)
+            nodes = nodes.filter(declares)
         self._sla: dict[str, tuple[Any, str]] = {}
         for uid, kind, meta, config in nodes.select("unique_id", "resource_type", "meta", "config").iter_rows():
             declared = meta_value(meta, config, "sla")

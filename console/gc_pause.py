@@ -1,4 +1,4 @@
-"""Pausing the cyclic garbage collector while a collector builds many small objects."""
+"""Pausing the cyclic garbage collector while many small objects are built (collectors, rules)."""
 
 from __future__ import annotations
 
