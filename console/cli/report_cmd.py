@@ -17,6 +17,7 @@ import click
 
 from console.cli.options import location_options, resolve_locations
 from console.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from console.gc_pause import gc_paused
 from console.report import FORMATS
 
 FAIL_ON = ("error", "warn", "info", "never")
@@ -112,7 +113,8 @@ def report(project, artifacts, archive, lastmile, query_logs, warehouse, store, 
         summary = collect(loc, progress=sys.stderr.isatty(), keep_documents=True)
         click.echo(summary.to_text(), err=True)
 
-    data = _evaluate(loc, now, fmt, select, exclude, known)
+    with gc_paused():  # a report builds many small objects and no cycles worth collecting
+        data = _evaluate(loc, now, fmt, select, exclude, known)
     from console.report import render
 
     _write(render(fmt, data, color=use_color(fmt, output)), output)
