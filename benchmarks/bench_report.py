@@ -90,6 +90,8 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="write the project here and keep it (default: a temporary folder)")
     args = parser.parse_args()
+    # bytecode for the console's modules, as an installed wheel has (see bench_competitors.py)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "console", "collectors", "rules"], check=True, cwd=ROOT)
 
     import synthetic
 
