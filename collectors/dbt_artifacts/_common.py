@@ -20,8 +20,8 @@ import polars as pl
 import pyarrow as pa
 
 from console.errors import InputError
-from console.store.schema import TABLES
 from console.gc_pause import gc_paused  # noqa: F401 - re-exported
+from console.store.schema import TABLES
 
 EMPTY: dict = {}
 """A shared empty mapping for ``x.get(k) or EMPTY`` (never mutated)."""

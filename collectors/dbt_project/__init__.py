@@ -29,7 +29,11 @@ import polars as pl
 from collectors.dbt_project.file_nodes import add_file_nodes
 from collectors.dbt_project.frames import frame_from_dicts, frame_from_tuples
 from collectors.dbt_project.graph import Graph
-from collectors.dbt_project.jinja_refs import JinjaCalls, extract_calls, extract_python_calls
+from collectors.dbt_project.jinja_refs import (
+    JinjaCalls,
+    extract_calls,
+    extract_python_calls,
+)
 from collectors.dbt_project.project_yml import read_projects
 from collectors.dbt_project.safe_yaml import gc_paused, safe_load_yaml
 from collectors.dbt_project.scan import FileCache, find_project_files, scan_project

@@ -17,7 +17,12 @@ from pathlib import Path
 
 from collectors.dbt_project.generic_tests import Target, add_entry_tests
 from collectors.dbt_project.graph import Graph, as_text
-from collectors.dbt_project.jinja_refs import JinjaCalls, JinjaSyntaxError, extract_calls, extract_python_calls
+from collectors.dbt_project.jinja_refs import (
+    JinjaCalls,
+    JinjaSyntaxError,
+    extract_calls,
+    extract_python_calls,
+)
 from collectors.dbt_project.node_fields import (
     apply_config,
     column_entries,

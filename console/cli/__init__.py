@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def _exit(code: int) -> None:
     """Exit; skip the interpreter's teardown when a collect left big parsed documents behind."""
-    pipeline = sys.modules.get("collectors.pipeline")
-    if pipeline is not None and pipeline.documents_kept():
+    artifacts = sys.modules.get("collectors.artifact_phase")
+    if artifacts is not None and artifacts.documents_kept():
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

@@ -17,7 +17,13 @@ import orjson
 
 from console.errors import InputError
 from rules.base import CATEGORIES, Rule
-from rules.registry import DOC_SECTIONS, UnknownRuleError, all_rules, find_rule, rule_doc
+from rules.registry import (
+    DOC_SECTIONS,
+    UnknownRuleError,
+    all_rules,
+    find_rule,
+    rule_doc,
+)
 
 
 def _colour() -> bool:

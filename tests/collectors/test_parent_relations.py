@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from collectors.pipeline import _parent_relations
+from collectors.facts_phase import parent_relations as _parent_relations
 
 NODES = pl.DataFrame(
     {

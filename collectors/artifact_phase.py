@@ -1,0 +1,125 @@
+"""Phase 1 of a collect: find the artifact files, skip the known ones, parse the new ones.
+
+A file whose size and mtime match the store's stat cache, or whose content hash the store
+knows, is not read again. New files are sniffed (kind and schema version) and parsed with the
+cyclic GC paused. The target's manifest and catalog make the project snapshot; every
+run_results and sources file, from the target or the archive, is history.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from collectors.summary import CollectSummary
+from console.errors import InputError
+
+#: Parsed documents smaller than this (in JSON bytes) may be kept until the process exits
+#: (see :func:`collect`'s ``keep_documents``); bigger ones are freed at once to bound memory.
+KEEP_DOCUMENTS_BELOW = 128 * 1024 * 1024
+_KEPT: list[dict] = []
+
+
+@dataclass
+class Artifact:
+    path: Path
+    rel: str
+    size: int
+    mtime_ns: int
+    sha256: str | None = None
+    data: bytes | None = None
+
+
+@dataclass
+class Parsed:
+    snapshot: dict[str, pl.DataFrame] | None = None
+    catalog: dict[str, pl.DataFrame] | None = None
+    history: list[tuple[Artifact, str, dict[str, pl.DataFrame]]] = field(default_factory=list)
+    new_files: list[tuple[Artifact, str]] = field(default_factory=list)
+    manifest_version: int | None = None
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stat(path: Path, root: Path) -> Artifact:
+    try:
+        st = path.stat()
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror}") from None
+    return Artifact(path, _rel(path, root), st.st_size, st.st_mtime_ns)
+
+
+def _read_bytes(art: Artifact) -> bytes:
+    try:
+        return art.path.read_bytes()
+    except OSError as e:
+        raise InputError(art.path, f"cannot read: {e.strerror}") from None
+
+
+def _is_known(art: Artifact, known_hashes: set[str], stats: dict) -> bool:
+    cached = stats.get(art.rel)
+    if cached and cached[0] == art.size and cached[1] == art.mtime_ns and cached[2] in known_hashes:
+        art.sha256 = cached[2]
+        return True
+    art.data = _read_bytes(art)
+    art.sha256 = _sha256(art.data)
+    return art.sha256 in known_hashes
+
+
+def documents_kept() -> bool:
+    """True when this process holds parsed documents it can skip tearing down at exit."""
+    return bool(_KEPT)
+
+
+def parse_artifacts(loc, seen: dict, summary: CollectSummary, keep_documents: bool = False) -> Parsed:
+    from collectors import dbt_artifacts as da
+
+    root = loc.project
+    files = da.discover(loc.artifacts if (loc.artifacts_explicit or loc.artifacts.exists()) else None, loc.archive)
+    target_dir = loc.artifacts.resolve()
+    known = seen["artifact_hashes"]
+    stats = seen["file_stats"]
+    out = Parsed()
+    for f in files:
+        art = _stat(f.path, root)
+        in_target = f.path.resolve().parent == target_dir
+        if _is_known(art, known, stats):
+            summary.files_unchanged += 1
+            out.new_files.append((art, "known"))
+            continue
+        data = art.data if art.data is not None else _read_bytes(art)
+        with da.gc_paused():  # Python would walk the whole parsed document otherwise
+            kind, version, doc = da.sniff(f.path, data)
+            size = len(data)
+            art.data = data = None  # the parsed document is all we keep: free the bytes before parsing
+            if kind == "manifest":
+                if in_target:
+                    out.snapshot = da.parse_manifest(f.path, doc, version)
+                    out.manifest_version = version
+            elif kind == "catalog":
+                if in_target:
+                    out.catalog = da.parse_catalog(f.path, doc, version)
+            elif kind == "run_results":
+                out.history.append((art, kind, da.parse_run_results(f.path, doc, version)))
+            elif kind == "sources":
+                out.history.append((art, kind, da.parse_sources(f.path, doc, version)))
+            if keep_documents and size < KEEP_DOCUMENTS_BELOW:
+                _KEPT.append(doc)  # freeing a parsed manifest costs as much as parsing it
+                gc.freeze()  # and the cyclic GC must not walk its million objects again
+            del doc
+        out.new_files.append((art, kind))
+        summary.files_read += 1
+    return out
