@@ -125,11 +125,21 @@ def model(dbt, session):
 def test_many_tags_are_read_fast():
     import time
 
-    sql = "\n".join(
-        f"join {{{{ ref('m{i}') }}}} on true {{% if x %}}{{{{ source('s', 't{i}') }}}}{{% endif %}}"
-        for i in range(2000)
-    )
-    started = time.perf_counter()
-    calls = extract_calls(sql)
+    def sql(n: int) -> str:
+        return "\n".join(
+            f"join {{{{ ref('m{i}') }}}} on true {{% if x %}}{{{{ source('s', 't{i}') }}}}{{% endif %}}"
+            for i in range(n)
+        )
+
+    def best(text: str) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            extract_calls(text)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    calls = extract_calls(sql(2000))
     assert len(calls.refs) == 2000 and len(calls.sources) == 2000
-    assert time.perf_counter() - started < 2.0
+    # linear in the number of tags: 10 times the tags, well under 30 times the time
+    assert best(sql(2000)) < 30 * best(sql(200))

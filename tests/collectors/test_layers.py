@@ -124,7 +124,7 @@ def test_layers_of_a_real_project():
     assert layers["test.shop.assert_revenue_positive"] is None
 
 
-def test_fifty_thousand_nodes_take_milliseconds():
+def test_fifty_thousand_nodes_scale_linearly():
     n = 50_000
     kinds = ["model"] * 7 + ["test", "source", "seed"]
     names = ["stg_a", "int_b", "fct_c", "report", "exp_d", "x", "y", "t", "s", "seed"]
@@ -148,9 +148,16 @@ def test_fifty_thousand_nodes_take_milliseconds():
         }
     )
     classify_layers(nodes.head(10))  # warm up
-    started = time.perf_counter()
+
+    def best(frame: pl.DataFrame) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            classify_layers(frame)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
     layers = classify_layers(nodes)
-    elapsed = time.perf_counter() - started
     assert layers.head(10).to_list() == [
         "staging",
         "intermediate",
@@ -163,4 +170,6 @@ def test_fifty_thousand_nodes_take_milliseconds():
         "source",
         "seed",
     ]
-    assert elapsed < 1.0, f"{elapsed:.3f} s for {n} nodes"
+    # vectorised: 10 times the nodes cost well under 20 times the time of 5,000
+    small, big = best(nodes.head(n // 10)), best(nodes)
+    assert big < 20 * small, f"{big:.3f} s for {n} nodes, {small:.3f} s for {n // 10}"

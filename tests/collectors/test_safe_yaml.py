@@ -16,6 +16,25 @@ from console.errors import InputError
 
 P = Path("schema.yml")
 
+
+def best_seconds(fn, repeat: int = 3) -> float:
+    """Best wall time of ``fn`` (exceptions count as the end of the work)."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        try:
+            fn()
+        except InputError:
+            pass
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def largest_allowed_document() -> float:
+    """Baseline: loading a plain document of MAX_ALIAS_NODES scalars, the most a bomb may stand for."""
+    text = "items: [" + ", ".join(["lol"] * MAX_ALIAS_NODES) + "]\n"
+    return best_seconds(lambda: safe_load_yaml(P, text))
+
 SAME_AS_PYYAML = [
     "version: 2\nmodels:\n  - name: orders\n    columns: [{name: id, data_tests: [unique]}]\n",
     "a: 1\nb: 0x1f\nc: 1_000\nd: 1.5e3\ne: .inf\nf: yes\ng: ~\nh: 2024-01-02\n",
@@ -92,10 +111,10 @@ def billion_laughs(levels: int = 9, width: int = 9) -> str:
 
 
 def test_billion_laughs_is_refused_fast():
-    started = time.perf_counter()
     with pytest.raises(InputError, match="aliases expand to more than 100,000 nodes"):
         safe_load_yaml(P, billion_laughs())
-    assert time.perf_counter() - started < 0.5
+    # refusing costs no more than reading the largest document a bomb may stand for
+    assert best_seconds(lambda: safe_load_yaml(P, billion_laughs())) < 2 * largest_allowed_document()
 
 
 def test_few_aliases_that_expand_a_lot_are_refused():
@@ -129,10 +148,10 @@ def test_recursive_alias_is_refused():
     ids=["flow", "block", "flow-mapping"],
 )
 def test_deep_nesting_is_refused_fast(text):
-    started = time.perf_counter()
     with pytest.raises(InputError, match="nested deeper than 64 levels"):
         safe_load_yaml(P, text)
-    assert time.perf_counter() - started < 1.0
+    # refused as soon as the 65th level opens: far cheaper than the largest plain document
+    assert best_seconds(lambda: safe_load_yaml(P, text)) < largest_allowed_document()
 
 
 def test_64_levels_are_fine():
