@@ -168,22 +168,6 @@ def utc_iso(value: object) -> str | None:
     return parsed.isoformat()
 
 
-def owner_text(value: object) -> str | None:
-    """An owner as one string: a name, an email, a list joined by commas.
-
-    Example:
-        >>> owner_text({"name": None, "email": "a@x.io"}), owner_text(["ana", "bo"])
-        ('a@x.io', 'ana, bo')
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return owner_text(value.get("name")) or owner_text(value.get("email"))
-    if isinstance(value, list):
-        return ", ".join(t for t in map(owner_text, value) if t) or None
-    return str(value)
 
 
 def frame(

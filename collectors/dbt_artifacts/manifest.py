@@ -34,13 +34,13 @@ from collectors.dbt_artifacts._common import (
     frame,
     gc_paused,
     obj,
-    owner_text,
     shape_error,
     text,
     threshold,
     utc_iso,
 )
 from collectors.dbt_artifacts.data_tests import TEST_COLUMNS, data_test_row
+from collectors.owners import owner_text
 
 SECTIONS = (
     ("nodes", None),

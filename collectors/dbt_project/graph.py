@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from collectors.owners import owner_text
 from console.errors import InputError
 
 
@@ -37,20 +38,6 @@ def as_text(value: object) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def owner_text(value: object) -> str | None:
-    """An owner as one string: a name, else an email; a list joined by commas.
-
-    Example:
-        >>> owner_text({"name": None, "email": "a@x.io"}), owner_text(["ana", "bo"])
-        ('a@x.io', 'ana, bo')
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, Mapping):
-        return owner_text(value.get("name")) or owner_text(value.get("email"))
-    if isinstance(value, list):
-        return ", ".join(t for t in map(owner_text, value) if t) or None
-    return as_text(value)
 
 
 @dataclass

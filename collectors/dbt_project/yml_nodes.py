@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from collectors.dbt_project.file_nodes import depend_on_calls, read_calls
 from collectors.dbt_project.generic_tests import Target, add_entry_tests
-from collectors.dbt_project.graph import Graph, as_text, owner_text
+from collectors.dbt_project.graph import Graph, as_text
 from collectors.dbt_project.node_fields import (
     apply_config,
     column_entries,
@@ -31,6 +31,7 @@ from collectors.dbt_project.node_fields import (
 )
 from collectors.dbt_project.project_yml import Project
 from collectors.dbt_project.schema_yml import Entry, Properties, entry_list, entry_map
+from collectors.owners import owner_text
 
 
 def add_yml_nodes(graph: Graph, project: Project, props: Properties) -> None:
