@@ -30,8 +30,9 @@ class UnhardenedProductionDependency(Rule):
         on, at any distance, that lacks what `require` asks for: data tests, an owner
         (`meta.owner` or a group), an enforced contract. Contracts are asked of the models
         within `contract_depth` of the exposure (1: its direct parents), since the contract is
-        the interface a consumer reads. One finding per exposure and model; when the model is
-        not a direct parent, the message shows the path.
+        the interface a consumer reads. One finding per model, on the model, naming the
+        production exposures that rest on it (so a large DAG gives at most one finding per
+        model); when the nearest one is not a direct child, the message shows the path.
 
     Why it matters:
         Data systems tend towards production: a model written for a quick analysis ends up
@@ -82,23 +83,36 @@ class UnhardenedProductionDependency(Rule):
                 "unique_id", "owner", "group_name", "contract_enforced", "materialized", "path"
             ).iter_rows()
         }
+        # one finding per model, naming every production exposure that rests on it
+        needs: dict[str, list[str]] = {}  # model -> what it lacks, in requirement order
+        consumers: dict[str, list[tuple[int, str, Any, list[str]]]] = {}
         for exposure, via in trees:
-            for model in sorted(m for m in via if m in facts):
-                has_tests, has_owner, has_contract, ephemeral, path = facts[model]
+            for model in (m for m in via if m in facts):
+                has_tests, has_owner, has_contract, ephemeral, _ = facts[model]
                 route = path_down(via, model)
-                missing = []
+                missing = set(needs.get(model, ()))
                 if "tests" in require and not has_tests:
-                    missing.append("no tests")
+                    missing.add("tests")
                 if "owner" in require and not has_owner:
-                    missing.append("no owner")
+                    missing.add("owner")
                 if "contract" in require and not has_contract and not ephemeral and (depth == 0 or len(route) - 1 <= depth):
-                    missing.append("no contract")
-                if not missing:
-                    continue
+                    missing.add("contract")
+                if missing:
+                    needs[model] = [r for r in _REQUIREMENTS if r in missing]
+                    consumers.setdefault(model, []).append((len(route), exposure.name, exposure, route))
+        for model in sorted(needs):
+            users = sorted(consumers[model], key=lambda u: (u[0], u[1]))
+            nearest = users[0]
+            described = [u[2].described for u in users]
+            lacks = _and(["no " + n for n in needs[model]])
+            if len(described) == 1:
+                message = f"`{label(ctx, model)}` has {lacks}, yet exposure {described[0]} depends on it"
+            else:
+                shown = described[:3] + ([f"{len(described) - 3} more"] if len(described) > 3 else [])
                 message = (
-                    f"exposure {exposure.described} depends on `{label(ctx, model)}`, "
-                    f"which has {_and(missing)}"
+                    f"`{label(ctx, model)}` has {lacks}, yet {len(described)} production exposures "
+                    f"depend on it: {_and(shown)}"
                 )
-                if len(route) > 2:
-                    message += f" (via {chain(ctx, route)})"
-                yield Violation(exposure.unique_id, message, key=model, path=path)
+            if nearest[0] > 2:
+                message += f" (nearest via {chain(ctx, nearest[3])})"
+            yield Violation(model, message, path=facts[model][4])

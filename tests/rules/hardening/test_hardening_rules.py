@@ -74,36 +74,35 @@ def _findings(ctx, rule: str, **options):
 # --- HRD001 -------------------------------------------------------------------------------------
 
 def test_hrd001_fails_on_unhardened_models_under_an_application(lineage):
-    found = {f.fingerprint: f for f in _findings(lineage, "HRD001")}
-    by_model = {f.message.split("depends on ")[1].split(",")[0]: f for f in found.values()}
-    assert set(by_model) == {"`exp_retailer_app_skus`", "`int_availability`"}
-    direct = by_model["`exp_retailer_app_skus`"]
-    assert direct.message == "exposure `retailer_app` (application) depends on `exp_retailer_app_skus`, which has no tests, no owner and no contract"
-    assert direct.node == "exposure.market.retailer_app"
+    found = {f.node: f for f in _findings(lineage, "HRD001")}
+    assert set(found) == {f"{P}.exp_retailer_app_skus", f"{P}.int_availability"}  # one finding per model
+    direct = found[f"{P}.exp_retailer_app_skus"]
+    assert direct.message == (
+        "`exp_retailer_app_skus` has no tests, no owner and no contract, yet exposure `retailer_app` (application) depends on it"
+    )
     assert direct.path == "models/exports/exp_retailer_app_skus.sql"
     # an ephemeral model two steps away: owned, but untested (no contract asked that far away)
-    assert by_model["`int_availability`"].message == (
-        "exposure `retailer_app` (application) depends on `int_availability`, which has no tests "
-        "(via `int_availability` -> `exp_retailer_app_skus` -> `retailer_app`)"
+    assert found[f"{P}.int_availability"].message == (
+        "`int_availability` has no tests, yet exposure `retailer_app` (application) depends on it "
+        "(nearest via `int_availability` -> `exp_retailer_app_skus` -> `retailer_app`)"
     )
 
 
-def test_hrd001_fails_on_dashboard_named_production_in_settings(lineage):
+def test_hrd001_fails_once_per_model_naming_every_production_exposure(lineage):
     settings = {"production_exposure_types": ["application"], "production_exposures": ["weekly_dashboard"]}
-    found = _findings(_with_settings(lineage, settings), "HRD001")
-    assert {f.node for f in found} == {"exposure.market.retailer_app", "exposure.market.weekly_dashboard"}
-    dashboard = [f.message for f in found if f.node == "exposure.market.weekly_dashboard"]
-    assert dashboard == [
-        "exposure `weekly_dashboard` (dashboard; listed in production.exposures) depends on `dim_stores`, "
-        "which has no tests, no owner and no contract"
-    ]
+    found = {f.node: f for f in _findings(_with_settings(lineage, settings), "HRD001")}
+    assert found[f"{P}.dim_stores"].message == (
+        "`dim_stores` has no tests, no owner and no contract, yet exposure "
+        "`weekly_dashboard` (dashboard; listed in production.exposures) depends on it"
+    )
+    assert len(found) == 3 and len({f.fingerprint for f in found.values()}) == 3
 
 
 def test_hrd001_fails_on_contracts_at_any_distance_when_asked(lineage):
     found = _findings(lineage, "HRD001", contract_depth=0, require=["contract"])
     assert sorted(f.message.split(",")[0] for f in found) == [
-        "exposure `retailer_app` (application) depends on `exp_retailer_app_skus`",
-        "exposure `retailer_app` (application) depends on `stg_inventory`",
+        "`exp_retailer_app_skus` has no contract",
+        "`stg_inventory` has no contract",
     ]
 
 
