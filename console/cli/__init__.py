@@ -69,17 +69,35 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"console: error: {e}", err=True)
         sys.exit(EXIT_INPUT)
     except click.exceptions.Abort:
-        click.echo("console: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _interrupt_exit()
     except click.ClickException as e:
         e.show()
         sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:
-        click.echo("console: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _interrupt_exit()
     except BrokenPipeError:
         sys.exit(0)
+    except Exception as e:  # DuckDB turns Ctrl-C inside a query into an error of its own
+        if not _interrupted(e):
+            raise
+        _interrupt_exit()
     _exit(code or 0)
+
+
+def _interrupt_exit() -> None:
+    """Ctrl-C: one line, exit 130. The store was rolled back; the interpreter's teardown would
+    only add noise (half-built objects of the interrupted work), so it is skipped."""
+    click.echo("console: interrupted", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Ctrl-C as DuckDB reports it: its InterruptException, a "Query interrupted" error, or a
+    KeyboardInterrupt raised inside a scan of a Python object and wrapped in its own error."""
+    text = str(error)
+    return type(error).__name__ == "InterruptException" or text.strip() == "Query interrupted" or "KeyboardInterrupt" in text
 
 
 def _exit(code: int) -> None:

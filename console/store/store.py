@@ -156,20 +156,16 @@ class Writer:
         sets = ", ".join(f'"{c}" = CAST(u."{c}" AS {types[c]})' for c in frame.columns if c not in spec.key)
         match = " AND ".join(f'"{table}"."{k}" = u."{k}"' for k in spec.key)
         self._con.register("_updates", frame)
-        try:
-            _run(self._con, f'UPDATE "{table}" SET {sets} FROM _updates u WHERE {match}')
-        finally:
-            self._con.unregister("_updates")
+        _run(self._con, f'UPDATE "{table}" SET {sets} FROM _updates u WHERE {match}')
+        self._con.unregister("_updates")  # (after a failure the whole connection is discarded)
         return frame.height
 
     def delete_where_in(self, table: str, column: str, values: Iterable[str]) -> None:
         frame = pl.DataFrame({"v": list(values)}, schema={"v": pl.String})
         if not frame.is_empty():
             self._con.register("_keys", frame)
-            try:
-                _run(self._con, f'DELETE FROM "{table}" WHERE "{column}" IN (SELECT v FROM _keys)')
-            finally:
-                self._con.unregister("_keys")
+            _run(self._con, f'DELETE FROM "{table}" WHERE "{column}" IN (SELECT v FROM _keys)')
+            self._con.unregister("_keys")
 
     def _insert(self, table: str, frame: pl.DataFrame, *, ignore_existing: bool, replace: bool = False) -> int:
         if frame.is_empty():
@@ -185,10 +181,8 @@ class Writer:
         col_list = ", ".join(f'"{c}"' for c in cols)
         before = self._con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
         self._con.register("_incoming", frame)
-        try:
-            _run(self._con, f'{verb} INTO "{table}" ({col_list}) SELECT {select} FROM _incoming')
-        finally:
-            self._con.unregister("_incoming")
+        _run(self._con, f'{verb} INTO "{table}" ({col_list}) SELECT {select} FROM _incoming')
+        self._con.unregister("_incoming")  # (after a failure the whole connection is discarded)
         after = self._con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
         return int(after - before) if not replace else frame.height
 
@@ -209,22 +203,34 @@ class Writer:
 
 @contextlib.contextmanager
 def open_writer(store_path: Path, project_root: Path) -> Iterator[Writer]:
-    """One collect's write transaction: all or nothing."""
+    """One collect's write transaction: all or nothing.
+
+    On any exception (a bad input found late, a bug, Ctrl-C) the transaction is rolled back and
+    the store is as it was; a store this collect was creating is removed again.
+    """
     store_path.parent.mkdir(parents=True, exist_ok=True)
     with store_lock(store_path, exclusive=True):
+        existed = store_path.exists()
         con = _connect(store_path, read_only=False)
+        committed = False
         try:
             _run(con, "BEGIN TRANSACTION")
             try:
                 _ensure_schema(con, store_path)
-                writer = Writer(con, project_root)
-                yield writer
+                yield Writer(con, project_root)
             except BaseException:
-                _run(con, "ROLLBACK")
+                # closing without a commit discards the transaction too; an interrupted
+                # connection may refuse the explicit ROLLBACK, and the original error matters more
+                with contextlib.suppress(duckdb.Error, RuntimeError):
+                    _run(con, "ROLLBACK")
                 raise
             _run(con, "COMMIT")  # closing the connection checkpoints the WAL into the file
+            committed = True
         finally:
             con.close()
+            if not committed and not existed:
+                for leftover in (store_path, store_path.with_name(store_path.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
 
 
 def _read(con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[str] | None = None) -> pl.DataFrame:
@@ -254,6 +260,8 @@ def read_tables(store_path: Path, tables: dict[str, Iterable[str] | None]) -> di
         try:
             version = _schema_version(con)
             if version is None:
+                if not _run(con, "SELECT count(*) FROM information_schema.tables")[0][0]:
+                    raise InputError(store_path, "the store is empty; run `console collect` first")
                 raise InputError(store_path, "is a DuckDB file but not a console store (no meta table)")
             if version != SCHEMA_VERSION:
                 raise InputError(

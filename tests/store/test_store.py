@@ -137,3 +137,21 @@ def test_two_readers_at_once_share_the_store(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-c", code, str(store)], stdout=subprocess.PIPE, text=True) for _ in range(3)]
     outs = [p.communicate(timeout=60)[0].strip() for p in procs]
     assert outs == ["1", "1", "1"]
+
+
+def test_a_failed_first_collect_leaves_no_store_behind(tmp_path):
+    store = tmp_path / "new" / "store.duckdb"
+    with pytest.raises(KeyboardInterrupt):
+        with open_writer(store, tmp_path) as w:
+            w.replace("nodes", pl.DataFrame({"unique_id": ["model.p.a"]}))
+            raise KeyboardInterrupt  # Ctrl-C half way through the first collect
+    assert not store.exists()
+    with pytest.raises(InputError, match="no store here yet"):
+        read_tables(store, {"nodes": None})
+
+
+def test_an_empty_duckdb_file_asks_for_a_collect(tmp_path):
+    store = tmp_path / "store.duckdb"
+    duckdb.connect(str(store)).close()
+    with pytest.raises(InputError, match="the store is empty; run `console collect` first"):
+        read_tables(store, {"nodes": None})
