@@ -12,6 +12,9 @@ from __future__ import annotations
 from console.report.model import NODE_KINDS, SEVERITIES, ReportData
 from console.report.text import location, plural
 
+#: GitHub refuses comments over 65,536 characters: rows stop short of that, errors first.
+MAX_CHARS = 60_000
+
 _TITLES = {"error": "Errors", "warn": "Warnings", "info": "Info"}
 _ICONS = {"error": "🔴", "warn": "🟡", "info": "🔵"}
 _ESCAPES = str.maketrans({**{c: "\\" + c for c in "\\`*_[]|~"}, "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
@@ -29,8 +32,8 @@ def escape(text: str | None) -> str:
     return " ".join(str(text).split()).translate(_ESCAPES)
 
 
-def _table(findings, expired) -> list[str]:
-    lines = ["| Rule | Location | Message |", "| --- | --- | --- |"]
+def _rows(findings, expired) -> list[str]:
+    lines = []
     for f in findings:
         message = escape(f.message)
         if f.hint:
@@ -40,6 +43,9 @@ def _table(findings, expired) -> list[str]:
             message += f"<br>_Exception expired on {exc.expires.isoformat()}: {escape(exc.reason)}_"
         lines.append(f"| `{escape(f.rule)}` {escape(f.name)} | {escape(location(f.path, f.line, f.node))} | {message} |")
     return lines
+
+
+_HEADER = ["| Rule | Location | Message |", "| --- | --- | --- |"]
 
 
 def render(data: ReportData) -> str:
@@ -58,16 +64,30 @@ def render(data: ReportData) -> str:
         meta.append(escape(data.project["adapter"]))
     out = [title, "", " · ".join(meta) + f" · generated {data.generated_at_iso}"]
     expired = data.expired_by_fingerprint()
+    budget = MAX_CHARS - sum(len(line) + 1 for line in out) - 400  # room for the closing notes
+    left_out = 0
     for sev in SEVERITIES:
         group = [f for f in data.findings if f.severity == sev]
         if not group:
             continue
+        rows = []
+        for row in _rows(group, expired):
+            if budget - len(row) - 1 < 0:
+                break
+            rows.append(row)
+            budget -= len(row) + 1
+        left_out += len(group) - len(rows)
+        if not rows:
+            continue
         heading = f"{_ICONS[sev]} {_TITLES[sev]} ({len(group)})"
         out.append("")
         if sev == "info":
-            out += ["<details>", f"<summary>{heading}</summary>", "", *_table(group, expired), "", "</details>"]
+            out += ["<details>", f"<summary>{heading}</summary>", "", *_HEADER, *rows, "", "</details>"]
         else:
-            out += [f"### {heading}", "", *_table(group, expired)]
+            out += [f"### {heading}", "", *_HEADER, *rows]
+    if left_out:
+        out += ["", f"_…and {plural(left_out, 'more finding')} not shown: a pull-request comment holds at most "
+                "65,536 characters. The job's JSON, SARIF or HTML report has them all._"]
     notes = []
     if data.hidden_by_baseline:
         notes.append(f"{plural(data.hidden_by_baseline, 'finding')} hidden by the baseline")
