@@ -203,26 +203,28 @@ def _add_exposures(graph: Graph, project: Project, props: Properties) -> None:
             _depend_on_text(graph, project, entry, uid, dep)
 
 
+def _add_labelled(graph: Graph, project: Project, entry, resource_type: str) -> str | None:
+    """Add a semantic model or metric node (name, label, description); its unique_id, or None if disabled."""
+    name = as_text(entry.data["name"])
+    fqn = [project.name, *entry.dirs, name]
+    config = entry_config(project.tree_config(resource_type, fqn), entry)
+    if not is_enabled(config):
+        return None
+    uid = f"{resource_type}.{project.name}.{name}"
+    node = new_node(
+        resource_type, project, name, uid, fqn, graph.rel(entry.path),
+        label=as_text(entry.data.get("label")), description=description(entry.data),
+    )  # fmt: skip
+    graph.add(apply_config(node, config), entry.path)
+    graph.register_named(project.name, resource_type, name, uid)
+    return uid
+
+
 def _add_semantic_models(graph: Graph, project: Project, props: Properties) -> None:
     for entry in props.sections["semantic_models"]:
-        name = as_text(entry.data["name"])
-        fqn = [project.name, *entry.dirs, name]
-        config = entry_config(project.tree_config("semantic_model", fqn), entry)
-        if not is_enabled(config):
+        uid = _add_labelled(graph, project, entry, "semantic_model")
+        if uid is None:
             continue
-        uid = f"semantic_model.{project.name}.{name}"
-        node = new_node(
-            "semantic_model",
-            project,
-            name,
-            uid,
-            fqn,
-            graph.rel(entry.path),
-            label=as_text(entry.data.get("label")),
-            description=description(entry.data),
-        )
-        graph.add(apply_config(node, config), entry.path)
-        graph.register_named(project.name, "semantic_model", name, uid)
         _depend_on_text(graph, project, entry, uid, entry.data.get("model"))
         for measure in entry_list(entry, "measures"):
             measure_name = _name_of(measure)
@@ -237,24 +239,9 @@ def _name_of(value: object) -> str | None:
 
 def _add_metrics(graph: Graph, project: Project, props: Properties) -> None:
     for entry in props.sections["metrics"]:
-        name = as_text(entry.data["name"])
-        fqn = [project.name, *entry.dirs, name]
-        config = entry_config(project.tree_config("metric", fqn), entry)
-        if not is_enabled(config):
+        uid = _add_labelled(graph, project, entry, "metric")
+        if uid is None:
             continue
-        uid = f"metric.{project.name}.{name}"
-        node = new_node(
-            "metric",
-            project,
-            name,
-            uid,
-            fqn,
-            graph.rel(entry.path),
-            label=as_text(entry.data.get("label")),
-            description=description(entry.data),
-        )
-        graph.add(apply_config(node, config), entry.path)
-        graph.register_named(project.name, "metric", name, uid)
         params = entry_map(entry, "type_params")
         measure = _name_of(params.get("measure"))
         if measure is not None:
