@@ -36,11 +36,15 @@ class Artifact:
 
 @dataclass
 class Parsed:
+    """What the artifact phase found: the snapshot frames, history frames, and every file seen."""
+
     snapshot: dict[str, pl.DataFrame] | None = None
     catalog: dict[str, pl.DataFrame] | None = None
     history: list[tuple[Artifact, str, dict[str, pl.DataFrame]]] = field(default_factory=list)
-    new_files: list[tuple[Artifact, str]] = field(default_factory=list)
+    new_files: list[tuple[Artifact, str]] = field(default_factory=list)  # (file, kind) parsed now
+    known_files: list[Artifact] = field(default_factory=list)  # unchanged since an earlier collect
     manifest_version: int | None = None
+    manifest_sha256: str | None = None
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -69,7 +73,9 @@ def _read_bytes(art: Artifact) -> bytes:
         raise InputError(art.path, f"cannot read: {e.strerror}") from None
 
 
-def _is_known(art: Artifact, known_hashes: set[str], stats: dict) -> bool:
+def _is_known(art: Artifact, known_hashes: set[str] | frozenset[str], stats: dict) -> bool:
+    """Whether the file's content is one of ``known_hashes``; reads and hashes it unless the
+    stat cache vouches for it (then ``art.data`` stays None)."""
     cached = stats.get(art.rel)
     if cached and cached[0] == art.size and cached[1] == art.mtime_ns and cached[2] in known_hashes:
         art.sha256 = cached[2]
@@ -93,14 +99,18 @@ def parse_artifacts(loc, seen: dict, summary: CollectSummary, keep_documents: bo
     known = seen["artifact_hashes"]
     stats = seen["file_stats"]
     out = Parsed()
+    snapshot_manifest = frozenset(filter(None, [seen.get("manifest_sha256")]))
     for f in files:
         art = _stat(f.path, root)
         in_target = f.path.resolve().parent == target_dir
-        if _is_known(art, known, stats):
+        # the target's manifest is skipped only when the current snapshot was made from it (a
+        # manifest seen before, e.g. after switching branches back, must become the snapshot again)
+        target_manifest = in_target and f.kind_hint == "manifest"
+        if _is_known(art, snapshot_manifest if target_manifest else known, stats):
             summary.files_unchanged += 1
-            out.new_files.append((art, "known"))
+            out.known_files.append(art)
             continue
-        data = art.data if art.data is not None else _read_bytes(art)
+        data = art.data  # read and hashed by _is_known
         with da.gc_paused():  # Python would walk the whole parsed document otherwise
             kind, version, doc = da.sniff(f.path, data)
             size = len(data)
@@ -109,6 +119,7 @@ def parse_artifacts(loc, seen: dict, summary: CollectSummary, keep_documents: bo
                 if in_target:
                     out.snapshot = da.parse_manifest(f.path, doc, version)
                     out.manifest_version = version
+                    out.manifest_sha256 = art.sha256
             elif kind == "catalog":
                 if in_target:
                     out.catalog = da.parse_catalog(f.path, doc, version)

@@ -58,7 +58,7 @@ def _with_layers(nodes: pl.DataFrame, config) -> pl.DataFrame:
     return nodes.with_columns(classify_layers(nodes, rules).alias("layer"))
 
 
-def _node_history(nodes: pl.DataFrame, previous: pl.DataFrame | None, collect_time: str) -> pl.DataFrame:
+def _node_history(nodes: pl.DataFrame, previous: pl.DataFrame | None, collect_time: str, collect_id: int) -> pl.DataFrame:
     """Rows for the nodes that are new or whose checksum changed since ``previous``."""
     before = dict(zip(previous["unique_id"].to_list(), previous["checksum"].to_list())) if previous is not None else {}
     ids = nodes["unique_id"].to_list()
@@ -69,8 +69,9 @@ def _node_history(nodes: pl.DataFrame, previous: pl.DataFrame | None, collect_ti
             "unique_id": [i for i, _ in changed],
             "checksum": [s for _, s in changed],
             "seen_at": [collect_time] * len(changed),
+            "collect_id": [collect_id] * len(changed),
         },
-        schema={"unique_id": pl.String, "checksum": pl.String, "seen_at": pl.String},
+        schema={"unique_id": pl.String, "checksum": pl.String, "seen_at": pl.String, "collect_id": pl.Int64},
     )
 
 
@@ -87,7 +88,9 @@ def _snapshot(loc, parsed: Parsed, summary: CollectSummary) -> dict[str, pl.Data
         summary.origin = "project files"
     if snapshot is not None:
         snapshot["nodes"] = _with_layers(snapshot["nodes"], loc.config)
-        snapshot["project"] = snapshot["project"].with_columns(pl.lit(str(root)).alias("root"))
+        snapshot["project"] = snapshot["project"].with_columns(
+            pl.lit(str(root)).alias("root"), pl.lit(parsed.manifest_sha256, dtype=pl.String).alias("manifest_sha256")
+        )
         summary.count_nodes(snapshot["nodes"])
     return snapshot
 
@@ -152,14 +155,12 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
         if snapshot is not None:
             for table in PROJECT_TABLES:
                 w.replace(table, snapshot[table])
-            w.append("node_history", _node_history(snapshot["nodes"], seen["nodes"], now_iso).with_columns(
-                pl.lit(w.collect_id).alias("collect_id")))
+            w.append("node_history", _node_history(snapshot["nodes"], seen["nodes"], now_iso, w.collect_id))
         elif edited:
             w.update("nodes", updates)
             w.delete_where_in("edges", "child_id", [f.unique_id for f in edited])
             w.append("edges", new_edges)
-            w.append("node_history", _node_history(updates, seen["nodes"], now_iso).with_columns(
-                pl.lit(w.collect_id).alias("collect_id")))
+            w.append("node_history", _node_history(updates, seen["nodes"], now_iso, w.collect_id))
         if facts is not None:
             (w.replace if snapshot is not None else w.upsert)("sql_facts", facts)
             w.append("sql_facts_cache", new_cache)
@@ -174,15 +175,15 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
             results_table = "node_results" if kind == "run_results" else "freshness_results"
             rows = w.append(results_table, frames[results_table])
             summary.add_history(kind, added, rows)
-        new_files = [(a, k) for a, k in parsed.new_files if k != "known"]
+        new_files = parsed.new_files
         if new_files:
             w.append("artifact_files", pl.DataFrame({
                 "sha256": [a.sha256 for a, _ in new_files], "path": [a.rel for a, _ in new_files],
                 "kind": [k for _, k in new_files], "size": [a.size for a, _ in new_files],
                 "mtime_ns": [a.mtime_ns for a, _ in new_files], "collect_id": [w.collect_id] * len(new_files),
             }))
-        stats = [(a.rel, a.size, a.mtime_ns, a.sha256) for a, _ in parsed.new_files]
-        stats += hashed
+        seen_files = [a for a, _ in parsed.new_files] + parsed.known_files
+        stats = [(a.rel, a.size, a.mtime_ns, a.sha256) for a in seen_files] + hashed
         if stats:
             w.upsert("file_stats", _file_stats_frame(stats))
         summary.seconds = time.perf_counter() - t0

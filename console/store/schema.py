@@ -16,7 +16,7 @@ DuckDB on insert (dbt writes UTC with a ``Z``; the store keeps naive UTC ``TIMES
 JSON columns travel as JSON text.
 
 Versions: 1 (release 0.1: the dbt project and its run history), 2 (adds the last mile, query
-logs and warehouse relations).
+logs and warehouse relations, and which manifest made the snapshot).
 
 Versioning: ``meta.schema_version`` holds :data:`SCHEMA_VERSION`. :data:`MIGRATIONS` maps a
 version to the statements that lift a store from the version before it; opening an older store
@@ -82,10 +82,13 @@ TABLES: dict[str, Table] = {
             [
                 "name VARCHAR", "root VARCHAR", "dbt_version VARCHAR", "adapter VARCHAR",
                 "manifest_schema_version INTEGER", "manifest_generated_at TIMESTAMP",
-                "manifest_invocation_id VARCHAR", "origin VARCHAR",
+                "manifest_invocation_id VARCHAR", "origin VARCHAR", "manifest_sha256 VARCHAR",
             ],
             snapshot=True,
-            doc="the project as last collected (one row); origin is 'manifest' or 'project'",
+            doc=(
+                "the project as last collected (one row); origin is 'manifest' or 'project'; "
+                "manifest_sha256 is the content hash of the manifest the snapshot was made from"
+            ),
         ),
         _t(
             "nodes",
@@ -288,5 +291,8 @@ SNAPSHOT_TABLES = tuple(name for name, t in TABLES.items() if t.snapshot)
 # version -> statements lifting a store from the version before. A new store is created from
 # TABLES directly; an older one replays these in order inside the collect's transaction.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
-    2: tuple(TABLES[name].ddl() for name in ("lastmile_artifacts", "query_log", "warehouse_relations")),
+    2: (
+        *(TABLES[name].ddl() for name in ("lastmile_artifacts", "query_log", "warehouse_relations")),
+        "ALTER TABLE project ADD COLUMN manifest_sha256 VARCHAR",
+    ),
 }

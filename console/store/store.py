@@ -278,26 +278,38 @@ def read_tables(store_path: Path, tables: dict[str, Iterable[str] | None]) -> di
             con.close()
 
 
+_PROJECT_PEEK = "SELECT adapter, manifest_sha256 FROM project"
+
+
 def peek(store_path: Path) -> dict[str, object]:
     """What a collect needs to know before it parses anything (a short shared-lock visit).
 
     Returns ``{"artifact_hashes": set[str], "file_stats": {path: (size, mtime_ns, sha256)},
     "nodes": frame of the nodes' identity columns (with their checksums),
-    "edges": the edges frame, "adapter": the project's adapter}``;
+    "edges": the edges frame, "adapter": the project's adapter, "manifest_sha256": the hash
+    of the manifest the snapshot was made from}``;
     empty (``nodes`` None) when the store does not exist yet.
     """
-    empty: dict[str, object] = {"artifact_hashes": set(), "file_stats": {}, "nodes": None, "edges": None, "adapter": None}
+    empty: dict[str, object] = {
+        "artifact_hashes": set(), "file_stats": {}, "nodes": None, "edges": None, "adapter": None, "manifest_sha256": None,
+    }
     if not store_path.exists():
         return empty
     with store_lock(store_path, exclusive=False):
         con = _connect(store_path, read_only=True)
         try:
-            if _schema_version(con) is None:
+            version = _schema_version(con)
+            if version is None:
+                if not _run(con, "SELECT count(*) FROM information_schema.tables")[0][0]:
+                    return empty  # an empty file: the collect will create the store in it
                 raise InputError(store_path, "is a DuckDB file but not a console store (no meta table)")
+            if version > SCHEMA_VERSION:
+                raise InputError(store_path, f"store schema version {version} is newer than this console supports ({SCHEMA_VERSION}); upgrade the console")
+            project_sql = _PROJECT_PEEK if version >= 2 else "SELECT adapter, NULL FROM project"  # (column added in v2)
             return {
                 "artifact_hashes": {r[0] for r in _run(con, "SELECT sha256 FROM artifact_files")},
                 "file_stats": {r[0]: (r[1], r[2], r[3]) for r in _run(con, "SELECT path, size, mtime_ns, sha256 FROM file_stats")},
-                "adapter": next(iter(_run(con, "SELECT adapter FROM project")), (None,))[0],
+                **dict(zip(("adapter", "manifest_sha256"), next(iter(_run(con, project_sql)), (None, None)))),
                 "nodes": con.sql(
                     "SELECT unique_id, resource_type, name, package_name, path, checksum, language, origin, "
                     "relation_name, schema, identifier, source_name, materialized FROM nodes"
