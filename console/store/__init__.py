@@ -5,7 +5,6 @@ from console.store.store import (
     Writer,
     cached_sql_facts,
     default_store_path,
-    empty_frame,
     open_writer,
     peek,
     read_tables,
@@ -13,5 +12,5 @@ from console.store.store import (
 
 __all__ = [
     "SCHEMA_VERSION", "SNAPSHOT_TABLES", "TABLES", "Writer",
-    "cached_sql_facts", "default_store_path", "empty_frame", "open_writer", "peek", "read_tables",
+    "cached_sql_facts", "default_store_path", "open_writer", "peek", "read_tables",
 ]

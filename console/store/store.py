@@ -98,34 +98,9 @@ class Writer:
         self.project_root = project_root
 
     # -- reads a collect needs -----------------------------------------------------------
-    def known_artifact_hashes(self, hashes: Iterable[str]) -> set[str]:
-        """Which of these content hashes were collected before."""
-        frame = pl.DataFrame({"sha256": list(hashes)}, schema={"sha256": pl.String})
-        if frame.is_empty():
-            return set()
-        rows = self._con.execute(
-            "SELECT a.sha256 FROM artifact_files a JOIN frame f USING (sha256)"
-        ).fetchall()
-        return {r[0] for r in rows}
-
-    def known_invocations(self) -> set[tuple[str, str]]:
-        return {(r[0], r[1]) for r in self._con.execute("SELECT invocation_id, kind FROM invocations").fetchall()}
-
-    def file_stats(self) -> dict[str, tuple[int, int, str]]:
-        """path -> (size, mtime_ns, sha256) as last seen."""
-        return {
-            r[0]: (r[1], r[2], r[3])
-            for r in self._con.execute("SELECT path, size, mtime_ns, sha256 FROM file_stats").fetchall()
-        }
-
     def cached_sql_facts(self, hashes: Iterable[str]) -> dict[str, dict]:
-        frame = pl.DataFrame({"content_hash": list(hashes)}, schema={"content_hash": pl.String})
-        if frame.is_empty():
-            return {}
-        rows = self._con.execute(
-            "SELECT c.content_hash, c.facts FROM sql_facts_cache c JOIN frame f USING (content_hash)"
-        ).fetchall()
-        return {h: orjson.loads(f) for h, f in rows}
+        """content_hash -> facts for the hashes the SQL-facts cache holds, in this transaction."""
+        return _cached_facts(self._con, hashes)
 
     def current(self, table: str, columns: Iterable[str] | None = None) -> pl.DataFrame:
         """The table as it stands in this transaction."""
@@ -240,11 +215,6 @@ def _read(con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[str] | N
     return con.sql(f'SELECT {col_sql} FROM "{table}"').pl()
 
 
-def empty_frame(table: str, columns: Iterable[str] | None = None) -> pl.DataFrame:
-    """A frame with a table's columns and no rows (for a store that does not exist yet)."""
-    with duckdb.connect() as con:
-        _run(con, TABLES[table].ddl())
-        return _read(con, table, columns)
 
 
 def read_tables(store_path: Path, tables: dict[str, Iterable[str] | None]) -> dict[str, pl.DataFrame]:
@@ -320,16 +290,23 @@ def peek(store_path: Path) -> dict[str, object]:
             con.close()
 
 
+def _cached_facts(con: duckdb.DuckDBPyConnection, hashes: Iterable[str]) -> dict[str, dict]:
+    frame = pl.DataFrame({"content_hash": list(hashes)}, schema={"content_hash": pl.String})
+    if frame.is_empty():
+        return {}
+    con.register("_wanted", frame)
+    rows = _run(con, "SELECT c.content_hash, c.facts FROM sql_facts_cache c JOIN _wanted USING (content_hash)")
+    con.unregister("_wanted")
+    return {h: orjson.loads(f) for h, f in rows}
+
+
 def cached_sql_facts(store_path: Path, hashes: Iterable[str]) -> dict[str, dict]:
     """content_hash -> facts for the hashes the store's SQL-facts cache holds (shared-lock visit)."""
-    frame = pl.DataFrame({"content_hash": list(hashes)}, schema={"content_hash": pl.String})
-    if frame.is_empty() or not store_path.exists():
+    if not store_path.exists():
         return {}
     with store_lock(store_path, exclusive=False):
         con = _connect(store_path, read_only=True)
         try:
-            con.register("_wanted", frame)
-            rows = _run(con, "SELECT c.content_hash, c.facts FROM sql_facts_cache c JOIN _wanted USING (content_hash)")
+            return _cached_facts(con, hashes)
         finally:
             con.close()
-    return {h: orjson.loads(f) for h, f in rows}
