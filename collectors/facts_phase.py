@@ -21,8 +21,16 @@ from console.store import cached_sql_facts
 SQL_RESOURCE_TYPES = ("model", "snapshot", "analysis")
 
 
-def sql_facts_of(code: pl.DataFrame, nodes: pl.DataFrame, edges: pl.DataFrame, adapter: str | None,
-               store: Path, progress: Callable | None, summary: CollectSummary, all_edges: pl.DataFrame | None = None):
+def sql_facts_of(
+    code: pl.DataFrame,
+    nodes: pl.DataFrame,
+    edges: pl.DataFrame,
+    adapter: str | None,
+    store: Path,
+    progress: Callable | None,
+    summary: CollectSummary,
+    all_edges: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """SQL facts for the nodes of ``code`` (unique_id, resource_type, raw_code, compiled_code, language).
 
     ``nodes`` and ``edges`` are the whole project: hard-coded relations are the tables a model
@@ -121,8 +129,9 @@ def facts_phase(loc, snapshot, seen, edited, updates, new_edges, progress, summa
     try:
         if snapshot is not None:
             adapter = (snapshot["project"].to_dicts() or [{}])[0].get("adapter")
-            return sql_facts_of(snapshot["nodes"], snapshot["nodes"], snapshot["edges"], adapter, loc.store,
-                              bar.update if bar else None, summary)
+            return sql_facts_of(
+                snapshot["nodes"], snapshot["nodes"], snapshot["edges"], adapter, loc.store, bar.update if bar else None, summary
+            )
         if edited:
             code = seen["nodes"].select("unique_id", "resource_type", "language").join(
                 updates.select("unique_id", "raw_code", "compiled_code"), on="unique_id", how="inner")
