@@ -16,7 +16,8 @@ DuckDB on insert (dbt writes UTC with a ``Z``; the store keeps naive UTC ``TIMES
 JSON columns travel as JSON text.
 
 Versions: 1 (release 0.1: the dbt project and its run history), 2 (adds the last mile, query
-logs and warehouse relations, and which manifest made the snapshot).
+logs and warehouse relations, and which manifest made the snapshot), 3 (the last mile's logic,
+query-log consumers, warehouse history, Jinja render cache, report history).
 
 Versioning: ``meta.schema_version`` holds :data:`SCHEMA_VERSION`. :data:`MIGRATIONS` maps a
 version to the statements that lift a store from the version before it; opening an older store
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -283,8 +284,16 @@ TABLES: dict[str, Table] = {
             snapshot=True,
             doc="relations the warehouse holds, from its information schema (the warehouse collector)",
         ),
+        # -- version 3 -----------------------------------------------------------------------
+        # A new table goes here AND its name into _V3_NEW_TABLES below; a new column on a
+        # table of version 1 or 2 goes into that table above AND an ALTER into _V3_ALTERS.
     )
 }
+
+#: Tables created by the migration to version 3.
+_V3_NEW_TABLES: tuple[str, ...] = ()
+#: Columns added to tables of versions 1 and 2 by the migration to version 3.
+_V3_ALTERS: tuple[str, ...] = ()
 
 SNAPSHOT_TABLES = tuple(name for name, t in TABLES.items() if t.snapshot)
 
@@ -295,4 +304,5 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         *(TABLES[name].ddl() for name in ("lastmile_artifacts", "query_log", "warehouse_relations")),
         "ALTER TABLE project ADD COLUMN manifest_sha256 VARCHAR",
     ),
+    3: (*(TABLES[name].ddl() for name in _V3_NEW_TABLES), *_V3_ALTERS),
 }
