@@ -254,14 +254,23 @@ TABLES: dict[str, Table] = {
                 "artifact_id VARCHAR", "tool VARCHAR", "kind VARCHAR", "path VARCHAR", "line INTEGER",
                 "name VARCHAR", "owner VARCHAR", "sql VARCHAR", "relations_read VARCHAR[]",
                 "literal_filters JSON", "meta JSON",
+                # version 3
+                "dialect VARCHAR", "sql_line INTEGER", "content_hash VARCHAR", "owner_source VARCHAR",
+                "modified_at TIMESTAMP", "file_sha256 VARCHAR",
             ],
             key=["artifact_id"],
             snapshot=True,
             doc=(
                 "one piece of logic outside dbt: a reverse-ETL model (hightouch, census), a LookML "
                 "view or derived table, a Metabase question, a SQL string or filter in application "
-                "code, a notebook cell; relations_read are the warehouse relations it reads, "
-                "literal_filters its column-versus-literal conditions ([{column, op, value}])"
+                "code, a notebook cell; relations_read are the relations the file names outside "
+                "its SQL (a sql_table_name, a sync's table source, a GUI question's table; the "
+                "relations its SQL reads are in logic_facts), literal_filters its structured "
+                "column-versus-literal conditions outside SQL ([{column, op, value}]: sync and GUI "
+                "filters). Since version 3: dialect the SQL is parsed in, sql_line the line of "
+                "the file where the SQL starts, content_hash the logic cache key (see "
+                "logic_facts), owner_source 'codeowners', 'git' or 'unknown', modified_at the "
+                "last change (git log, else mtime), file_sha256 the file's content hash"
             ),
         ),
         _t(
@@ -287,13 +296,45 @@ TABLES: dict[str, Table] = {
         # -- version 3 -----------------------------------------------------------------------
         # A new table goes here AND its name into _V3_NEW_TABLES below; a new column on a
         # table of version 1 or 2 goes into that table above AND an ALTER into _V3_ALTERS.
+        _t(
+            "logic_facts",
+            [
+                "subject_id VARCHAR", "subject_type VARCHAR", "content_hash VARCHAR", "dialect VARCHAR",
+                "classification VARCHAR", "relations VARCHAR[]", "expressions JSON", "parse_error VARCHAR",
+            ],
+            key=["subject_id"],
+            snapshot=True,
+            doc=(
+                "the logic sqlglot finds in a piece of SQL: subject_id is a dbt model's unique_id "
+                "(subject_type 'model') or a last-mile artifact_id ('lastmile'); classification "
+                "'pass-through', 'business' or 'unparsed'; relations the relations the SQL reads "
+                "as written (CTE names resolved away); expressions the business logic "
+                "([{kind, sql, key, columns, line}], kind one of filter, case, aggregate, join, "
+                "window, computed, union, date_math; key the normalised form that finds the same "
+                "rule elsewhere; line in the subject's file)"
+            ),
+        ),
+        _t(
+            "logic_cache",
+            ["content_hash VARCHAR", "facts JSON"],
+            key=["content_hash"],
+            doc="logic facts by hash of (logic version, dialect, SQL text): unchanged SQL is never parsed twice",
+        ),
     )
 }
 
 #: Tables created by the migration to version 3.
-_V3_NEW_TABLES: tuple[str, ...] = ()
+_V3_NEW_TABLES: tuple[str, ...] = ("logic_facts", "logic_cache")
 #: Columns added to tables of versions 1 and 2 by the migration to version 3.
-_V3_ALTERS: tuple[str, ...] = ()
+_V3_ALTERS: tuple[str, ...] = (
+    *(
+        f"ALTER TABLE lastmile_artifacts ADD COLUMN {c}"
+        for c in (
+            "dialect VARCHAR", "sql_line INTEGER", "content_hash VARCHAR", "owner_source VARCHAR",
+            "modified_at TIMESTAMP", "file_sha256 VARCHAR",
+        )
+    ),
+)
 
 SNAPSHOT_TABLES = tuple(name for name, t in TABLES.items() if t.snapshot)
 
