@@ -325,10 +325,11 @@ TABLES: dict[str, Table] = {
 
 #: Tables created by the migration to version 3.
 _V3_NEW_TABLES: tuple[str, ...] = ("logic_facts", "logic_cache")
-#: Columns added to tables of versions 1 and 2 by the migration to version 3.
+#: Columns added to tables of versions 1 and 2 by the migration to version 3. Use
+#: ADD COLUMN IF NOT EXISTS: an earlier migration may create its table from TABLES, new columns included.
 _V3_ALTERS: tuple[str, ...] = (
     *(
-        f"ALTER TABLE lastmile_artifacts ADD COLUMN {c}"
+        f"ALTER TABLE lastmile_artifacts ADD COLUMN IF NOT EXISTS {c}"  # (v2 creates it from TABLES)
         for c in (
             "dialect VARCHAR", "sql_line INTEGER", "content_hash VARCHAR", "owner_source VARCHAR",
             "modified_at TIMESTAMP", "file_sha256 VARCHAR",
