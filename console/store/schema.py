@@ -289,9 +289,20 @@ TABLES: dict[str, Table] = {
             [
                 "database VARCHAR", "schema VARCHAR", "name VARCHAR", "table_type VARCHAR",
                 "row_count BIGINT", "bytes BIGINT", "last_altered TIMESTAMP", "collected_at TIMESTAMP",
+                # version 3
+                "engine VARCHAR", "row_count_exact BOOLEAN", "stats JSON",
             ],
             snapshot=True,
-            doc="relations the warehouse holds, from its information schema (the warehouse collector)",
+            doc=(
+                "relations the warehouse holds as of the latest warehouse collect, from its catalogue "
+                "(collectors/warehouse): table_type 'table', 'view', 'materialized view' or "
+                "'external'; row_count exact when row_count_exact, else the engine's estimate "
+                "(DuckDB estimated_size, PostgreSQL n_live_tup/reltuples); bytes NULL where the "
+                "engine has no cheap per-relation size (DuckDB); last_altered where the engine "
+                "keeps it (Snowflake, BigQuery). Since version 3: engine ('duckdb', 'postgres', "
+                "'snowflake', 'bigquery'), row_count_exact, stats the engine's own counters "
+                "(PostgreSQL: n_tup_ins, n_tup_upd, n_tup_del, last_analyze, last_autoanalyze)"
+            ),
         ),
         # -- version 3 -----------------------------------------------------------------------
         # A new table goes here AND its name into _V3_NEW_TABLES below; a new column on a
@@ -320,11 +331,77 @@ TABLES: dict[str, Table] = {
             key=["content_hash"],
             doc="logic facts by hash of (logic version, dialect, SQL text): unchanged SQL is never parsed twice",
         ),
+        _t(
+            "warehouse_snapshots",
+            [
+                "collect_id INTEGER", "collected_at TIMESTAMP", "engine VARCHAR", "target VARCHAR",
+                "relations INTEGER", "columns INTEGER", "bytes BIGINT", "seconds DOUBLE", "skipped JSON",
+            ],
+            key=["collect_id"],
+            doc=(
+                "one row per collect that read the warehouse (history): target names it without any "
+                "secret (profile and target, or the URL without its password); bytes the whole "
+                "database where the engine says (DuckDB); skipped what could not be read and why "
+                "([{what, reason}]: a schema without USAGE, a relation dropped mid-collect, a "
+                "statement timeout, the server gone)"
+            ),
+        ),
+        _t(
+            "warehouse_relation_history",
+            [
+                "collect_id INTEGER", "database VARCHAR", "schema VARCHAR", "name VARCHAR",
+                "table_type VARCHAR", "row_count BIGINT", "bytes BIGINT", "last_altered TIMESTAMP",
+            ],
+            key=["collect_id", "database", "schema", "name"],
+            doc=(
+                "warehouse_relations of every warehouse collect (history, keyed by collect_id): "
+                "growth, shrinkage and disappearance have a trend"
+            ),
+        ),
+        _t(
+            "warehouse_columns",
+            [
+                "database VARCHAR", "schema VARCHAR", "name VARCHAR", "column_name VARCHAR",
+                "data_type VARCHAR", "position INTEGER", "is_nullable BOOLEAN",
+            ],
+            snapshot=True,
+            doc="the columns of every relation in warehouse_relations, with the engine's own type names",
+        ),
+        _t(
+            "warehouse_column_history",
+            [
+                "collect_id INTEGER", "database VARCHAR", "schema VARCHAR", "name VARCHAR",
+                "column_name VARCHAR", "row_count BIGINT", "null_count BIGINT",
+            ],
+            key=["collect_id", "database", "schema", "name", "column_name"],
+            doc=(
+                "NULL counts of the columns of the relations `[warehouse] null_checks` names "
+                "(opt-in: one count() per column of each named relation, in bounded time), per collect"
+            ),
+        ),
+        _t(
+            "warehouse_freshness",
+            [
+                "collect_id INTEGER", "unique_id VARCHAR", "relation VARCHAR", "method VARCHAR",
+                "loaded_at_field VARCHAR", "max_loaded_at TIMESTAMP", "checked_at TIMESTAMP", "error VARCHAR",
+            ],
+            key=["collect_id", "unique_id"],
+            doc=(
+                "a source's freshness by the warehouse's own data, per collect (history): method "
+                "'loaded_at_field' (max of the source's loaded_at_field, naive UTC) or "
+                "'last_altered' (the relation's last-modified time, where the source has no "
+                "loaded_at_field and the engine keeps one); error why it could not be read"
+            ),
+        ),
     )
 }
 
 #: Tables created by the migration to version 3.
-_V3_NEW_TABLES: tuple[str, ...] = ("logic_facts", "logic_cache")
+_V3_NEW_TABLES: tuple[str, ...] = (
+    "logic_facts", "logic_cache",
+    "warehouse_snapshots", "warehouse_relation_history", "warehouse_columns", "warehouse_column_history",
+    "warehouse_freshness",
+)
 #: Columns added to tables of versions 1 and 2 by the migration to version 3. Use
 #: ADD COLUMN IF NOT EXISTS: an earlier migration may create its table from TABLES, new columns included.
 _V3_ALTERS: tuple[str, ...] = (
@@ -334,6 +411,10 @@ _V3_ALTERS: tuple[str, ...] = (
             "dialect VARCHAR", "sql_line INTEGER", "content_hash VARCHAR", "owner_source VARCHAR",
             "modified_at TIMESTAMP", "file_sha256 VARCHAR",
         )
+    ),
+    *(
+        f"ALTER TABLE warehouse_relations ADD COLUMN IF NOT EXISTS {c}"  # (v2 creates it from TABLES)
+        for c in ("engine VARCHAR", "row_count_exact BOOLEAN", "stats JSON")
     ),
 )
 
