@@ -63,15 +63,17 @@ def _node_history(nodes: pl.DataFrame, previous: pl.DataFrame | None, collect_ti
     before = dict(zip(previous["unique_id"].to_list(), previous["checksum"].to_list())) if previous is not None else {}
     ids = nodes["unique_id"].to_list()
     sums = nodes["checksum"].to_list() if "checksum" in nodes.columns else [None] * len(ids)
-    changed = [(i, s) for i, s in zip(ids, sums) if i not in before or before[i] != s]
+    codes = nodes["raw_code"].to_list() if "raw_code" in nodes.columns else [None] * len(ids)
+    changed = [(i, s, c) for i, s, c in zip(ids, sums, codes) if i not in before or before[i] != s]
     return pl.DataFrame(
         {
-            "unique_id": [i for i, _ in changed],
-            "checksum": [s for _, s in changed],
+            "unique_id": [i for i, _, _ in changed],
+            "checksum": [s for _, s, _ in changed],
             "seen_at": [collect_time] * len(changed),
             "collect_id": [collect_id] * len(changed),
+            "raw_code": [c for _, _, c in changed],  # kept so triage can diff two versions
         },
-        schema={"unique_id": pl.String, "checksum": pl.String, "seen_at": pl.String, "collect_id": pl.Int64},
+        schema={"unique_id": pl.String, "checksum": pl.String, "seen_at": pl.String, "collect_id": pl.Int64, "raw_code": pl.String},
     )
 
 

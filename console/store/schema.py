@@ -151,8 +151,12 @@ TABLES: dict[str, Table] = {
         ),
         _t(
             "node_history",
-            ["unique_id VARCHAR", "checksum VARCHAR", "collect_id INTEGER", "seen_at TIMESTAMP"],
-            doc="a row each time a node first appears or its checksum changes (for triage)",
+            ["unique_id VARCHAR", "checksum VARCHAR", "collect_id INTEGER", "seen_at TIMESTAMP", "raw_code VARCHAR"],
+            doc=(
+                "a row each time a node first appears or its checksum changes (for triage); "
+                "since version 3 raw_code is the node's code as of that row, so triage can show "
+                "the SQL diff between two versions"
+            ),
         ),
         _t(
             "artifact_files",
@@ -405,6 +409,7 @@ _V3_NEW_TABLES: tuple[str, ...] = (
 #: Columns added to tables of versions 1 and 2 by the migration to version 3. Use
 #: ADD COLUMN IF NOT EXISTS: an earlier migration may create its table from TABLES, new columns included.
 _V3_ALTERS: tuple[str, ...] = (
+    "ALTER TABLE node_history ADD COLUMN IF NOT EXISTS raw_code VARCHAR",
     *(
         f"ALTER TABLE lastmile_artifacts ADD COLUMN IF NOT EXISTS {c}"  # (v2 creates it from TABLES)
         for c in (
