@@ -34,6 +34,12 @@ CONTEXT_TABLES: dict[str, list[str] | None] = {
     "freshness_results": None,
     "catalog_tables": None,
     "sql_facts": None,
+    # the last mile (without its SQL text: logic_facts holds what rules judge)
+    "lastmile_artifacts": [
+        "artifact_id", "tool", "kind", "path", "line", "name", "owner", "relations_read",
+        "literal_filters", "meta", "dialect", "sql_line", "owner_source", "modified_at",
+    ],
+    "logic_facts": None,
 }
 _CODE_COLUMNS = ("raw_code", "compiled_code")
 
