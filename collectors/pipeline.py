@@ -10,6 +10,9 @@ The steps, in order (:func:`collect`):
    all, the project's own files (``dbt_project.yml``, SQL, yml). Layers are classified.
 4. Overlay (:mod:`collectors.overlay`): model files edited since dbt's last parse.
 5. SQL facts (:mod:`collectors.facts_phase`), cached by content hash, with a progress bar.
+5b. The warehouse (:mod:`collectors.warehouse_phase`): relations, columns, row counts, source
+   freshness from the data, read-only and in bounded time; best effort for the default dbt
+   profile, an input error for a warehouse the user named.
 6. Write everything in one transaction (:func:`console.store.open_writer`). Any error before
    or during the write leaves the store exactly as it was.
 
@@ -27,6 +30,7 @@ from collectors.artifact_phase import Parsed, parse_artifacts
 from collectors.facts_phase import facts_phase
 from collectors.overlay import find_edited, overlay
 from collectors.summary import CollectSummary
+from collectors.warehouse_phase import warehouse_phase, write_warehouse
 from console.errors import InputError
 from console.store import open_writer, peek
 
@@ -141,7 +145,7 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     t0 = time.perf_counter()
     root = loc.project
     summary = CollectSummary(project_root=root, store=loc.store)
-    for what, given in (("last-mile files", loc.lastmile), ("query logs", loc.query_logs), ("the warehouse", loc.warehouse)):
+    for what, given in (("last-mile files", loc.lastmile), ("query logs", loc.query_logs)):
         if given:
             summary.notes.append(f"{what} are not collected by this release yet; ignored")
     seen = peek(loc.store)
@@ -151,6 +155,7 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     facts = new_cache = None
     if sql_facts:
         facts, new_cache = facts_phase(loc, snapshot, seen, edited, updates, new_edges, progress, summary)
+    warehouse = warehouse_phase(loc, snapshot, summary)
 
     with open_writer(loc.store, root) as w:
         now_iso = w.started_at.isoformat()
@@ -166,6 +171,8 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
         if facts is not None:
             (w.replace if snapshot is not None else w.upsert)("sql_facts", facts)
             w.append("sql_facts_cache", new_cache)
+        if warehouse is not None:
+            write_warehouse(w, warehouse)
         if parsed.catalog is not None:
             for table, frame in parsed.catalog.items():
                 w.replace(table, frame)

@@ -59,6 +59,14 @@ _SCHEMA: dict[str, Any] = {
     "production": {"exposure_types": list, "exposures": list, "maturity": list},
     "rules": {"select": list, "ignore": list, "severity": dict, "options": dict},
     "exceptions": list,
+    "priority": dict,  # weights of the findings' priority: console/ranking/weights.py validates them
+    "scores": dict,  # weights of the health scores: console/scores/weights.py validates them
+    "report": {"baseline": str},
+    "warehouse": {
+        "enabled": bool, "target": str, "profiles_dir": str, "schemas": list, "null_checks": list,
+        "connect_timeout": float, "statement_timeout": float, "freshness_timeout": float,
+        "null_check_timeout": float, "row_drop_threshold": float,
+    },
 }
 _EXCEPTION_KEYS = {"rule": str, "node": str, "reason": str, "expires": (dt.date, str)}
 
@@ -96,6 +104,13 @@ class Config:
     severity: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     exceptions: tuple[RuleException, ...] = ()
+    #: ``[priority]`` and ``[scores]`` as written (validated where they are used).
+    priority: Mapping[str, Any] = field(default_factory=dict)
+    scores: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[report] baseline``: the JSON report ``console report`` hides the findings of by default.
+    baseline: Path | None = None
+    #: ``[warehouse]`` as written (see :data:`WAREHOUSE_DEFAULTS`; ``profiles_dir`` resolved).
+    warehouse_options: Mapping[str, Any] = field(default_factory=dict)
 
     def settings(self) -> dict[str, Any]:
         """The project-wide settings rules may read (``Context.settings``)."""
@@ -104,6 +119,7 @@ class Config:
             "production_exposures": self.production_exposures,
             "production_maturity": self.production_maturity,
             "layers": self.layers,
+            "warehouse": {**WAREHOUSE_DEFAULTS, **self.warehouse_options},
         }
 
 
@@ -157,6 +173,12 @@ def _check(path: Path, data: Any, schema: Any, where: str) -> None:
     elif schema is dict:
         if not isinstance(data, dict):
             raise InputError(path, f"`{where}` must be a table")
+    elif schema is float:
+        if isinstance(data, bool) or not isinstance(data, (int, float)) or data < 0:
+            raise InputError(path, f"`{where}` must be a number of at least 0")
+    elif schema is bool:
+        if not isinstance(data, bool):
+            raise InputError(path, f"`{where}` must be true or false")
     elif schema is str:
         if not isinstance(data, str):
             raise InputError(path, f"`{where}` must be a string")
@@ -164,6 +186,25 @@ def _check(path: Path, data: Any, schema: Any, where: str) -> None:
 
 def _as_list(value: Any) -> list:
     return [value] if isinstance(value, str) else list(value or [])
+
+
+#: ``[warehouse]`` keys and their defaults (see collectors/warehouse_phase.py): ``enabled``
+#: false skips the warehouse; ``target``/``profiles_dir`` choose the dbt profile's target
+#: (like ``--target``/``--profiles-dir``); ``schemas`` limits the listing; ``null_checks``
+#: are globs of ``schema.relation`` whose columns' NULLs are counted (opt-in); timeouts in
+#: seconds (freshness and NULL checks: for all their queries together); ``row_drop_threshold``
+#: the fraction of rows a table may lose between two warehouse collects before WHS003 flags it.
+WAREHOUSE_DEFAULTS: dict[str, Any] = {
+    "enabled": True, "schemas": [], "null_checks": [], "connect_timeout": 10.0, "statement_timeout": 30.0,
+    "freshness_timeout": 10.0, "null_check_timeout": 10.0, "row_drop_threshold": 0.5,
+}
+
+
+def _warehouse_options(table: dict, base: Path) -> dict[str, Any]:
+    out = {k: (_as_list(v) if isinstance(v, (list, str)) and k in ("schemas", "null_checks") else v) for k, v in table.items()}
+    if "profiles_dir" in out:
+        out["profiles_dir"] = (base / out["profiles_dir"]).resolve()
+    return out
 
 
 def load_config(project: Path, explicit: Path | None = None) -> Config:
@@ -236,4 +277,8 @@ def load_config(project: Path, explicit: Path | None = None) -> Config:
         severity=dict(rules.get("severity", {})),
         options={k: dict(v) for k, v in rules.get("options", {}).items()},
         exceptions=tuple(exceptions),
+        priority=dict(data.get("priority", {})),
+        scores=dict(data.get("scores", {})),
+        baseline=rel(data["report"]["baseline"]) if "baseline" in data.get("report", {}) else None,
+        warehouse_options=_warehouse_options(data.get("warehouse", {}), base),
     )
