@@ -1,0 +1,317 @@
+"""The terminal UI's app: screens, data loading, live refresh. Thin on purpose.
+
+Registering a screen
+    :data:`SCREENS` is the ordered table of screens: ``(name, key, "module:Class")``. The key
+    switches to the screen (and labels it in the palette); a module that does not exist yet is
+    skipped, as the command line skips a missing command. To add a screen, write
+    ``console/tui/screens/<name>.py`` with a subclass of
+    :class:`~console.tui.screens.base.ConsoleScreen` and add one line here. Its styles go to
+    ``console/tui/styles/<name>.tcss`` (every ``.tcss`` file there is loaded, in name order).
+
+How data flows
+    A threaded worker (:meth:`ConsoleApp.refresh_data`) optionally collects
+    (``collectors.pipeline.collect``), then builds an :class:`~console.tui.state.AppData` in one
+    short shared-lock visit to the store and posts :class:`~console.tui.messages.DataLoaded`;
+    the app hands it to every screen with ``screen.show(data)``. The UI thread never touches the
+    store or a file. On start the app loads the existing store at once, then collects in the
+    background; with ``live`` on, a watchdog thread (:mod:`console.tui.watcher`) posts
+    :class:`~console.tui.messages.FilesChanged`, the app waits for :data:`DEBOUNCE_S` of quiet,
+    then collects again. A file that does not parse yet (dbt writing it) is retried
+    :data:`LIVE_RETRIES` times before the failure is shown.
+
+Moving between screens
+    Post :class:`~console.tui.messages.ShowNode` (``t`` from any node opens Triage on it) or
+    :class:`~console.tui.messages.ShowRule`; the app switches and calls ``go_to_node``.
+
+Failures
+    Every worker failure reaches :meth:`ConsoleApp.show_failure`: an error dialog whose title is
+    a full sentence, or, for a live re-collect, a notification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import shlex
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from console.errors import InputError
+from console.tui.commands import ActionsProvider, NodesProvider, RulesProvider, ScreensProvider
+from console.tui.messages import DataLoaded, FilesChanged, ShowNode, ShowRule, WorkFailed
+from console.tui.state import AppData, load_app_data, news
+
+if TYPE_CHECKING:
+    from console.cli.options import Locations
+    from console.tui.screens.base import ConsoleScreen
+
+#: The screens, in order: (name, key, "module:Class"). A missing module hides its screen.
+SCREENS: tuple[tuple[str, str, str], ...] = (
+    ("overview", "1", "console.tui.screens.overview:OverviewScreen"),
+    ("lineage", "2", "console.tui.screens.lineage:LineageScreen"),
+    ("checks", "3", "console.tui.screens.checks:ChecksScreen"),
+    ("freshness", "4", "console.tui.screens.freshness:FreshnessScreen"),
+    ("runs", "5", "console.tui.screens.runs:RunsScreen"),
+    ("layerinitis", "6", "console.tui.screens.layerinitis:LayerinitisScreen"),
+    ("triage", "t", "console.tui.screens.triage:TriageScreen"),
+)
+#: Seconds of quiet after a file change before collecting (dbt writes the manifest twice).
+DEBOUNCE_S = 0.3
+#: Live re-collects that fail on input (a half-written file) are retried this often, this far apart.
+LIVE_RETRIES = 4
+RETRY_S = 0.5
+STYLES = Path(__file__).parent / "styles"
+
+
+def load_screens(table: tuple[tuple[str, str, str], ...] = SCREENS) -> list[tuple[str, str, type[ConsoleScreen]]]:
+    """The screens of ``table`` whose module exists, with their classes."""
+    out = []
+    for name, key, target in table:
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name == module_name:
+                continue
+            raise
+        out.append((name, key, getattr(module, attr)))
+    return out
+
+
+class ConsoleApp(App[None]):
+    """The console's terminal UI on one project.
+
+    Args:
+        loc: where the project, its artifacts and its store are.
+        now: the time rules judge against (default: the time of each load); tests freeze it.
+        collect: collect in the background after opening on the existing store.
+        live: watch the project and collect again on changes.
+        theme: ``dark`` or ``light``.
+    """
+
+    TITLE = "console"
+    CSS_PATH = sorted(STYLES.glob("*.tcss"))
+    COMMANDS = App.COMMANDS | {ScreensProvider, NodesProvider, RulesProvider, ActionsProvider}
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "toggle_help", "Keys", key_display="?"),
+        Binding("t", "triage", "Triage"),
+        Binding("y", "copy_id", "Copy id", show=False),
+        Binding("o", "open_file", "Open file", show=False),
+        Binding("ctrl+r", "collect_now", "Collect now", show=False),
+        Binding("ctrl+t", "toggle_dark", "Light/dark", show=False),
+    ]
+
+    activity: reactive[str] = reactive("")
+
+    def __init__(
+        self, loc: Locations, *, now: dt.datetime | None = None, collect: bool = True, live: bool = True, theme: str = "dark"
+    ) -> None:
+        super().__init__()
+        self.loc = loc
+        self.now = now
+        self.collect_on_start = collect
+        self.live = live
+        self.theme = "textual-light" if theme == "light" else "textual-dark"
+        self.data: AppData | None = None
+        self.screen_table = load_screens()
+        self._generation = 0
+        self._busy = False
+        self._again: tuple[bool, bool] | None = None  # a refresh asked for while one runs: (collect, live)
+        self._debounce = None
+        self._live_failures = 0
+        self._last_live_error = ""
+        self._watcher = None
+        self._opened = False
+        for name, key, _ in self.screen_table:
+            if key != "t":
+                self.bind(key, f"switch('{name}')", description=name.title(), show=False)
+
+    # -- start and stop ---------------------------------------------------------------------
+    def on_mount(self) -> None:
+        for name, _, cls in self.screen_table:
+            self.install_screen(cls(), name)
+        self.push_screen(self.screen_table[0][0])
+        self.start_refresh(collect=False)
+        if self.live:
+            from console.tui.watcher import ProjectWatcher
+
+            self._watcher = ProjectWatcher(self.loc, lambda path: self.post_message(FilesChanged(frozenset({path}))))
+            self._watcher.start()
+            self.activity = "live"
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+
+    def has_screen(self, name: str) -> bool:
+        return any(n == name for n, _, _ in self.screen_table)
+
+    # -- loading ------------------------------------------------------------------------------
+    def start_refresh(self, *, collect: bool, live: bool = False) -> None:
+        """Load (after a collect, if asked) in the worker; queue it if one is running."""
+        if self._busy:
+            prev = self._again or (False, False)
+            self._again = (prev[0] or collect, prev[1] or live)
+            return
+        self._busy = True
+        self.activity = "collecting…" if collect else "loading…"
+        self.refresh_data(collect, live)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="store")
+    def refresh_data(self, collect: bool, live: bool) -> None:
+        """Collect (optionally), then load the store and evaluate the rules; post the result."""
+        worker = get_current_worker()
+        note = ""
+        if collect:
+            from collectors.pipeline import collect as run_collect
+
+            try:
+                summary = run_collect(self.loc)
+            except InputError as e:
+                self.post_message(WorkFailed("Could not collect the project.", e, live=live))
+                return
+            note = summary.to_text().splitlines()[0]
+        self._generation += 1
+        data = load_app_data(self.loc, now=self.now, generation=self._generation, collect_note=note)
+        if not worker.is_cancelled:
+            self.post_message(DataLoaded(data, collected=collect))
+
+    def on_data_loaded(self, message: DataLoaded) -> None:
+        old, self.data = self.data, message.data
+        for name, _, _ in self.screen_table:
+            self.get_screen(name).show(message.data)
+        for line in news(old, message.data):
+            self.notify(line, title="Live", severity="warning", timeout=8)
+        if message.collected:
+            self._live_failures = 0
+            self._last_live_error = ""
+        if not self._opened and message.data.has_store:
+            self._opened = True
+            if message.data.latest_run_failed and self.has_screen("triage"):
+                self.action_switch("triage")
+        self._finish(started_collect=not message.collected and self.collect_on_start and old is None)
+
+    def _finish(self, started_collect: bool = False) -> None:
+        self._busy = False
+        self.activity = "live" if self.live else ""
+        if started_collect:
+            self.start_refresh(collect=True)
+        if self._again is not None:
+            collect, live = self._again
+            self._again = None
+            self.start_refresh(collect=collect, live=live)
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        if message.live and isinstance(message.error, InputError):
+            self._live_failures += 1
+            if self._live_failures <= LIVE_RETRIES:  # dbt may still be writing the file
+                self._finish()
+                self.set_timer(RETRY_S, lambda: self.start_refresh(collect=True, live=True))
+                return
+            text = str(message.error)
+            self._finish()
+            if text != self._last_live_error:
+                self._last_live_error = text
+                self.notify(text, title="Could not collect the changed files.", severity="error", timeout=15)
+            return
+        self._finish()
+        self.show_failure(message.title, message.error)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group == "store":
+            self._finish()
+            self.show_failure("Could not load the project's store.", event.worker.error)
+
+    def show_failure(self, title: str, error: BaseException | None) -> None:
+        """The one place failures reach the person: an error dialog with a full-sentence title."""
+        from console.tui.widgets.error_dialog import ErrorDialog
+
+        detail = str(error) if isinstance(error, InputError) else f"{type(error).__name__}: {error}"
+        self.push_screen(ErrorDialog(title, detail))
+
+    # -- live ---------------------------------------------------------------------------------
+    def on_files_changed(self, message: FilesChanged) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_S, self._changed_quiet)
+
+    def _changed_quiet(self) -> None:
+        self._debounce = None
+        self._live_failures = 0
+        self.start_refresh(collect=True, live=True)
+
+    def action_collect_now(self) -> None:
+        self.start_refresh(collect=True)
+
+    # -- moving around ------------------------------------------------------------------------
+    def action_switch(self, name: str) -> None:
+        """Show the screen ``name``."""
+        if not self.has_screen(name):
+            return
+        if self.screen is not self.get_screen(name):
+            self.switch_screen(name)
+
+    def open_node(self, unique_id: str, screen: str | None) -> None:
+        """Show ``screen`` with its cursor on ``unique_id``."""
+        if screen is None or not self.has_screen(screen):
+            self.notify(f"The {screen or 'node'} screen is not part of this build yet.", severity="warning")
+            return
+        self.action_switch(screen)
+        self.get_screen(screen).go_to_node(unique_id)
+
+    def on_show_node(self, message: ShowNode) -> None:
+        self.open_node(message.unique_id, message.screen)
+
+    def on_show_rule(self, message: ShowRule) -> None:
+        if self.has_screen("checks"):
+            self.action_switch("checks")
+            self.get_screen("checks").filter_rule(message.rule)
+
+    def _selected(self) -> str | None:
+        screen = self.screen
+        return screen.selected_node() if hasattr(screen, "selected_node") else None
+
+    def action_triage(self) -> None:
+        node = self._selected()
+        if node is None:
+            self.action_switch("triage")
+        else:
+            self.open_node(node, "triage")
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_copy_id(self) -> None:
+        node = self._selected()
+        if node is None:
+            self.notify("No node under the cursor.", severity="warning")
+            return
+        self.copy_to_clipboard(node)
+        self.notify(f"Copied {node}")
+
+    def action_open_file(self) -> None:
+        node = self._selected()
+        data = self.data
+        path = data.ctx.node_index.get(node, {}).get("path") if data and node else None
+        if not path:
+            self.notify("No file for what is under the cursor.", severity="warning")
+            return
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            self.notify("Set $EDITOR to open files from the console.", severity="warning")
+            return
+        full = self.loc.project / path
+        with self.suspend():
+            subprocess.call([*shlex.split(editor), str(full)])

@@ -1,0 +1,299 @@
+"""The screens' precomputed views of an :class:`~console.tui.state.AppData`, as plain rows.
+
+Each view is a pure function of the data (polars over the Context's frames), memoised on the
+AppData (``data.memo``) and computed in the loading worker by :func:`warm`, so a screen's
+``show`` only fills widgets. No textual here.
+
+* :func:`overview`: the latest run against the usual, counts by layer, run series;
+* :func:`freshness_rows`: every source and model with its age, SLA, status and trend;
+* :func:`run_rows`: invocations over time with counts by status;
+* :func:`node_runs`: per node, its status and duration history, flaky and slowing flags.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from rules._text import criteria_text, human_duration, load_json, meta_value, parse_duration
+
+if TYPE_CHECKING:
+    from console.tui.state import AppData
+
+#: Layers in the order screens list them.
+LAYERS = ("source", "staging", "intermediate", "mart", "export", "other", "seed", "exposure")
+_BUILT = ("model", "seed", "snapshot")
+_PERIOD_S = {"minute": 60.0, "hour": 3600.0, "day": 86400.0}
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One invocation that built or tested nodes.
+
+    Attributes:
+        invocation_id, generated_at, command: the invocation.
+        elapsed: its duration in seconds (None when dbt did not say).
+        counts: status -> number of results.
+        failed: results that errored or failed.
+    """
+
+    invocation_id: str
+    generated_at: dt.datetime | None
+    command: str
+    elapsed: float | None
+    counts: dict[str, int]
+    failed: int
+
+    @property
+    def status(self) -> str:
+        """``failed`` when any result failed or errored, ``warn`` with warnings, else ``ok``."""
+        if self.failed:
+            return "failed"
+        return "warn" if self.counts.get("warn") else "ok"
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Health at a glance.
+
+    Attributes:
+        latest: the latest run, or None.
+        usual_elapsed: the median duration of the runs before it (same command), or None.
+        layers: layer -> node count (models by layer, plus sources, seeds, exposures).
+        elapsed_series: every run's duration, oldest first.
+        failure_series: every run's failed results, oldest first.
+        nodes: resource type -> count.
+    """
+
+    latest: RunInfo | None
+    usual_elapsed: float | None
+    layers: dict[str, int]
+    elapsed_series: list[float] = field(default_factory=list)
+    failure_series: list[float] = field(default_factory=list)
+    nodes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FreshnessRow:
+    """One source or built node, as the Freshness screen lists it.
+
+    Attributes:
+        unique_id, name, kind: the node (``kind`` is its resource type).
+        age: seconds since its data was loaded (sources) or it last built successfully (models),
+            judged at ``data.now``; None when never seen.
+        sla: the SLA in words (``warn 24 hours, error 48 hours`` or ``meta.sla 24h``), "" if none.
+        status: ``pass``, ``warn``, ``error``, ``late``, ``never built``, ``no check`` or ``ok``.
+        trend: the ages (hours) at each stored check, oldest first (sources), or the
+            statuses of each run (models).
+    """
+
+    unique_id: str
+    name: str
+    kind: str
+    age: float | None
+    sla: str
+    status: str
+    trend: tuple[Any, ...] = ()
+
+    @property
+    def age_text(self) -> str:
+        return "never" if self.age is None else human_duration(self.age)
+
+
+@dataclass(frozen=True)
+class NodeRuns:
+    """One node's run history.
+
+    Attributes:
+        statuses: its statuses, oldest run first.
+        durations: its execution times, oldest first (None where missing).
+        flaky, slowing: flagged by the flaky-test / duration-regression rules.
+    """
+
+    unique_id: str
+    name: str
+    kind: str
+    statuses: tuple[str, ...]
+    durations: tuple[float | None, ...]
+    flaky: bool = False
+    slowing: bool = False
+
+    @property
+    def last_status(self) -> str:
+        return self.statuses[-1] if self.statuses else ""
+
+    @property
+    def mean_duration(self) -> float | None:
+        vals = [d for d in self.durations if d is not None]
+        return sum(vals) / len(vals) if vals else None
+
+
+def _run_infos(data: AppData) -> list[RunInfo]:
+    runs = data.ctx.runs
+    if runs.is_empty():
+        return []
+    results = data.ctx.frames["node_results"]
+    counts = (
+        results.join(runs.select("invocation_id"), on="invocation_id", how="semi")
+        .group_by("invocation_id", "status").len()
+    )
+    by_run: dict[str, dict[str, int]] = {}
+    for inv, status, n in counts.iter_rows():
+        by_run.setdefault(inv, {})[status or "unknown"] = int(n)
+    out = []
+    for inv, generated, command, elapsed in runs.select("invocation_id", "generated_at", "command", "elapsed_time").iter_rows():
+        c = dict(sorted(by_run.get(inv, {}).items()))
+        failed = sum(n for s, n in c.items() if s in ("error", "fail", "runtime error"))
+        out.append(RunInfo(inv, generated, command or "", elapsed, c, failed))
+    return out
+
+
+def run_rows(data: AppData) -> list[RunInfo]:
+    """Every invocation that built or tested nodes, newest first."""
+    return data.memo("digest.run_rows", lambda: list(reversed(_run_infos(data))))
+
+
+def overview(data: AppData) -> Overview:
+    return data.memo("digest.overview", lambda: _overview(data))
+
+
+def _overview(data: AppData) -> Overview:
+    runs = _run_infos(data)
+    latest = runs[-1] if runs else None
+    usual = None
+    if latest is not None:
+        before = [r.elapsed for r in runs[:-1] if r.command == latest.command and r.elapsed is not None]
+        usual = statistics.median(before) if before else None
+    nodes = data.ctx.frames["nodes"]
+    layers: dict[str, int] = {}
+    if nodes.height:
+        kinds = nodes.filter(pl.col("resource_type").is_in(["model", "source", "seed", "snapshot", "exposure"]))
+        layer = pl.when(pl.col("resource_type") == "model").then(pl.col("layer").fill_null("other")).otherwise(pl.col("resource_type"))
+        for name, n in kinds.select(layer.alias("l")).group_by("l").len().iter_rows():
+            layers[name] = int(n)
+    ordered = {k: layers[k] for k in sorted(layers, key=lambda k: (LAYERS.index(k) if k in LAYERS else 99, k))}
+    from console.report.model import node_counts
+
+    return Overview(
+        latest=latest, usual_elapsed=usual, layers=ordered,
+        elapsed_series=[r.elapsed or 0.0 for r in runs], failure_series=[float(r.failed) for r in runs],
+        nodes=node_counts(nodes),
+    )
+
+
+def _threshold_s(criteria: Any) -> float | None:
+    c = load_json(criteria)
+    if not c or c.get("count") is None or c.get("period") not in _PERIOD_S:
+        return None
+    return float(c["count"]) * _PERIOD_S[c["period"]]
+
+
+def freshness_rows(data: AppData) -> list[FreshnessRow]:
+    """Sources first (stalest first), then models with an SLA or a build history."""
+    return data.memo("digest.freshness", lambda: _freshness_rows(data))
+
+
+def _source_rows(data: AppData) -> list[FreshnessRow]:
+    ctx, now = data.ctx, data.now
+    nodes = ctx.frames["nodes"].filter(pl.col("resource_type") == "source")
+    fres = ctx.frames["freshness_results"].join(
+        ctx.freshness_runs.select("invocation_id", "generated_at"), on="invocation_id"
+    ).sort("generated_at")
+    history: dict[str, list[dict]] = {}
+    for row in fres.select("unique_id", "status", "max_loaded_at", "snapshotted_at", "age_seconds", "warn_after", "error_after").iter_rows(named=True):
+        history.setdefault(row["unique_id"], []).append(row)
+    rows = []
+    for uid, freshness in nodes.select("unique_id", "freshness").iter_rows():
+        hist = history.get(uid, [])
+        last = hist[-1] if hist else None
+        declared = load_json(freshness) or {}
+        warn = criteria_text((last or {}).get("warn_after") or declared.get("warn_after"))
+        err = criteria_text((last or {}).get("error_after") or declared.get("error_after"))
+        sla = ", ".join(p for p in (f"warn {warn}" if warn else "", f"error {err}" if err else "") if p)
+        age = None
+        if last is not None and last["max_loaded_at"] is not None:
+            age = (now - last["max_loaded_at"]).total_seconds()
+        status = last["status"] if last else ("no check" if sla else "no SLA")
+        trend = tuple(round((r["age_seconds"] or 0.0) / 3600, 1) for r in hist)
+        rows.append(FreshnessRow(uid, data.name(uid), "source", age, sla, status, trend))
+    return rows
+
+
+def _model_rows(data: AppData) -> list[FreshnessRow]:
+    ctx, now = data.ctx, data.now
+    nodes = ctx.frames["nodes"].filter(pl.col("resource_type").is_in(list(_BUILT)))
+    hist = ctx.result_history.select("unique_id", "status", "completed_at", "generated_at")
+    statuses: dict[str, list[str]] = {}
+    last_ok: dict[str, dt.datetime] = {}
+    for uid, status, completed, generated in hist.iter_rows():
+        statuses.setdefault(uid, []).append(status)
+        if status == "success":
+            last_ok[uid] = completed or generated
+    rows = []
+    for uid, kind, meta, config in nodes.select("unique_id", "resource_type", "meta", "config").iter_rows():
+        declared = meta_value(meta, config, "sla")
+        sla_s = None
+        sla = ""
+        if declared is not None:
+            try:
+                sla_s = parse_duration(declared)
+                sla = f"meta.sla {declared}"
+            except ValueError:
+                sla = f"meta.sla {declared!r} (not a duration)"
+        ok = last_ok.get(uid)
+        age = (now - ok).total_seconds() if ok is not None else None
+        if uid not in statuses:
+            status = "not run"
+        elif ok is None:
+            status = "never built"
+        elif sla_s is not None and age is not None and age > sla_s:
+            status = "late"
+        else:
+            status = statuses[uid][-1]
+        rows.append(FreshnessRow(uid, data.name(uid), kind, age, sla, status, tuple(statuses.get(uid, ()))))
+    return rows
+
+
+_STATUS_RANK = {"error": 0, "runtime error": 0, "late": 0, "never built": 1, "warn": 2, "fail": 0}
+
+
+def _freshness_rows(data: AppData) -> list[FreshnessRow]:
+    def key(r: FreshnessRow) -> tuple:
+        return (_STATUS_RANK.get(r.status, 5), -(r.age or 0.0), r.name)
+
+    return sorted(_source_rows(data), key=key) + sorted(_model_rows(data), key=key)
+
+
+def node_runs(data: AppData) -> list[NodeRuns]:
+    """Every node with results, flagged (flaky, slowing) first, then failing, then by name."""
+    return data.memo("digest.node_runs", lambda: _node_runs(data))
+
+
+def _node_runs(data: AppData) -> list[NodeRuns]:
+    hist = data.ctx.result_history.select("unique_id", "status", "execution_time")
+    statuses: dict[str, list[str]] = {}
+    durations: dict[str, list[float | None]] = {}
+    for uid, status, t in hist.iter_rows():
+        statuses.setdefault(uid, []).append(status)
+        durations.setdefault(uid, []).append(t)
+    flaky = {f.node for f in data.findings if f.name == "flaky-test"}
+    slowing = {f.node for f in data.findings if f.name == "duration-regression"}
+    kinds = dict(data.ctx.frames["nodes"].select("unique_id", "resource_type").iter_rows())
+    rows = [
+        NodeRuns(uid, data.name(uid), kinds.get(uid, uid.split(".", 1)[0]), tuple(st), tuple(durations[uid]), uid in flaky, uid in slowing)
+        for uid, st in statuses.items()
+    ]
+    rows.sort(key=lambda r: (not (r.flaky or r.slowing), r.last_status not in ("error", "fail", "runtime error", "warn"), r.name))
+    return rows
+
+
+def warm(data: AppData) -> None:
+    """Compute every view now (called by the loading worker)."""
+    overview(data)
+    freshness_rows(data)
+    run_rows(data)
+    node_runs(data)

@@ -1,0 +1,84 @@
+"""The base of every screen: one way in for data (:meth:`ConsoleScreen.show`), and the node under the cursor.
+
+A screen is built once and kept for the app's life (the app installs every screen of
+``console.tui.app.SCREENS``). Data reaches it only through :meth:`show`, on the first load and
+on every refresh; a screen keeps its own cursor, filters and selection across refreshes (fill
+tables again, then put the cursor back on the same row key).
+
+A subclass implements:
+
+* ``compose_body()``: its widgets (the status bar above and the footer below come from here);
+* ``render_data(data)``: fill the widgets from an :class:`~console.tui.state.AppData`
+  (called only once the screen is mounted; never read the store or files here);
+* ``selected_node()``: the unique_id under the cursor, for the app's ``t`` (triage), ``y``
+  (copy the id) and ``o`` (open the file in ``$EDITOR``);
+* optionally ``focus_node(unique_id)``: put the cursor on a node (after a ShowNode).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer
+
+from console.tui.state import AppData
+from console.tui.widgets.status_bar import StatusBar
+
+
+class ConsoleScreen(Screen):
+    """A screen of the console (see the module docstring for what a subclass implements)."""
+
+    #: The screen's title in the status bar and the command palette.
+    TITLE_TEXT = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: AppData | None = None
+        self._pending_node: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(self.TITLE_TEXT)
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> Iterable[Widget]:
+        return ()
+
+    def show(self, data: AppData) -> None:
+        """Take a new load; draw it now if the screen is mounted, else when it mounts."""
+        self.data = data
+        if self.is_mounted:
+            self._draw()
+
+    def on_mount(self) -> None:
+        if self.data is not None:
+            self._draw()
+
+    def _draw(self) -> None:
+        assert self.data is not None
+        self.query_one(StatusBar).update_data(self.data)
+        self.render_data(self.data)
+        if self._pending_node is not None:
+            node, self._pending_node = self._pending_node, None
+            self.focus_node(node)
+
+    def go_to_node(self, unique_id: str) -> None:
+        """Focus a node now, or once data has arrived."""
+        if self.is_mounted and self.data is not None:
+            self.focus_node(unique_id)
+        else:
+            self._pending_node = unique_id
+
+    def render_data(self, data: AppData) -> None:
+        """Fill the widgets from ``data`` (a subclass must implement it)."""
+        raise NotImplementedError
+
+    def focus_node(self, unique_id: str) -> None:
+        """Put the cursor on ``unique_id`` if the screen lists it (default: nothing)."""
+
+    def selected_node(self) -> str | None:
+        """The unique_id under the cursor, or None."""
+        return None

@@ -1,0 +1,283 @@
+"""What every screen shows: :class:`AppData`, built by a worker in one short visit to the store.
+
+The app's worker calls :func:`load_app_data` (a shared-lock read of the store's frames, then
+the rule engine exactly as ``console report`` runs it) and hands the frozen result to every
+screen through ``screen.show(data)``. Screens never read the store or files themselves; what
+they need beyond the frames is precomputed here (``AppData.warm`` runs in the worker, so the UI
+thread only draws).
+
+This module imports no textual: it is plain data, testable headless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from console.errors import InputError
+from rules.base import Finding
+
+if TYPE_CHECKING:
+    from console.cli.options import Locations
+    from console.report.model import RuleInfo
+    from rules.context import Context
+
+#: DuckDB column types -> polars dtypes, for the empty frames of a project with no store yet.
+_DTYPES: dict[str, Any] = {
+    "VARCHAR": pl.String, "JSON": pl.String, "INTEGER": pl.Int32, "BIGINT": pl.Int64,
+    "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean, "TIMESTAMP": pl.Datetime("us"),
+    "VARCHAR[]": pl.List(pl.String),
+}
+#: Statuses of a node result that count as a failure on screen (warn is shown, not counted).
+FAILED = frozenset({"error", "fail", "runtime error"})
+
+
+def utc_now() -> dt.datetime:
+    """The current time, UTC, naive (as the store keeps times)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def empty_frames(tables: Mapping[str, Any] | None = None) -> dict[str, pl.DataFrame]:
+    """Empty frames with the store's columns, for a project that has no store yet.
+
+    Example:
+        >>> frames = empty_frames()
+        >>> frames["nodes"].height, frames["nodes"].schema["tags"]
+        (0, List(String))
+    """
+    from console.store import TABLES
+    from rules.context import CONTEXT_TABLES
+
+    out = {}
+    for name in tables or CONTEXT_TABLES:
+        cols = TABLES[name].columns
+        out[name] = pl.DataFrame(schema={c: _DTYPES.get(t.split(" ")[0], pl.String) for c, t in cols})
+    return out
+
+
+@dataclass(frozen=True)
+class AppData:
+    """One load of the project, as every screen sees it (never mutated; a refresh makes a new one).
+
+    Attributes:
+        ctx: the rules' Context (frames, graph, run history); empty frames before a first collect.
+        findings: exactly the findings ``console report`` gives (same engine, same config),
+            highest severity first.
+        rules: rule id -> RuleInfo (name, hint, documentation) of every rule that ran.
+        project_root: the project folder.
+        store: the store file.
+        now: the time rules judged ages against (the app's ``--now``, or the load time).
+        loaded_at: when this load finished (UTC, naive).
+        missing: sentences saying what is missing (no store yet, no artifacts, no runs ...);
+            empty when the project is complete. Screens show them instead of an empty table.
+        generation: 0 for the first load, then +1 per load: screens can tell a refresh.
+        collect_note: the last background collect's summary, or its error, or "".
+    """
+
+    ctx: Context
+    findings: tuple[Finding, ...] = ()
+    rules: Mapping[str, RuleInfo] = field(default_factory=dict)
+    project_root: Path = Path(".")
+    store: Path = Path(".console/store.duckdb")
+    now: dt.datetime = field(default_factory=utc_now)
+    loaded_at: dt.datetime = field(default_factory=utc_now)
+    missing: tuple[str, ...] = ()
+    generation: int = 0
+    collect_note: str = ""
+
+    # -- cheap indexes, computed once per load (in the worker, see warm) ----------------------
+    @cached_property
+    def project(self) -> dict[str, Any]:
+        """The store's project row (``name``, ``root``, ``dbt_version``, ``adapter``, ``origin``...)."""
+        return dict(self.ctx.project)
+
+    @property
+    def project_name(self) -> str:
+        return self.project.get("name") or self.project_root.name
+
+    @property
+    def has_store(self) -> bool:
+        """False before the first collect (frames are empty)."""
+        return bool(self.ctx.frames["project"].height)
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """unique_id -> display name (``source_name.name`` for sources)."""
+        nodes = self.ctx.frames["nodes"]
+        out = {}
+        for uid, kind, name, source in nodes.select("unique_id", "resource_type", "name", "source_name").iter_rows():
+            out[uid] = f"{source}.{name}" if kind == "source" and source else (name or uid)
+        return out
+
+    def name(self, unique_id: str | None) -> str:
+        """A node's display name (its id when unknown, "" for None)."""
+        if unique_id is None:
+            return ""
+        return self.names.get(unique_id, unique_id)
+
+    @cached_property
+    def findings_by_node(self) -> dict[str | None, tuple[Finding, ...]]:
+        out: dict[str | None, list[Finding]] = {}
+        for f in self.findings:
+            out.setdefault(f.node, []).append(f)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def latest_run(self) -> dict[str, Any] | None:
+        """The latest invocation that built or tested nodes (see ``Context.latest_run``)."""
+        return self.ctx.latest_run
+
+    @cached_property
+    def latest_results(self) -> pl.DataFrame:
+        """The latest run's node results (empty without runs)."""
+        run = self.latest_run
+        if run is None:
+            return self.ctx.frames["node_results"].clear()
+        return self.ctx.results_of(run["invocation_id"])
+
+    @cached_property
+    def latest_status(self) -> dict[str, str]:
+        """unique_id -> status of each node's most recent result in any run (and each source's
+        latest freshness status), for colouring nodes everywhere."""
+        hist = self.ctx.result_history
+        out: dict[str, str] = {}
+        if hist.height:
+            last = hist.group_by("unique_id").agg(pl.col("status").last())
+            out.update(zip(last["unique_id"].to_list(), last["status"].to_list()))
+        fres = self.ctx.frames["freshness_results"]
+        if fres.height:
+            runs = self.ctx.freshness_runs.select("invocation_id", "generated_at")
+            last = fres.join(runs, on="invocation_id").sort("generated_at").group_by("unique_id").agg(pl.col("status").last())
+            out.update(zip(last["unique_id"].to_list(), last["status"].to_list()))
+        return out
+
+    @cached_property
+    def failed_nodes(self) -> frozenset[str]:
+        """Nodes that errored or failed in the latest run."""
+        res = self.latest_results
+        if not res.height:
+            return frozenset()
+        return frozenset(res.filter(pl.col("status").is_in(list(FAILED)))["unique_id"].to_list())
+
+    @cached_property
+    def stale_sources(self) -> frozenset[str]:
+        """Sources whose latest freshness check warned or errored."""
+        return frozenset(
+            uid for uid, status in self.latest_status.items() if uid.startswith("source.") and status in ("warn", "error", "runtime error")
+        )
+
+    @property
+    def latest_run_failed(self) -> bool:
+        return bool(self.failed_nodes)
+
+    def memo(self, key: str, compute: Any) -> Any:
+        """``compute()`` once per load, kept under ``key`` (for screens' precomputed views).
+
+        Example:
+            >>> data = AppData(ctx=None)
+            >>> data.memo("x", lambda: [1]) is data.memo("x", lambda: [2])
+            True
+        """
+        cache = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
+    def warm(self) -> AppData:
+        """Compute the cached indexes now (the worker calls this, off the UI thread)."""
+        for attr in ("project", "names", "findings_by_node", "latest_status", "failed_nodes", "stale_sources"):
+            getattr(self, attr)
+        self.ctx.graph  # noqa: B018 (built once, shared by every screen)
+        from console.tui import digest
+
+        digest.warm(self)
+        return self
+
+
+def _missing(ctx: Context, loc: Locations) -> tuple[str, ...]:
+    """What the project lacks, as sentences for the screens."""
+    out = []
+    project = ctx.project
+    if not ctx.frames["project"].height:
+        return ("No store yet: the project is being collected for the first time.",)
+    if project.get("origin") == "project":
+        out.append(f"No dbt artifacts in {loc.artifacts}: the DAG comes from the project's files. Run `dbt build` for run history and checks.")
+    if ctx.runs.is_empty():
+        out.append("No run history: no run_results.json in target/ or the archive folders.")
+    if ctx.freshness_runs.is_empty():
+        out.append("No source freshness checks collected (`dbt source freshness` writes target/sources.json).")
+    return tuple(out)
+
+
+def load_app_data(
+    loc: Locations, *, now: dt.datetime | None = None, generation: int = 0, collect_note: str = ""
+) -> AppData:
+    """Read the store (one short shared-lock visit), evaluate the rules, precompute the screens' data.
+
+    A missing store gives empty frames and a word in ``missing``; any other store problem
+    raises.
+
+    Args:
+        loc: resolved locations (``console.cli.options.resolve_locations``).
+        now: the time rules judge against (default: now).
+        generation: the load's number (0 first).
+        collect_note: the background collect's summary line, shown by the Overview.
+
+    Raises:
+        InputError: the store is not a store, is of another version, or the config is bad.
+    """
+    from console.report.model import rule_infos
+    from rules.context import Context
+    from rules.engine import evaluate
+
+    settings = loc.config.settings()
+    try:
+        ctx = Context.from_store(loc.store, now=now, settings=settings)
+        has_store = True
+    except InputError as e:
+        if "run `console collect` first" not in e.problem:
+            raise
+        ctx = Context(empty_frames(), settings=settings, **({"now": now} if now is not None else {}))
+        has_store = False
+    findings: tuple[Finding, ...] = ()
+    rules: dict[str, RuleInfo] = {}
+    if has_store:
+        from console.gc_pause import gc_paused
+        from console.report.model import sort_key
+
+        with gc_paused():
+            evaluation = evaluate(ctx, loc.config, today=now.date() if now else None)
+        findings = tuple(sorted(evaluation.findings, key=sort_key))
+        rules = {r.id: r for r in rule_infos(evaluation.rules_run)}
+    data = AppData(
+        ctx=ctx, findings=findings, rules=rules, project_root=loc.project, store=loc.store,
+        now=ctx.now, loaded_at=utc_now(), missing=_missing(ctx, loc), generation=generation,
+        collect_note=collect_note,
+    )
+    return data.warm()
+
+
+def news(old: AppData | None, new: AppData) -> list[str]:
+    """What a refresh brought that deserves a notification: new failures, newly stale sources.
+
+    Only compares loads of the same project; the first load brings no news.
+    """
+    if old is None or not old.has_store:
+        return []
+    out = []
+    run_changed = (old.latest_run or {}).get("invocation_id") != (new.latest_run or {}).get("invocation_id")
+    if run_changed:
+        fresh = sorted(new.failed_nodes - old.failed_nodes)
+        if fresh:
+            shown = ", ".join(new.name(n) for n in fresh[:3]) + (f" and {len(fresh) - 3} more" if len(fresh) > 3 else "")
+            out.append(f"New failure{'s' if len(fresh) > 1 else ''} in the latest run: {shown}.")
+    stale = sorted(new.stale_sources - old.stale_sources)
+    if stale:
+        out.append(f"Newly stale source{'s' if len(stale) > 1 else ''}: {', '.join(new.name(s) for s in stale)}.")
+    return out

@@ -1,0 +1,1 @@
+"""Widgets shared by the terminal UI's screens, one per file."""

@@ -1,0 +1,75 @@
+"""A DataTable that keeps its cursor across refreshes, with vim keys; cells are rich Text (never markup)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
+
+Cell = str | Text
+
+
+class NodeTable(DataTable):
+    """Rows keyed by a stable id (a unique_id, a fingerprint, an invocation id).
+
+    :meth:`fill` replaces every row and puts the cursor back on the row of the same key (or
+    the same position when that row is gone), so a live refresh never moves the person.
+    Plain ``str`` cells are wrapped in :class:`~rich.text.Text`, so untrusted names and
+    messages never go through markup.
+    """
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "first", "First", show=False),
+        Binding("G", "last", "Last", show=False),
+    ]
+
+    def __init__(self, *columns: str, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        self._columns = columns
+
+    def on_mount(self) -> None:
+        self.add_columns(*self._columns)
+
+    def fill(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
+        """Replace the rows; keep the cursor on the same key when it is still there."""
+        key = self.selected_key
+        position = self.cursor_row
+        self.clear()
+        for row_key, cells in rows:
+            self.add_row(*(c if isinstance(c, Text) else Text(str(c)) for c in cells), key=row_key)
+        if not self.row_count:
+            return
+        if key is not None and key in self.rows:
+            self.move_cursor(row=self.get_row_index(key), animate=False, scroll=True)
+        else:
+            self.move_cursor(row=min(position, self.row_count - 1), animate=False, scroll=True)
+
+    @property
+    def selected_key(self) -> str | None:
+        """The key of the row under the cursor, or None."""
+        if not self.row_count:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except CellDoesNotExist:
+            return None
+
+    def select_key(self, key: str) -> bool:
+        """Move the cursor to the row ``key``; False when there is no such row."""
+        if key not in self.rows:
+            return False
+        self.move_cursor(row=self.get_row_index(key), animate=False, scroll=True)
+        return True
+
+    def action_first(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
