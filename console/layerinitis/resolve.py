@@ -1,0 +1,115 @@
+"""What each last-mile item reads, resolved to dbt nodes, and which reads bypass the central layer.
+
+The relation index (:class:`console.relations.RelationIndex`) is built once per context from
+the store's nodes, the project's adapter, and the ``default_database`` / ``default_schema``
+settings when configuration gives them (else the models' most common ones).
+
+A read **bypasses the central layer** when it resolves to a staging or intermediate model, to a
+dbt source (a raw table dbt itself reads as a source), or to a raw table dbt does not know. The
+central layer is what consumers should read: marts and exports (and seeds, snapshots, models of
+no known layer: not judged).
+
+Example:
+    >>> from console.relations import Resolution
+    >>> Read("raw.orders", Resolution("node", "source.p.shop.orders", ("w", "raw", "orders"), "source", "source")).bypass
+    'a raw table dbt reads as a source'
+    >>> Read("analytics.fct", Resolution("node", "model.p.fct", ("w", "analytics", "fct"), "model", "mart")).bypass is None
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from console.layerinitis._cache import cached
+from console.layerinitis.items import Item, items
+from console.relations import RelationIndex, Resolution
+from rules._text import label
+
+#: node layer -> how a bypass names it.
+BYPASS_LAYERS: dict[str, str] = {
+    "staging": "a staging model",
+    "intermediate": "an intermediate model",
+    "source": "a raw table dbt reads as a source",
+}
+
+
+@dataclass(frozen=True)
+class Read:
+    """One relation an item reads: as written, and what it resolved to."""
+
+    written: str
+    resolution: Resolution
+
+    @property
+    def unique_id(self) -> str | None:
+        return self.resolution.unique_id
+
+    @property
+    def bypass(self) -> str | None:
+        """Why this read bypasses the central layer (see the module docstring), or None."""
+        r = self.resolution
+        if r.kind == "raw":
+            return "a raw table dbt does not know"
+        if r.kind == "node":
+            layer = "source" if r.resource_type == "source" else (r.layer or "")
+            return BYPASS_LAYERS.get(layer)
+        return None
+
+
+def relation_index(ctx: Any) -> RelationIndex:
+    """The context's relation index (cached on ``ctx``)."""
+    def build() -> RelationIndex:
+        settings: Mapping[str, Any] = getattr(ctx, "settings", {}) or {}
+        return RelationIndex.from_nodes(
+            ctx.frames["nodes"],
+            adapter=ctx.project.get("adapter"),
+            dialect=settings.get("warehouse_dialect"),
+            default_database=settings.get("default_database"),
+            default_schema=settings.get("default_schema"),
+        )
+    return cached(ctx, "relation_index", build)
+
+
+def item_reads(ctx: Any) -> dict[str, tuple[Read, ...]]:
+    """artifact_id -> the item's reads, each resolved (cached on ``ctx``)."""
+    def build() -> dict[str, tuple[Read, ...]]:
+        index = relation_index(ctx)
+        return {i.artifact_id: tuple(Read(w, index.resolve(w)) for w in i.relations) for i in items(ctx)}
+    return cached(ctx, "item_reads", build)
+
+
+def reads_of(ctx: Any, item: Item) -> tuple[Read, ...]:
+    """The item's reads, resolved."""
+    return item_reads(ctx).get(item.artifact_id, ())
+
+
+def bypassing_reads(ctx: Any, item: Item) -> list[Read]:
+    """The item's reads that bypass the central layer."""
+    return [r for r in reads_of(ctx, item) if r.bypass]
+
+
+def readers_of(ctx: Any) -> dict[str, list[Item]]:
+    """dbt node unique_id -> the items reading it, in item order (cached on ``ctx``)."""
+    def build() -> dict[str, list[Item]]:
+        out: dict[str, list[Item]] = {}
+        reads = item_reads(ctx)
+        for item in items(ctx):
+            for uid in dict.fromkeys(r.unique_id for r in reads.get(item.artifact_id, ()) if r.unique_id):
+                out.setdefault(uid, []).append(item)
+        return out
+    return cached(ctx, "readers_of", build)
+
+
+def node_label(ctx: Any, unique_id: str) -> str:
+    """A node's name as messages give it: ``exp_top_items_crm``; a source as ``source.table``."""
+    return label(ctx, unique_id)
+
+
+def read_label(ctx: Any, read: Read) -> str:
+    """A read as messages give it: ```stg_orders``` (a node) or ```raw.refunds``` (as written)."""
+    if read.unique_id:
+        return f"`{node_label(ctx, read.unique_id)}`"
+    return f"`{read.written}`"
