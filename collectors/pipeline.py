@@ -13,6 +13,8 @@ The steps, in order (:func:`collect`):
 5b. The warehouse (:mod:`collectors.warehouse_phase`): relations, columns, row counts, source
    freshness from the data, read-only and in bounded time; best effort for the default dbt
    profile, an input error for a warehouse the user named.
+5c. SQL logic (:mod:`collectors.logic_phase`): pass-through or business logic, and the business
+   rules with their keys, in models (with the SQL-facts switch) and last-mile items; cached.
 6. Write everything in one transaction (:func:`console.store.open_writer`). Any error before
    or during the write leaves the store exactly as it was.
 
@@ -28,6 +30,7 @@ import polars as pl
 
 from collectors.artifact_phase import Parsed, parse_artifacts
 from collectors.facts_phase import facts_phase
+from collectors.logic_phase import logic_phase, write_logic
 from collectors.overlay import find_edited, overlay
 from collectors.summary import CollectSummary
 from collectors.warehouse_phase import warehouse_phase, write_warehouse
@@ -156,6 +159,7 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     if sql_facts:
         facts, new_cache = facts_phase(loc, snapshot, seen, edited, updates, new_edges, progress, summary)
     warehouse = warehouse_phase(loc, snapshot, summary)
+    logic = logic_phase(loc, snapshot, seen, updates if edited else None, None, summary, models=sql_facts)
 
     with open_writer(loc.store, root) as w:
         now_iso = w.started_at.isoformat()
@@ -173,6 +177,7 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
             w.append("sql_facts_cache", new_cache)
         if warehouse is not None:
             write_warehouse(w, warehouse)
+        write_logic(w, logic)
         if parsed.catalog is not None:
             for table, frame in parsed.catalog.items():
                 w.replace(table, frame)

@@ -36,6 +36,9 @@ class CollectSummary:
     sql_parsed: int = 0
     sql_cached: int = 0
     sql_seconds: float = 0.0
+    logic_parsed: int = 0
+    logic_cached: int = 0
+    logic_seconds: float = 0.0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -57,7 +60,8 @@ class CollectSummary:
             "results_added": self.results_added, "freshness_added": self.freshness_added,
             "freshness_results_added": self.freshness_results_added, "files_read": self.files_read,
             "files_unchanged": self.files_unchanged, "edited_models": self.edited_models, "sql_parsed": self.sql_parsed,
-            "sql_cached": self.sql_cached, "seconds": round(self.seconds, 3),
+            "sql_cached": self.sql_cached, "logic_parsed": self.logic_parsed, "logic_cached": self.logic_cached,
+            "seconds": round(self.seconds, 3),
         }
 
     def to_text(self) -> str:
@@ -82,6 +86,8 @@ class CollectSummary:
             hist.append(f"{plural(self.edited_models, 'model')} edited since dbt's last parse")
         if self.sql_parsed or self.sql_cached:
             hist.append(f"SQL facts: {self.sql_parsed} parsed, {self.sql_cached} cached ({self.sql_seconds:.1f} s)")
+        if self.logic_parsed or self.logic_cached:
+            hist.append(f"SQL logic: {self.logic_parsed} parsed, {self.logic_cached} cached ({self.logic_seconds:.1f} s)")
         if hist:
             lines.append("  " + "; ".join(hist))
         lines.append(f"  store {self.store} in {self.seconds:.2f} s")

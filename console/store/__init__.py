@@ -3,6 +3,7 @@
 from console.store.schema import SCHEMA_VERSION, SNAPSHOT_TABLES, TABLES
 from console.store.store import (
     Writer,
+    cached_logic,
     cached_sql_facts,
     default_store_path,
     open_writer,
@@ -12,5 +13,5 @@ from console.store.store import (
 
 __all__ = [
     "SCHEMA_VERSION", "SNAPSHOT_TABLES", "TABLES", "Writer",
-    "cached_sql_facts", "default_store_path", "open_writer", "peek", "read_tables",
+    "cached_logic", "cached_sql_facts", "default_store_path", "open_writer", "peek", "read_tables",
 ]
