@@ -17,6 +17,7 @@ import polars as pl
 
 from collectors.summary import CollectSummary
 from console.errors import InputError
+from console.files import limit_for, read_limited
 
 #: Parsed documents smaller than this (in JSON bytes) may be kept until the process exits
 #: (see :func:`collect`'s ``keep_documents``); bigger ones are freed at once to bound memory.
@@ -67,10 +68,7 @@ def _stat(path: Path, root: Path) -> Artifact:
 
 
 def _read_bytes(art: Artifact) -> bytes:
-    try:
-        return art.path.read_bytes()
-    except OSError as e:
-        raise InputError(art.path, f"cannot read: {e.strerror}") from None
+    return read_limited(art.path, limit_for("artifact"), "dbt artifacts")
 
 
 def _is_known(art: Artifact, known_hashes: set[str] | frozenset[str], stats: dict) -> bool:
@@ -94,7 +92,7 @@ def parse_artifacts(loc, seen: dict, summary: CollectSummary, keep_documents: bo
     from collectors import dbt_artifacts as da
 
     root = loc.project
-    files = da.discover(loc.artifacts if (loc.artifacts_explicit or loc.artifacts.exists()) else None, loc.archive)
+    files = da.discover(loc.artifacts if (loc.artifacts_explicit or loc.artifacts.exists()) else None, loc.archive, summary.notes)
     target_dir = loc.artifacts.resolve()
     known = seen["artifact_hashes"]
     stats = seen["file_stats"]

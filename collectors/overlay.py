@@ -22,6 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from console.errors import InputError
+from console.files import limit_for, read_limited
 
 OVERLAY_TYPES = ("model", "snapshot", "analysis")
 
@@ -72,11 +73,7 @@ def find_edited(
             sha = cached[2]
             if sha == checksum:
                 continue
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError as e:
-            raise InputError(path, f"cannot read: {e.strerror}") from None
+        data = read_limited(Path(path), limit_for("code"), "code files")  # the limit scan.py applies too
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:

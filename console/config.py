@@ -128,10 +128,10 @@ def find_config(start: Path) -> tuple[Path, dict] | None:
     folder = start.resolve()
     for candidate in (folder, *folder.parents):
         console_toml = candidate / "console.toml"
-        if console_toml.is_file():
+        if console_toml.exists():  # a folder or a pipe named so is an error, not "no configuration"
             return console_toml, _read_toml(console_toml)
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
+        if pyproject.exists():
             data = _read_toml(pyproject)
             table = data.get("tool", {}).get("console")
             if table is not None:
@@ -142,13 +142,48 @@ def find_config(start: Path) -> tuple[Path, dict] | None:
 
 
 def _read_toml(path: Path) -> dict:
+    """Parse a TOML file: a regular file of at most 1 MB, UTF-8, nested at most a few levels.
+
+    Raises:
+        InputError: unreadable, a folder or a pipe, too big, not UTF-8, not TOML, too deep.
+    """
+    from console.files import limit_for, read_limited
+
+    raw = read_limited(path, limit_for("config"), "configuration files")
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise InputError(path, f"not UTF-8 text (line {line})") from None
+    if _nesting(text) > _MAX_TOML_NESTING:
+        raise InputError(path, f"nested deeper than {_MAX_TOML_NESTING} levels; a configuration never needs that")
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(path, f"not valid TOML: {e}") from None
-    except OSError as e:
-        raise InputError(path, f"cannot read: {e.strerror}") from None
+    except RecursionError:
+        raise InputError(path, "nested too deeply to read") from None
+
+
+_MAX_TOML_NESTING = 32
+
+
+def _nesting(text: str) -> int:
+    """Deepest bracket nesting of inline arrays and tables (strings are not told apart: a
+    bracket in a string can only overcount, and 32 levels leave room for that).
+
+    Example:
+        >>> _nesting("a = [[1], {b = [2]}]")
+        3
+    """
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def _closest(key: str, valid: Any) -> str:

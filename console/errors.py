@@ -30,8 +30,11 @@ class InputError(Exception):
     """
 
     def __init__(self, path: str | Path | None, problem: str):
-        self.path = None if path is None else str(path)
-        self.problem = " ".join(str(problem).split())  # always one line
+        from console.textsafe import one_line
+
+        # always one line, whatever the file name or the problem holds (newlines, escapes, NULs)
+        self.path = None if path is None else one_line(path)
+        self.problem = one_line(" ".join(str(problem).split()))
         super().__init__(self.problem if self.path is None else f"{self.path}: {self.problem}")
 
 

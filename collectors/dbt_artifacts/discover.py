@@ -15,6 +15,7 @@ from pathlib import Path
 
 from collectors.dbt_artifacts.sniff import kind_hint
 from console.errors import InputError
+from console.files import is_regular, walk_files
 
 TARGET_FILES = ("manifest.json", "run_results.json", "sources.json", "catalog.json")
 """The artifacts dbt writes into its target folder, in the order they are read."""
@@ -34,7 +35,7 @@ class ArtifactFile:
     kind_hint: str | None
 
 
-def discover(artifacts_dir: Path | None, archive_dirs: Sequence[Path]) -> list[ArtifactFile]:
+def discover(artifacts_dir: Path | None, archive_dirs: Sequence[Path], notes: list[str] | None = None) -> list[ArtifactFile]:
     """The artifact files of a target folder and of archive folders.
 
     Args:
@@ -61,11 +62,11 @@ def discover(artifacts_dir: Path | None, archive_dirs: Sequence[Path]) -> list[A
             raise InputError(artifacts_dir, "is a file; the artifacts option takes a folder")
         for name in TARGET_FILES:
             path = artifacts_dir / name
-            if path.is_file():
+            if is_regular(path):
                 found.append(ArtifactFile(path, kind_hint(name)))
     seen = {os.path.realpath(f.path) for f in found}
     for archive in archive_dirs:
-        for path in _archived(archive):
+        for path in _archived(archive, notes):
             real = os.path.realpath(path)
             if real not in seen:
                 seen.add(real)
@@ -73,13 +74,15 @@ def discover(artifacts_dir: Path | None, archive_dirs: Sequence[Path]) -> list[A
     return found
 
 
-def _archived(archive: Path) -> list[Path]:
+def _archived(archive: Path, notes: list[str] | None) -> list[Path]:
     """Artifact-named JSON files under ``archive`` (symlinked folders are not followed)."""
     if not archive.is_dir():
         return []
-    paths = []
-    for folder, _dirs, files in os.walk(archive):
-        for name in files:
-            if name.endswith(".json") and kind_hint(name) is not None:
-                paths.append(Path(folder, name))
-    return sorted(paths)
+    return walk_files(archive, _is_artifact_name, skip_dirs=_NOT_ARTIFACTS, notes=notes)
+
+
+_NOT_ARTIFACTS = frozenset({"node_modules", "dbt_packages", "site-packages", "__pycache__", "proc", "sys", "dev"})
+
+
+def _is_artifact_name(name: str) -> bool:
+    return name.endswith(".json") and kind_hint(name) is not None

@@ -79,14 +79,9 @@ def load_json(path: Path) -> tuple[bytes, dict]:
     Raises:
         InputError: the file is missing or unreadable, or is not a JSON object.
     """
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a folder, not a file") from None
-    except OSError as e:
-        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    from console.files import limit_for, read_limited
+
+    data = read_limited(path, limit_for("artifact"), "dbt artifacts")
     doc = parse_json(path, data)
     if not isinstance(doc, dict):
         raise InputError(path, f"is a JSON {_json_type(doc)}, expected a JSON object")

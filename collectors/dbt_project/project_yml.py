@@ -24,6 +24,7 @@ from pathlib import Path
 
 from collectors.dbt_project.safe_yaml import safe_load_yaml
 from console.errors import InputError
+from console.files import walk_files
 
 SKIPPED_DIRS = frozenset({"target", "dbt_packages", "dbt_modules", "logs", "node_modules", "venv", "__pycache__"})
 """Folder names never searched for projects (hidden folders are skipped too)."""
@@ -267,12 +268,8 @@ def folder_parts(path: Path, base: Path) -> tuple[str, ...]:
     return _folder_parts(os.path.dirname(path), str(base))
 
 
-def iter_files(folder: Path, suffixes: Iterable[str]) -> list[Path]:
-    """Files under ``folder`` with one of these suffixes, sorted; hidden entries skipped."""
+def iter_files(folder: Path, suffixes: Iterable[str], notes: list[str] | None = None) -> list[Path]:
+    """Regular files under ``folder`` with one of these suffixes, sorted; hidden entries, FIFOs,
+    devices and names that are not UTF-8 skipped, the walk bounded (:func:`console.files.walk_files`)."""
     suffixes = tuple(suffixes)
-    out = []
-    for current, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        base = Path(current)
-        out.extend(base / f for f in sorted(files) if f.endswith(suffixes) and not f.startswith("."))
-    return out
+    return walk_files(folder, lambda name: name.endswith(suffixes) and not name.startswith("."), skip_dirs=SKIPPED_DIRS, notes=notes)

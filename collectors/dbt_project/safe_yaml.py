@@ -26,10 +26,11 @@ import yaml
 
 from collectors.dbt_project.yaml_events import load_checked
 from console.errors import InputError
+from console.files import limit_for
 from console.gc_pause import gc_paused  # noqa: F401 - re-exported
 
-MAX_BYTES = 10 * 1024 * 1024
-"""Largest YAML file read (10 MB); dbt property files are kilobytes."""
+MAX_BYTES = limit_for("yaml")
+"""Largest YAML file read (10 MB unless ``CONSOLE_MAX_FILE_MB``); dbt property files are kilobytes."""
 MAX_DEPTH = 64
 """Deepest nesting of collections accepted."""
 MAX_ALIAS_NODES = 100_000
@@ -44,13 +45,9 @@ def read_bytes(path: Path, limit: int, what: str = "files of this kind") -> byte
     Raises:
         InputError: unreadable, or larger than ``limit`` bytes.
     """
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise InputError(path, f"is {size / 1_048_576:.1f} MB, over the {limit // 1_048_576} MB limit for {what}")
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    from console.files import read_limited
+
+    return read_limited(path, limit, what)
 
 
 def decode_utf8(path: Path, data: bytes) -> str:
@@ -90,9 +87,9 @@ def safe_load_yaml(path: Path, text: str | None = None) -> Any:
         console.errors.InputError: bad.yml: invalid YAML at line 2, column 1: did not find expected ',' or ']' while parsing a flow sequence
     """
     if text is None:
-        text = decode_utf8(path, read_bytes(path, MAX_BYTES, "YAML files"))
-    elif len(text) > MAX_BYTES:
-        raise InputError(path, f"is over the {MAX_BYTES // 1_048_576} MB limit for YAML files")
+        text = decode_utf8(path, read_bytes(path, limit_for("yaml"), "YAML files"))
+    elif len(text) > limit_for("yaml"):
+        raise InputError(path, f"is over the {limit_for('yaml') // 1_048_576} MB limit for YAML files")
     try:
         with gc_paused():
             return load_checked(path, text, MAX_DEPTH, MAX_ALIAS_NODES)

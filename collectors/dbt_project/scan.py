@@ -15,9 +15,10 @@ from typing import Any
 
 from collectors.dbt_project.project_yml import Project, iter_files, read_projects
 from collectors.dbt_project.safe_yaml import decode_utf8, read_bytes, safe_load_yaml
+from console.files import limit_for
 from console.errors import InputError
 
-MAX_SQL_BYTES = 10 * 1024 * 1024
+MAX_SQL_BYTES = limit_for("code")
 """Largest model, snapshot, analysis or test file read."""
 MAX_HASHED_SEED_BYTES = 1024 * 1024
 """Seeds up to this size get a content checksum; larger ones are checksummed by path, as dbt does."""
@@ -113,6 +114,6 @@ class FileCache:
         try:
             if path.stat().st_size > MAX_HASHED_SEED_BYTES:
                 return rel
-            return hashlib.sha256(path.read_bytes().strip()).hexdigest()
+            return hashlib.sha256(read_bytes(path, MAX_HASHED_SEED_BYTES, "seeds").strip()).hexdigest()
         except OSError as e:
             raise InputError(path, f"cannot read: {e.strerror or e}") from None

@@ -16,18 +16,22 @@ from console.report.model import SCHEMA_VERSION
 
 
 def load_baseline(path: Path) -> frozenset[str]:
-    """The fingerprints of a JSON report's findings.
+    """The fingerprints of a JSON report's findings (see :func:`load_baseline_report`)."""
+    return load_baseline_report(path)[0]
+
+
+def load_baseline_report(path: Path) -> tuple[frozenset[str], dict[str, dict[str, int]]]:
+    """The fingerprints of a JSON report's findings, and their counts {category: {severity: n}}.
 
     Raises:
         InputError: the file cannot be read, is not JSON, is not a console report, or has an
             unsupported ``schema_version``.
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "baseline file not found") from None
-    except OSError as e:
-        raise InputError(path, f"cannot read the baseline: {e.strerror}") from None
+    from console.files import limit_for, read_limited
+
+    if not path.exists():
+        raise InputError(path, "baseline file not found")
+    raw = read_limited(path, limit_for("report"), "baseline reports")
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as e:
@@ -41,4 +45,9 @@ def load_baseline(path: Path) -> frozenset[str]:
     findings = doc["findings"]
     if not isinstance(findings, list) or not all(isinstance(f, dict) and isinstance(f.get("fingerprint"), str) for f in findings):
         raise InputError(path, "baseline `findings` must be a list of findings, each with a `fingerprint`")
-    return frozenset(f["fingerprint"] for f in findings)
+    counts: dict[str, dict[str, int]] = {}
+    for f in findings:
+        row = counts.setdefault(str(f.get("category")), {"error": 0, "warn": 0, "info": 0})
+        sev = str(f.get("severity"))
+        row[sev] = row.get(sev, 0) + 1
+    return frozenset(f["fingerprint"] for f in findings), counts

@@ -38,9 +38,16 @@ def default_store_path(project_root: Path) -> Path:
     return Path(env) if env else project_root / ".console" / "store.duckdb"
 
 
+CONNECTION_CONFIG: dict[str, object] = {
+    "autoload_known_extensions": False,  # a SQLite file given as the store must not make DuckDB
+    "autoinstall_known_extensions": False,  # fetch an extension from the network
+}
+"""Settings of every DuckDB connection the console opens (store, warehouse, files)."""
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
+        con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT, **CONNECTION_CONFIG})
     except duckdb.Error as e:  # not a DuckDB file, a newer format, permissions...
         raise InputError(path, f"cannot open the store: {str(e).splitlines()[0]}") from None
     return con
@@ -79,6 +86,28 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             _run(con, stmt)
     if version < SCHEMA_VERSION:
         _run(con, "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+
+
+def _check_shape(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a store whose tables or columns are not those of its schema version (a table
+    dropped by hand, a damaged file): every command checks the same way, collect included.
+
+    Raises:
+        InputError: naming the first missing table or column.
+    """
+    try:
+        rows = _run(con, "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'")
+    except duckdb.Error as e:
+        raise InputError(path, f"the store is damaged ({str(e).splitlines()[0]}); delete it and collect again") from None
+    have: dict[str, set[str]] = {}
+    for table, column in rows:
+        have.setdefault(table, set()).add(column)
+    for name, spec in TABLES.items():
+        if name not in have:
+            raise InputError(path, f"the store is damaged: table `{name}` is missing; delete it and collect again")
+        missing = [c for c in spec.column_names if c not in have[name]]
+        if missing:
+            raise InputError(path, f"the store is damaged: table `{name}` lacks column `{missing[0]}`; delete it and collect again")
 
 
 def _json_default(obj):
@@ -183,7 +212,6 @@ def open_writer(store_path: Path, project_root: Path) -> Iterator[Writer]:
     On any exception (a bad input found late, a bug, Ctrl-C) the transaction is rolled back and
     the store is as it was; a store this collect was creating is removed again.
     """
-    store_path.parent.mkdir(parents=True, exist_ok=True)
     with store_lock(store_path, exclusive=True):
         existed = store_path.exists()
         con = _connect(store_path, read_only=False)
@@ -192,6 +220,7 @@ def open_writer(store_path: Path, project_root: Path) -> Iterator[Writer]:
             _run(con, "BEGIN TRANSACTION")
             try:
                 _ensure_schema(con, store_path)
+                _check_shape(con, store_path)
                 yield Writer(con, project_root)
             except BaseException:
                 # closing without a commit discards the transaction too; an interrupted
@@ -240,6 +269,7 @@ def read_tables(store_path: Path, tables: dict[str, Iterable[str] | None]) -> di
                     if version < SCHEMA_VERSION
                     else f"store schema version {version} is newer than this console supports ({SCHEMA_VERSION})",
                 )
+            _check_shape(con, store_path)
             try:
                 return {name: _read(con, name, cols) for name, cols in tables.items()}
             except duckdb.Error as e:
@@ -275,6 +305,8 @@ def peek(store_path: Path) -> dict[str, object]:
                 raise InputError(store_path, "is a DuckDB file but not a console store (no meta table)")
             if version > SCHEMA_VERSION:
                 raise InputError(store_path, f"store schema version {version} is newer than this console supports ({SCHEMA_VERSION}); upgrade the console")
+            if version == SCHEMA_VERSION:
+                _check_shape(con, store_path)
             project_sql = _PROJECT_PEEK if version >= 2 else "SELECT adapter, NULL FROM project"  # (column added in v2)
             return {
                 "artifact_hashes": {r[0] for r in _run(con, "SELECT sha256 FROM artifact_files")},
