@@ -13,6 +13,9 @@ The steps, in order (:func:`collect`):
 5b. The warehouse (:mod:`collectors.warehouse_phase`): relations, columns, row counts, source
    freshness from the data, read-only and in bounded time; best effort for the default dbt
    profile, an input error for a warehouse the user named.
+5b2. The last mile (:mod:`collectors.lastmile_phase`): reverse-ETL models and syncs, LookML,
+   Metabase questions, SQL in app code and notebooks, dbt models marked as sync outputs; each
+   file parsed once per content, bad files counted as skips.
 5c. SQL logic (:mod:`collectors.logic_phase`): pass-through or business logic, and the business
    rules with their keys, in models (with the SQL-facts switch) and last-mile items; cached.
 6. Write everything in one transaction (:func:`console.store.open_writer`). Any error before
@@ -30,6 +33,7 @@ import polars as pl
 
 from collectors.artifact_phase import Parsed, parse_artifacts
 from collectors.facts_phase import facts_phase
+from collectors.lastmile_phase import lastmile_phase, write_lastmile
 from collectors.logic_phase import logic_phase, write_logic
 from collectors.overlay import find_edited, overlay
 from collectors.summary import CollectSummary
@@ -148,7 +152,7 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     t0 = time.perf_counter()
     root = loc.project
     summary = CollectSummary(project_root=root, store=loc.store)
-    for what, given in (("last-mile files", loc.lastmile), ("query logs", loc.query_logs)):
+    for what, given in (("query logs", loc.query_logs),):
         if given:
             summary.notes.append(f"{what} are not collected by this release yet; ignored")
     seen = peek(loc.store)
@@ -159,7 +163,10 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     if sql_facts:
         facts, new_cache = facts_phase(loc, snapshot, seen, edited, updates, new_edges, progress, summary)
     warehouse = warehouse_phase(loc, snapshot, summary)
-    logic = logic_phase(loc, snapshot, seen, updates if edited else None, None, summary, models=sql_facts)
+    lastmile = lastmile_phase(loc, snapshot, seen, summary)
+    logic = logic_phase(
+        loc, snapshot, seen, updates if edited else None, lastmile.artifacts if lastmile else None, summary, models=sql_facts
+    )
 
     with open_writer(loc.store, root) as w:
         now_iso = w.started_at.isoformat()
@@ -177,6 +184,7 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
             w.append("sql_facts_cache", new_cache)
         if warehouse is not None:
             write_warehouse(w, warehouse)
+        write_lastmile(w, lastmile)
         write_logic(w, logic)
         if parsed.catalog is not None:
             for table, frame in parsed.catalog.items():

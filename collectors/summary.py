@@ -39,6 +39,7 @@ class CollectSummary:
     logic_parsed: int = 0
     logic_cached: int = 0
     logic_seconds: float = 0.0
+    lastmile: object = None  # collectors.lastmile_phase.LastmileResult, when the last mile was read
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -61,8 +62,15 @@ class CollectSummary:
             "freshness_results_added": self.freshness_results_added, "files_read": self.files_read,
             "files_unchanged": self.files_unchanged, "edited_models": self.edited_models, "sql_parsed": self.sql_parsed,
             "sql_cached": self.sql_cached, "logic_parsed": self.logic_parsed, "logic_cached": self.logic_cached,
-            "seconds": round(self.seconds, 3),
+            "seconds": round(self.seconds, 3), **self._lastmile_dict(),
         }
+
+    def _lastmile_dict(self) -> dict:
+        if self.lastmile is None:
+            return {}
+        from collectors.lastmile_phase import summary_dict
+
+        return {"lastmile": summary_dict(self.lastmile)}
 
     def to_text(self) -> str:
         def plural(n: int, word: str) -> str:
@@ -90,6 +98,10 @@ class CollectSummary:
             hist.append(f"SQL logic: {self.logic_parsed} parsed, {self.logic_cached} cached ({self.logic_seconds:.1f} s)")
         if hist:
             lines.append("  " + "; ".join(hist))
+        if self.lastmile is not None and self.lastmile.counts:
+            from collectors.lastmile_phase import summary_lines
+
+            lines.extend(summary_lines(self.lastmile))
         lines.append(f"  store {self.store} in {self.seconds:.2f} s")
         lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)

@@ -10,7 +10,7 @@ Example ``console.toml``::
     [paths]
     artifacts = "target"                 # dbt artifacts of the latest run
     archive = ["archive"]                # folders of earlier runs' artifacts (history CI kept)
-    lastmile = ["lastmile"]              # last-mile logic: LookML, reverse-ETL, notebooks...
+    lastmile = ["lastmile"]              # last-mile logic: LookML, reverse-ETL, notebooks... (default: PROJECT/lastmile)
     query_logs = ["query_logs"]          # warehouse query-history exports
     store = ".console/store.duckdb"
 
@@ -21,6 +21,12 @@ Example ``console.toml``::
     [production]                         # which exposures count as production
     exposure_types = ["application", "ml"]
     exposures = ["retailer_app"]
+
+    [lastmile]                           # last-mile logic (layerinitis rules)
+    paths = ["bi/looker"]                # more last-mile folders or files (added to [paths] lastmile)
+    ttl_days = 90                        # age before last-mile logic should move into dbt
+    ttl_days_by_tool = { notebook = 30 } # per tool: hightouch, census, dbt_sync, lookml, metabase, python, javascript, typescript, notebook
+    dialect = "snowflake"                # sqlglot dialect of last-mile SQL (default: the project's adapter)
 
     [rules]
     select = ["ALL"]                     # rule ids, names or categories
@@ -62,6 +68,7 @@ _SCHEMA: dict[str, Any] = {
     "priority": dict,  # weights of the findings' priority: console/ranking/weights.py validates them
     "scores": dict,  # weights of the health scores: console/scores/weights.py validates them
     "report": {"baseline": str},
+    "lastmile": {"paths": list, "ttl_days": float, "ttl_days_by_tool": dict, "dialect": str},
     "warehouse": {
         "enabled": bool, "target": str, "profiles_dir": str, "schemas": list, "null_checks": list,
         "connect_timeout": float, "statement_timeout": float, "freshness_timeout": float,
@@ -111,6 +118,11 @@ class Config:
     baseline: Path | None = None
     #: ``[warehouse]`` as written (see :data:`WAREHOUSE_DEFAULTS`; ``profiles_dir`` resolved).
     warehouse_options: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[lastmile]``: days last-mile logic may live before the TTL rule flags it (default 90),
+    #: per tool overrides, and the sqlglot dialect of last-mile SQL (default: the project's adapter).
+    lastmile_ttl_days: float = 90
+    lastmile_ttl_days_by_tool: Mapping[str, float] = field(default_factory=dict)
+    lastmile_dialect: str | None = None
 
     def settings(self) -> dict[str, Any]:
         """The project-wide settings rules may read (``Context.settings``)."""
@@ -120,6 +132,8 @@ class Config:
             "production_maturity": self.production_maturity,
             "layers": self.layers,
             "warehouse": {**WAREHOUSE_DEFAULTS, **self.warehouse_options},
+            "lastmile_ttl_days": self.lastmile_ttl_days,
+            "lastmile_ttl_days_by_tool": dict(self.lastmile_ttl_days_by_tool),
         }
 
 
@@ -235,6 +249,20 @@ WAREHOUSE_DEFAULTS: dict[str, Any] = {
 }
 
 
+#: Tools of ``[lastmile] ttl_days_by_tool`` (collectors/lastmile/model.py TOOLS).
+_LASTMILE_TOOLS = ("hightouch", "census", "dbt_sync", "lookml", "metabase", "python", "javascript", "typescript", "notebook")
+
+
+def _lastmile_ttls(path: Path, table: dict) -> dict[str, float]:
+    """``[lastmile] ttl_days_by_tool``: tool -> days, each tool known and each value a number."""
+    for tool, days in table.items():
+        if tool not in _LASTMILE_TOOLS:
+            raise InputError(path, f"unknown tool `lastmile.ttl_days_by_tool.{tool}`{_closest(tool, _LASTMILE_TOOLS)}")
+        if isinstance(days, bool) or not isinstance(days, (int, float)) or days < 0:
+            raise InputError(path, f"`lastmile.ttl_days_by_tool.{tool}` must be a number of days of at least 0")
+    return dict(table)
+
+
 def _warehouse_options(table: dict, base: Path) -> dict[str, Any]:
     out = {k: (_as_list(v) if isinstance(v, (list, str)) and k in ("schemas", "null_checks") else v) for k, v in table.items()}
     if "profiles_dir" in out:
@@ -299,7 +327,7 @@ def load_config(project: Path, explicit: Path | None = None) -> Config:
         source=path,
         artifacts=rel(paths["artifacts"]) if "artifacts" in paths else None,
         archive=tuple(rel(p) for p in _as_list(paths.get("archive"))),
-        lastmile=tuple(rel(p) for p in _as_list(paths.get("lastmile"))),
+        lastmile=tuple(rel(p) for p in [*_as_list(paths.get("lastmile")), *_as_list(data.get("lastmile", {}).get("paths"))]),
         query_logs=tuple(rel(p) for p in _as_list(paths.get("query_logs"))),
         store=rel(paths["store"]) if "store" in paths else None,
         warehouse=paths.get("warehouse"),
@@ -316,4 +344,7 @@ def load_config(project: Path, explicit: Path | None = None) -> Config:
         scores=dict(data.get("scores", {})),
         baseline=rel(data["report"]["baseline"]) if "baseline" in data.get("report", {}) else None,
         warehouse_options=_warehouse_options(data.get("warehouse", {}), base),
+        lastmile_ttl_days=data.get("lastmile", {}).get("ttl_days", 90),
+        lastmile_ttl_days_by_tool=_lastmile_ttls(path, data.get("lastmile", {}).get("ttl_days_by_tool", {})),
+        lastmile_dialect=data.get("lastmile", {}).get("dialect"),
     )

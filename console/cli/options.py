@@ -85,12 +85,13 @@ def resolve_locations(
         raise InputError(project, "not a folder (give the dbt project root, or a folder holding dbt artifacts)")
     config = load_config(root, config_file)
     default_archive = (root / "archive",) if (root / "archive").is_dir() else ()
+    default_lastmile = (root / "lastmile",) if (root / "lastmile").is_dir() else ()
     return Locations(
         project=root,
         artifacts=(artifacts.resolve() if artifacts else config.artifacts or root / "target"),
         artifacts_explicit=artifacts is not None or config.artifacts is not None,
         archive=tuple(p.resolve() for p in archive) or config.archive or default_archive,
-        lastmile=tuple(p.resolve() for p in lastmile) or config.lastmile,
+        lastmile=tuple(p.resolve() for p in lastmile) or config.lastmile or default_lastmile,
         query_logs=tuple(p.resolve() for p in query_logs) or config.query_logs,
         warehouse=warehouse or config.warehouse,
         store=(store.resolve() if store else None) or config.store or default_store_path(root),

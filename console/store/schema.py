@@ -312,6 +312,32 @@ TABLES: dict[str, Table] = {
         # A new table goes here AND its name into _V3_NEW_TABLES below; a new column on a
         # table of version 1 or 2 goes into that table above AND an ALTER into _V3_ALTERS.
         _t(
+            "lastmile_skips",
+            ["path VARCHAR", "line INTEGER", "tool VARCHAR", "reason VARCHAR"],
+            snapshot=True,
+            doc=(
+                "what the last-mile collectors could not read or parse, as of the latest collect: "
+                "a file (malformed LookML, YAML or JSON that does not parse, a notebook that is not "
+                "JSON, a script tree-sitter cannot parse; line NULL for the whole file) or one item "
+                "of it (SQL sqlglot cannot parse, a filter that is not a plain comparison). path as "
+                "in lastmile_artifacts; tool NULL when the file's tool is unknown"
+            ),
+        ),
+        _t(
+            "lastmile_files",
+            [
+                "path VARCHAR", "size BIGINT", "mtime_ns BIGINT", "sha256 VARCHAR", "dialect VARCHAR",
+                "reader_version VARCHAR", "tool VARCHAR", "payload JSON",
+            ],
+            key=["path"],
+            doc=(
+                "the last-mile parse cache: one row per file seen by the latest collect, with its "
+                "stat (size, mtime_ns), content hash and what its reader found (payload: "
+                "{tool, items, skips} and, for LookML, the parsed blocks). A file whose stat, or "
+                "whose content hash, dialect and reader_version match is not parsed again"
+            ),
+        ),
+        _t(
             "logic_facts",
             [
                 "subject_id VARCHAR", "subject_type VARCHAR", "content_hash VARCHAR", "dialect VARCHAR",
@@ -402,7 +428,7 @@ TABLES: dict[str, Table] = {
 
 #: Tables created by the migration to version 3.
 _V3_NEW_TABLES: tuple[str, ...] = (
-    "logic_facts", "logic_cache",
+    "logic_facts", "logic_cache", "lastmile_skips", "lastmile_files",
     "warehouse_snapshots", "warehouse_relation_history", "warehouse_columns", "warehouse_column_history",
     "warehouse_freshness",
 )

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from rules._text import criteria_text, human_duration, load_json, meta_value, parse_duration
+from rules._text import load_json, meta_value, parse_duration
 
 if TYPE_CHECKING:
     from console.tui.state import AppData
@@ -85,10 +85,12 @@ class FreshnessRow:
         unique_id, name, kind: the node (``kind`` is its resource type).
         age: seconds since its data was loaded (sources) or it last built successfully (models),
             judged at ``data.now``; None when never seen.
-        sla: the SLA in words (``warn 24 hours, error 48 hours`` or ``meta.sla 24h``), "" if none.
+        sla: the SLA, short (``w 1d · e 2d``: warn and error after, for a source, ``sla 1d`` for a model's
+            ``meta.sla``), "" if none.
         status: ``pass``, ``warn``, ``error``, ``late``, ``never built``, ``no check`` or ``ok``.
         trend: the ages (hours) at each stored check, oldest first (sources), or the
             statuses of each run (models).
+        limit_hours: a source's error_after (else warn_after) in hours, to scale its trend.
     """
 
     unique_id: str
@@ -98,10 +100,36 @@ class FreshnessRow:
     sla: str
     status: str
     trend: tuple[Any, ...] = ()
+    limit_hours: float | None = None
 
     @property
     def age_text(self) -> str:
-        return "never" if self.age is None else human_duration(self.age)
+        return "never" if self.age is None else short_duration(self.age)
+
+
+def short_duration(seconds: float) -> str:
+    """A duration in its two largest units, short: ``3d 2h``, ``2h 30m``, ``59m``, ``12s``.
+
+    Example:
+        >>> short_duration(268860), short_duration(9000), short_duration(3599), short_duration(0.4)
+        ('3d 2h', '2h 30m', '59m', '0s')
+    """
+    total = int(round(max(0.0, float(seconds))))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    if minutes:
+        return f"{minutes}m"
+    return f"{secs}s"
+
+
+def _criteria_short(criteria: Any) -> str | None:
+    seconds = _threshold_s(criteria)
+    return None if seconds is None else short_duration(seconds)
 
 
 @dataclass(frozen=True)
@@ -211,15 +239,17 @@ def _source_rows(data: AppData) -> list[FreshnessRow]:
         hist = history.get(uid, [])
         last = hist[-1] if hist else None
         declared = load_json(freshness) or {}
-        warn = criteria_text((last or {}).get("warn_after") or declared.get("warn_after"))
-        err = criteria_text((last or {}).get("error_after") or declared.get("error_after"))
-        sla = ", ".join(p for p in (f"warn {warn}" if warn else "", f"error {err}" if err else "") if p)
+        warn = _criteria_short((last or {}).get("warn_after") or declared.get("warn_after"))
+        err = _criteria_short((last or {}).get("error_after") or declared.get("error_after"))
+        sla = " · ".join(p for p in (f"w {warn}" if warn else "", f"e {err}" if err else "") if p)
         age = None
         if last is not None and last["max_loaded_at"] is not None:
             age = (now - last["max_loaded_at"]).total_seconds()
         status = last["status"] if last else ("no check" if sla else "no SLA")
         trend = tuple(round((r["age_seconds"] or 0.0) / 3600, 1) for r in hist)
-        rows.append(FreshnessRow(uid, data.name(uid), "source", age, sla, status, trend))
+        limit = _threshold_s((last or {}).get("error_after") or declared.get("error_after")) or _threshold_s(
+            (last or {}).get("warn_after") or declared.get("warn_after"))
+        rows.append(FreshnessRow(uid, data.name(uid), "source", age, sla, status, trend, limit / 3600 if limit else None))
     return rows
 
 
@@ -241,9 +271,9 @@ def _model_rows(data: AppData) -> list[FreshnessRow]:
         if declared is not None:
             try:
                 sla_s = parse_duration(declared)
-                sla = f"meta.sla {declared}"
+                sla = f"sla {short_duration(sla_s)}"
             except ValueError:
-                sla = f"meta.sla {declared!r} (not a duration)"
+                sla = f"sla {declared!r}?"
         ok = last_ok.get(uid)
         age = (now - ok).total_seconds() if ok is not None else None
         if uid not in statuses:

@@ -247,14 +247,18 @@ def load_app_data(
         has_store = False
     findings: tuple[Finding, ...] = ()
     rules: dict[str, RuleInfo] = {}
-    if has_store:
+    if has_store:  # exactly as `console report` does (console/cli/report_cmd.py::_evaluate)
         from console.gc_pause import gc_paused
-        from console.report.model import sort_key
+        from console.report.model import build_report
 
         with gc_paused():
             evaluation = evaluate(ctx, loc.config, today=now.date() if now else None)
-        findings = tuple(sorted(evaluation.findings, key=sort_key))
-        rules = {r.id: r for r in rule_infos(evaluation.rules_run)}
+            report = build_report(
+                ctx, evaluation.findings, rules=rule_infos(evaluation.rules_run), suppressed=evaluation.suppressed,
+                expired=evaluation.expired, project_root=loc.project,
+            )
+        findings = report.findings
+        rules = {r.id: r for r in report.rules}
     data = AppData(
         ctx=ctx, findings=findings, rules=rules, project_root=loc.project, store=loc.store,
         now=ctx.now, loaded_at=utc_now(), missing=_missing(ctx, loc), generation=generation,

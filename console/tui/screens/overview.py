@@ -52,7 +52,7 @@ class OverviewScreen(ConsoleScreen):
                 yield Sparkline([], id="ov-duration")
             with Vertical(classes="panel", id="ov-failures-box"):
                 yield Sparkline([], id="ov-failures")
-        yield NodeTable("sev", "what", "node", "finding", id="ov-attention")
+        yield NodeTable(("sev", 5), ("what", 9), ("node", 28), "finding", id="ov-attention")
 
     def on_mount(self) -> None:
         self.query_one("#ov-run").border_title = "Latest run"

@@ -17,6 +17,7 @@ class NodeTable(DataTable):
 
     :meth:`fill` replaces every row and puts the cursor back on the row of the same key (or
     the same position when that row is gone), so a live refresh never moves the person.
+    A column given as ``("name", 30)`` has a fixed width (longer cells are cut).
     Plain ``str`` cells are wrapped in :class:`~rich.text.Text`, so untrusted names and
     messages never go through markup.
     """
@@ -28,12 +29,14 @@ class NodeTable(DataTable):
         Binding("G", "last", "Last", show=False),
     ]
 
-    def __init__(self, *columns: str, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *columns: str | tuple[str, int], id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self._columns = columns
 
     def on_mount(self) -> None:
-        self.add_columns(*self._columns)
+        for column in self._columns:
+            label, width = column if isinstance(column, tuple) else (column, None)
+            self.add_column(label, width=width, key=label)
 
     def fill(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
         """Replace the rows; keep the cursor on the same key when it is still there."""

@@ -47,16 +47,17 @@ def history_text(statuses, width: int = 12) -> Text:
     return out
 
 
-def bar(values, width: int = 12) -> Text:
-    """A tiny sparkline of numbers with block characters (for table cells).
+def bar(values, width: int = 12, top: float | None = None) -> Text:
+    """A tiny sparkline of numbers with block characters (for table cells), scaled to ``top``
+    (default: the largest value).
 
     Example:
-        >>> bar([0, 1, 2, 4]).plain
-        '▁▂▄█'
+        >>> bar([0, 1, 2, 4]).plain, bar([1, 1], top=8).plain
+        ('▁▂▄█', '▁▁')
     """
     vals = [v for v in list(values)[-width:] if v is not None]
     if not vals:
         return Text("")
-    top = max(vals) or 1.0
+    top = max(max(vals), top or 0.0) or 1.0
     blocks = "▁▂▃▄▅▆▇█"
     return Text("".join(blocks[min(7, int(v / top * 7))] for v in vals))

@@ -1,0 +1,310 @@
+"""Checks: every finding, filterable, with a detail pane.
+
+The filter line takes free words and ``key:value`` terms: ``sev:error``, ``cat:checks``,
+``rule:CHK001`` (id or name), ``owner:priya``; ``s`` and ``c`` cycle the severity and the
+category. The detail pane shows the message, the hint, the rule's explanation and the node's
+SQL, syntax-highlighted (a failing test's compiled SQL, with its failure counts across the
+stored runs). Code stays in the store: a worker fetches the selected node's, briefly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import polars as pl
+from rich.console import Group
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static
+from textual.worker import get_current_worker
+
+from console.tui.messages import ShowNode
+from console.tui.screens.base import ConsoleScreen
+from console.tui.state import AppData
+from console.tui.widgets.node_table import NodeTable
+from console.tui.widgets.style import STYLES, bar
+from rules.base import CATEGORIES, Finding
+
+SEVERITIES = ("error", "warn", "info")
+#: At most this many rows are drawn; the count line says how many more match.
+MAX_ROWS = 1000
+_KEYS = {"sev": "severity", "severity": "severity", "cat": "category", "category": "category", "rule": "rule", "owner": "owner"}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A parsed filter line.
+
+    Example:
+        >>> f = parse_filter("sev:error cat:checks rule:CHK001 owner:priya NULL stock")
+        >>> f.severity, f.category, f.rule, f.owner, f.words
+        ('error', 'checks', 'chk001', 'priya', ('null', 'stock'))
+    """
+
+    severity: str = ""
+    category: str = ""
+    rule: str = ""
+    owner: str = ""
+    words: tuple[str, ...] = field(default_factory=tuple)
+
+    def keeps(self, f: Finding, owner: str, name: str) -> bool:
+        """Whether finding ``f`` (on a node of ``owner`` and display ``name``) passes."""
+        if self.severity and f.severity != self.severity:
+            return False
+        if self.category and f.category != self.category:
+            return False
+        if self.rule and self.rule not in (f.rule.lower(), f.name.lower()):
+            return False
+        if self.owner and self.owner not in owner.lower():
+            return False
+        if self.words:
+            hay = f"{f.rule} {f.name} {name} {f.node or ''} {f.path or ''} {f.message}".lower()
+            return all(w in hay for w in self.words)
+        return True
+
+
+def parse_filter(text: str) -> Filter:
+    """``key:value`` terms and free words (lower-cased) from the filter line."""
+    terms: dict[str, str] = {}
+    words = []
+    for token in text.split():
+        key, sep, value = token.partition(":")
+        if sep and key.lower() in _KEYS and value:
+            terms[_KEYS[key.lower()]] = value.lower()
+        else:
+            words.append(token.lower())
+    return Filter(**terms, words=tuple(words))
+
+
+def with_term(text: str, key: str, value: str) -> str:
+    """The filter line with ``key:`` set to ``value`` ("" removes it).
+
+    Example:
+        >>> with_term("sev:warn stock", "sev", "error"), with_term("sev:warn stock", "sev", "")
+        ('stock sev:error', 'stock')
+    """
+    kept = [t for t in text.split() if _KEYS.get(t.partition(":")[0].lower()) != _KEYS[key]]
+    return " ".join(kept + ([f"{key}:{value}"] if value else []))
+
+
+def owners(data: AppData) -> dict[str, str]:
+    """unique_id -> owner ("" when none), once per load."""
+    def compute() -> dict[str, str]:
+        nodes = data.ctx.frames["nodes"].select("unique_id", pl.col("owner").fill_null(""))
+        return dict(nodes.iter_rows())
+
+    return data.memo("checks.owners", compute)
+
+
+class ChecksScreen(ConsoleScreen):
+    """Every finding, filterable (see the module docstring)."""
+
+    TITLE_TEXT = "Checks"
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("s", "cycle_severity", "Severity"),
+        Binding("c", "cycle_category", "Category"),
+        Binding("enter", "lineage", "Lineage", show=False),
+        Binding("escape", "escape", "Back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: dict[str, Finding] = {}
+        self._code: dict[str, tuple[str | None, str | None]] = {}
+        self._code_generation = -1
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Input(placeholder="/ filter: words, sev:error cat:checks rule:CHK001 owner:name", id="ck-filter", classes="filter-line")
+        yield Static(id="ck-count", classes="count-line")
+        yield NodeTable(("sev", 5), ("rule", 6), ("node", 28), "message", id="ck-table")
+        with VerticalScroll(id="ck-detail", classes="detail"):
+            yield Static(id="ck-text")
+            yield Static(id="ck-sql")
+
+    def on_mount(self) -> None:
+        self.query_one("#ck-detail").border_title = "Detail"
+        self.query_one("#ck-table").focus()
+
+    # -- data ---------------------------------------------------------------------------------
+    def render_data(self, data: AppData) -> None:
+        if data.generation != self._code_generation:
+            self._code.clear()
+            self._code_generation = data.generation
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        text = self.query_one("#ck-filter", Input).value
+        flt = parse_filter(text)
+        own = owners(data)
+        names = data.names
+        kept = [f for f in data.findings if flt.keeps(f, own.get(f.node or "", ""), names.get(f.node or "", ""))]
+        self._shown = {f.fingerprint: f for f in kept[:MAX_ROWS]}
+        rows = [
+            (f.fingerprint, (Text(f.severity, style=STYLES.get(f.severity, "")), f.rule, data.name(f.node), f.message))
+            for f in kept[:MAX_ROWS]
+        ]
+        table = self.query_one("#ck-table", NodeTable)
+        table.fill(rows)
+        count = Text(f"{len(kept)} of {len(data.findings)} findings")
+        if len(kept) > MAX_ROWS:
+            count.append(f" · first {MAX_ROWS} shown: narrow the filter", style="italic")
+        if not data.findings and data.missing:
+            count = Text(data.missing[0], style="italic")
+        self.query_one("#ck-count", Static).update(count)
+        self._show_detail()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._apply_filter()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#ck-table").focus()
+
+    # -- detail -------------------------------------------------------------------------------
+    def selected_finding(self) -> Finding | None:
+        key = self.query_one("#ck-table", NodeTable).selected_key
+        return self._shown.get(key) if key else None
+
+    def selected_node(self) -> str | None:
+        f = self.selected_finding()
+        return f.node if f is not None else None
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_lineage()
+
+    def _show_detail(self) -> None:
+        f = self.selected_finding()
+        text_widget = self.query_one("#ck-text", Static)
+        sql_widget = self.query_one("#ck-sql", Static)
+        if f is None or self.data is None:
+            text_widget.update(Text("No finding selected." if self._shown else "No findings match.", style="italic"))
+            sql_widget.update("")
+            return
+        text_widget.update(detail_text(self.data, f))
+        if f.node and f.node in self._code:
+            sql_widget.update(self._sql_renderable(f.node))
+        elif f.node and f.node in self.data.names:
+            sql_widget.update(Text("loading the SQL…", style="dim"))
+            self.load_code(f.node)
+        else:
+            sql_widget.update("")
+
+    def _sql_renderable(self, node: str):
+        raw, compiled = self._code.get(node, (None, None))
+        code = compiled or raw
+        if not code:
+            return Text("(no SQL in the store for this node)", style="dim")
+        title = Text("compiled SQL" if compiled else "SQL (raw: not compiled yet)", style="bold")
+        theme = "ansi_light" if self.app.theme == "textual-light" else "ansi_dark"
+        parts = [title, Syntax(code.strip(), "sql", theme=theme, word_wrap=True, background_color="default")]
+        history = failure_history(self.data, node) if self.data else []
+        if history:
+            line = Text("failures per run, oldest first: ", style="bold")
+            line.append_text(bar(history, width=30))
+            line.append(" " + ", ".join(str(int(v)) for v in history[-10:]))
+            parts.insert(0, line)
+        return Group(*parts)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="code")
+    def load_code(self, node: str) -> None:
+        """Fetch one node's code from the store (a short shared-lock visit) and show it."""
+        from console.store import read_tables
+
+        worker = get_current_worker()
+        frame = read_tables(self.data.store, {"nodes": ["unique_id", "raw_code", "compiled_code"]})["nodes"]
+        row = frame.filter(pl.col("unique_id") == node).select("raw_code", "compiled_code").rows()
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._code_loaded, node, row[0] if row else (None, None))
+
+    def _code_loaded(self, node: str, code: tuple[str | None, str | None]) -> None:
+        self._code[node] = code
+        f = self.selected_finding()
+        if f is not None and f.node == node:
+            self.query_one("#ck-sql", Static).update(self._sql_renderable(node))
+
+    # -- actions ------------------------------------------------------------------------------
+    def _set_term(self, key: str, values: tuple[str, ...]) -> None:
+        box = self.query_one("#ck-filter", Input)
+        current = getattr(parse_filter(box.value), _KEYS[key])
+        order = ("", *values)
+        nxt = order[(order.index(current) + 1) % len(order)] if current in order else ""
+        box.value = with_term(box.value, key, nxt)
+
+    def action_cycle_severity(self) -> None:
+        self._set_term("sev", SEVERITIES)
+
+    def action_cycle_category(self) -> None:
+        present = tuple(c for c in CATEGORIES if self.data and any(f.category == c for f in self.data.findings))
+        self._set_term("cat", present)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#ck-filter", Input).focus()
+
+    def action_escape(self) -> None:
+        box = self.query_one("#ck-filter", Input)
+        if box.has_focus:
+            self.query_one("#ck-table").focus()
+        elif box.value:
+            box.value = ""
+
+    def action_lineage(self) -> None:
+        node = self.selected_node()
+        if node:
+            self.post_message(ShowNode(node, screen="lineage"))
+
+    def filter_rule(self, rule: str) -> None:
+        """Show only the findings of ``rule`` (from the command palette)."""
+        self.query_one("#ck-filter", Input).value = f"rule:{rule}"
+
+    def focus_node(self, unique_id: str) -> None:
+        table = self.query_one("#ck-table", NodeTable)
+        for key, f in self._shown.items():
+            if f.node == unique_id:
+                table.select_key(key)
+                table.focus()
+                return
+        box = self.query_one("#ck-filter", Input)  # filtered out: widen to the node's name
+        box.value = self.data.name(unique_id) if self.data else ""
+        self.call_after_refresh(lambda: self.query_one("#ck-table").focus())
+
+
+def detail_text(data: AppData, f: Finding) -> Text:
+    """The finding's message, where it is, its hint and its rule's explanation, as plain Text."""
+    out = Text()
+    out.append(f.severity.upper(), style=STYLES.get(f.severity, ""))
+    out.append(f"  {f.rule} {f.name} · {f.category}\n", style="bold")
+    out.append(f.message + "\n")
+    where = ":".join(p for p in (f.path or "", str(f.line) if f.line else "") if p)
+    if f.node or where:
+        out.append(f"\n{f.node or ''}{'  ' if f.node and where else ''}{where}\n", style="dim")
+    owner = owners(data).get(f.node or "", "")
+    if owner:
+        out.append(f"owner: {owner}\n", style="dim")
+    if f.hint:
+        out.append("\nWhat to do: ", style="bold")
+        out.append(f.hint + "\n")
+    rule = data.rules.get(f.rule)
+    if rule is not None and rule.doc:
+        out.append("\nAbout the rule\n", style="bold")
+        out.append(rule.doc.strip() + "\n")
+    return out
+
+
+def failure_history(data: AppData, node: str) -> list[float]:
+    """A test's failure counts in each stored run, oldest first (empty for other nodes)."""
+    if not node.startswith("test."):
+        return []
+    hist = data.ctx.result_history.filter(pl.col("unique_id") == node)
+    return [float(v or 0) for v in hist["failures"].to_list()]

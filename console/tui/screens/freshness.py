@@ -1,0 +1,140 @@
+"""Freshness: every source and built model with its age, its SLA, its status and a trend.
+
+Sources come first, stalest first: age since the latest loaded row at the last ``dbt source
+freshness``, against their ``warn_after`` / ``error_after``; the trend is the age at each stored
+check. Models follow: age since their last successful build, against ``meta.sla`` when they
+declare one; the trend is their status in each stored run. ``f`` cycles sources / models / all,
+``/`` filters by name, enter opens the node in Lineage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static
+
+from console.tui import digest
+from console.tui.messages import ShowNode
+from console.tui.screens.base import ConsoleScreen
+from console.tui.state import AppData
+from console.tui.widgets.node_table import NodeTable
+from console.tui.widgets.style import bar, history_text, status_text
+
+KINDS = ("all", "source", "model")
+
+
+def row_cells(row: digest.FreshnessRow) -> tuple:
+    """The table cells of one row: name, kind, age, SLA, status, trend."""
+    trend = bar(row.trend, width=12, top=row.limit_hours) if row.kind == "source" else history_text(row.trend, width=12)
+    return (row.name, row.kind, row.age_text, row.sla or "—", status_text(row.status), trend)
+
+
+class FreshnessScreen(ConsoleScreen):
+    """Sources and models by age against their SLA (see the module docstring)."""
+
+    TITLE_TEXT = "Freshness"
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("f", "cycle_kind", "Sources/models"),
+        Binding("enter", "lineage", "Lineage", show=False),
+        Binding("escape", "escape", "Back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kind = "all"
+        self._rows: dict[str, digest.FreshnessRow] = {}
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Input(placeholder="/ filter by name", id="fr-filter", classes="filter-line")
+        yield Static(id="fr-count", classes="count-line")
+        yield NodeTable(("node", 24), ("kind", 6), ("age", 6), ("SLA", 11), ("status", 7), ("trend", 12), id="fr-table")
+        yield Static(id="fr-detail", classes="detail-line")
+
+    def on_mount(self) -> None:
+        self.query_one("#fr-table").focus()
+
+    def render_data(self, data: AppData) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        words = self.query_one("#fr-filter", Input).value.lower().split()
+        rows = [
+            r for r in digest.freshness_rows(data)
+            if (self.kind == "all" or (r.kind == "source") == (self.kind == "source"))
+            and all(w in r.name.lower() for w in words)
+        ]
+        self._rows = {r.unique_id: r for r in rows}
+        self.query_one("#fr-table", NodeTable).fill((r.unique_id, row_cells(r)) for r in rows)
+        sources = [r for r in rows if r.kind == "source"]
+        stale = sum(r.status in ("warn", "error", "runtime error") for r in sources)
+        late = sum(r.status in ("late", "never built") for r in rows if r.kind != "source")
+        text = Text(f"{len(sources)} sources ({stale} stale) · {len(rows) - len(sources)} models ({late} late) · showing {self.kind}")
+        if not data.ctx.freshness_runs.height:
+            text = Text(" · ").join([text, Text("no freshness checks collected yet", style="italic")])
+        self.query_one("#fr-count", Static).update(text)
+        self._detail()
+
+    def _detail(self) -> None:
+        row = self._rows.get(self.query_one("#fr-table", NodeTable).selected_key or "")
+        out = Text()
+        if row is not None:
+            out.append(row.name, style="bold")
+            out.append(f" ({row.kind}) · {row.status} · age {row.age_text}")
+            if row.sla:
+                out.append(f" · SLA {row.sla}")
+            if row.kind == "source" and row.trend:
+                out.append("\nage at each check (hours, oldest first): " + ", ".join(f"{v:g}" for v in row.trend[-12:]))
+            elif row.trend:
+                out.append("\nstatus in each run (oldest first): " + ", ".join(row.trend[-10:]))
+        self.query_one("#fr-detail", Static).update(out)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._detail()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_lineage()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#fr-table").focus()
+
+    def selected_node(self) -> str | None:
+        return self.query_one("#fr-table", NodeTable).selected_key
+
+    def action_cycle_kind(self) -> None:
+        self.kind = KINDS[(KINDS.index(self.kind) + 1) % len(KINDS)]
+        self._fill()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#fr-filter").focus()
+
+    def action_escape(self) -> None:
+        box = self.query_one("#fr-filter", Input)
+        if box.has_focus:
+            self.query_one("#fr-table").focus()
+        elif box.value:
+            box.value = ""
+
+    def action_lineage(self) -> None:
+        node = self.selected_node()
+        if node:
+            self.post_message(ShowNode(node, screen="lineage"))
+
+    def focus_node(self, unique_id: str) -> None:
+        table = self.query_one("#fr-table", NodeTable)
+        if not table.select_key(unique_id):
+            self.kind = "all"
+            self.query_one("#fr-filter", Input).value = ""
+            self._fill()
+            table.select_key(unique_id)
+        table.focus()
