@@ -1,0 +1,331 @@
+"""The last-mile phase of a collect: reverse-ETL models, LookML, BI questions, app code, notebooks.
+
+Runs before the write transaction and hands :class:`LastmileResult` frames to
+:func:`write_lastmile` inside it. Steps:
+
+1. Paths: ``--lastmile`` (repeatable), else ``[paths] lastmile`` / ``[lastmile] paths``, else
+   ``PROJECT/lastmile/`` when it exists (:attr:`console.cli.options.Locations.lastmile`).
+2. Files (:func:`collectors.lastmile.discover.find_files`), each recognised by its reader.
+3. Cache (``lastmile_files``): a file whose (size, mtime) match the cache is not read; one
+   whose content hash, dialect and reader version match is not parsed. The rest are parsed,
+   on a process pool when there are many (:data:`POOL_MIN`).
+4. LookML is resolved across all its files (joins name fields of other files' views).
+5. dbt models marked as sync outputs (:mod:`collectors.lastmile.dbt_sync`).
+6. Owners and last changes (:mod:`collectors.lastmile.owners`: CODEOWNERS, one git log).
+7. Frames: ``lastmile_artifacts`` (one row per item, ids stable across runs),
+   ``lastmile_skips``, and the cache rows that changed.
+
+Nothing here raises on a bad file: it becomes a skip, counted in the summary. Only a path the
+user named that does not exist is an input error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+import polars as pl
+
+from collectors.lastmile.discover import find_files, read_payload
+from collectors.lastmile.model import TOOLS
+
+READER_VERSION = "1"
+"""Part of the cache key: bump it when a reader finds different items in the same file."""
+POOL_MIN = 64
+"""Fewer files to parse than this: no process pool."""
+
+ARTIFACT_SCHEMA = {
+    "artifact_id": pl.String, "tool": pl.String, "kind": pl.String, "path": pl.String, "line": pl.Int32,
+    "name": pl.String, "owner": pl.String, "sql": pl.String, "relations_read": pl.List(pl.String),
+    "literal_filters": pl.String, "meta": pl.String, "dialect": pl.String, "sql_line": pl.Int32,
+    "content_hash": pl.String, "owner_source": pl.String, "modified_at": pl.String, "file_sha256": pl.String,
+}
+SKIP_SCHEMA = {"path": pl.String, "line": pl.Int32, "tool": pl.String, "reason": pl.String}
+FILE_SCHEMA = {
+    "path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String, "dialect": pl.String,
+    "reader_version": pl.String, "tool": pl.String, "payload": pl.String,
+}
+
+
+@dataclass
+class ToolCounts:
+    """Per tool: files seen, items found, items parsed, skips and why."""
+
+    files: int = 0
+    items: int = 0
+    parsed: int = 0
+    skipped: int = 0
+    reasons: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class LastmileResult:
+    """Frames for the write transaction, and the counts for the summary."""
+
+    artifacts: pl.DataFrame
+    skips: pl.DataFrame
+    files_changed: pl.DataFrame
+    files_removed: list[str]
+    counts: dict[str, ToolCounts]
+    files_parsed: int = 0
+    files_cached: int = 0
+    other_files: int = 0
+    seconds: float = 0.0
+
+
+def lastmile_paths(loc) -> tuple[Path, ...]:
+    """The paths to read: the ones given, else ``PROJECT/lastmile`` when it is a folder."""
+    if loc.lastmile:
+        return tuple(loc.lastmile)
+    default = loc.project / "lastmile"
+    return (default,) if default.is_dir() else ()
+
+
+def _dialect(loc, snapshot, seen) -> str:
+    from collectors.sql_facts.relations import dialect_for_adapter
+
+    configured = getattr(loc.config, "lastmile_dialect", None)
+    if configured:
+        return configured
+    adapter = None
+    if snapshot is not None:
+        adapter = (snapshot["project"].to_dicts() or [{}])[0].get("adapter")
+    return dialect_for_adapter(adapter or seen.get("adapter"))
+
+
+def _content_hash(sql: str, dialect: str) -> str:
+    try:
+        from collectors.sql_logic import content_hash
+    except ImportError:  # the logic collector is not installed: a hash of the same inputs
+        return hashlib.sha256(f"lastmile\0{dialect}\0{sql}".encode("utf-8", "surrogatepass")).hexdigest()
+    return content_hash(sql, dialect)
+
+
+def _store_state(store: Path, need_nodes: bool) -> tuple[dict[str, tuple], pl.DataFrame | None]:
+    """The cache rows by path, and the stored nodes when the snapshot is not new."""
+    from console.errors import InputError
+    from console.store import read_tables
+
+    if not store.exists():
+        return {}, None
+    tables: dict = {"lastmile_files": None}
+    if need_nodes:
+        tables["nodes"] = ["unique_id", "resource_type", "name", "path", "tags", "meta", "config", "layer", "relation_name"]
+    try:
+        frames = read_tables(store, tables)
+    except InputError:
+        return {}, None  # an older store (migrated by this collect's write) or none: parse everything
+    cache = {row[0]: row[1:] for row in frames["lastmile_files"].iter_rows()}
+    return cache, frames.get("nodes")
+
+
+def _parse_jobs(jobs: list[tuple[str, bytes, str, str]]) -> list[dict]:
+    return [read_payload(rel, data, kind, dialect) for rel, data, kind, dialect in jobs]
+
+
+def _parse_all(jobs: list[tuple[str, bytes, str, str]]) -> list[dict]:
+    if len(jobs) < POOL_MIN:
+        return _parse_jobs(jobs)
+    from concurrent.futures import ProcessPoolExecutor
+
+    from collectors.sql_facts.parallel import _context, _cores, _worker_init
+
+    workers = min(_cores(), max(1, len(jobs) // POOL_MIN))
+    if workers <= 1:
+        return _parse_jobs(jobs)
+    size = max(8, len(jobs) // (workers * 6) or 1)
+    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_init) as pool:
+        results = list(pool.map(_parse_jobs, chunks))
+    return [p for chunk in results for p in chunk]
+
+
+def _artifact_ids(tool: str, rel: str, items: list[dict]) -> list[str]:
+    """Stable ids: ``lastmile.<tool>.<path>#<name or kind:line>``, made unique within the file."""
+    ids, used = [], set()
+    for it in items:
+        key = it["name"] if it["name"] else f"{it['kind']}:{it['line']}"
+        candidate = f"lastmile.{tool}.{rel}#{key}"
+        if candidate in used:
+            candidate = f"lastmile.{tool}.{rel}#{it['kind']}:{key}"
+        n = 2
+        base = candidate
+        while candidate in used:
+            candidate = f"{base}~{n}"
+            n += 1
+        used.add(candidate)
+        ids.append(candidate)
+    return ids
+
+
+def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
+    """Read the last mile; None when there is nothing to read and nothing stored to clear."""
+    t0 = time.perf_counter()
+    paths = lastmile_paths(loc)
+    root = loc.project
+    dialect = _dialect(loc, snapshot, seen)
+    files, others = find_files(paths, root) if paths else ([], 0)
+    cache, stored_nodes = _store_state(loc.store, snapshot is None)
+    nodes = snapshot["nodes"] if snapshot is not None else stored_nodes
+
+    payloads: dict[str, dict] = {}
+    shas: dict[str, str] = {}
+    changed_rows: list[tuple] = []
+    by_sha = {row[2]: row for row in cache.values() if row[3] == dialect and row[4] == READER_VERSION}
+    jobs: list[tuple[str, bytes, str, str]] = []
+    pending: dict[str, tuple[int, int, str]] = {}
+    for path, rel, kind in files:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        hit = cache.get(rel)
+        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns and hit[3] == dialect and hit[4] == READER_VERSION:
+            payloads[rel] = orjson.loads(hit[6])
+            shas[rel] = hit[2]
+            continue
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(10 * 1024 * 1024 + 1)
+        except OSError as e:
+            payloads[rel] = {"tool": None, "items": [], "skips": [{"line": None, "reason": f"cannot read: {e.strerror}"}]}
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        shas[rel] = sha
+        known = by_sha.get(sha)
+        if known is not None:
+            payloads[rel] = orjson.loads(known[6])
+            changed_rows.append((rel, st.st_size, st.st_mtime_ns, sha, dialect, READER_VERSION, known[5], known[6]))
+            continue
+        jobs.append((rel, data, kind, dialect))
+        pending[rel] = (st.st_size, st.st_mtime_ns, sha)
+    parsed = _parse_all(jobs)
+    for (rel, _data, _kind, _d), result in zip(jobs, parsed):
+        payloads[rel] = result
+        size, mtime, sha = pending[rel]
+        changed_rows.append((rel, size, mtime, sha, dialect, READER_VERSION, result["tool"], orjson.dumps(result).decode()))
+
+    # LookML: resolved across every LookML file
+    lookml_docs = {rel: p.get("doc") for rel, p in payloads.items() if p.get("tool") == "lookml"}
+    if lookml_docs:
+        from collectors.lastmile.lookml import lookml_items
+
+        for rel, (items, skips) in lookml_items(lookml_docs, dialect).items():
+            payloads[rel] = {**payloads[rel], "items": items, "skips": payloads[rel]["skips"] + skips}
+
+    from collectors.lastmile.dbt_sync import dbt_sync_items
+    from collectors.lastmile.owners import owners_and_dates
+
+    sync_items = dbt_sync_items(nodes)
+    abs_of = {rel: path for path, rel, _ in files}
+    owner_files = [abs_of[rel] for rel, p in payloads.items() if p.get("tool") and (p["items"] or p["skips"])]
+    owner_files += [root / rel for rel, _ in sync_items if (root / rel).is_file()]
+    owners = owners_and_dates(owner_files, root)
+
+    counts: dict[str, ToolCounts] = {}
+    rows: list[dict] = []
+    skip_rows: list[tuple] = []
+    for rel in sorted(payloads):
+        p = payloads[rel]
+        tool = p.get("tool")
+        if tool is None:
+            others += 1
+            continue
+        c = counts.setdefault(tool, ToolCounts())
+        c.files += 1
+        path = abs_of.get(rel)
+        owner, source, modified = owners.get(path, ("unknown", "unknown", None))
+        for s in p["skips"]:
+            skip_rows.append((rel, s["line"], tool, s["reason"]))
+            c.skipped += 1
+            c.reasons[s["reason"].split(":")[0]] += 1
+        for it, aid in zip(p["items"], _artifact_ids(tool, rel, p["items"])):
+            rows.append(_row(aid, tool, rel, it, owner, source, modified, shas.get(rel), dialect))
+            c.items += 1
+            if it.get("parse_error"):
+                skip_rows.append((rel, it["sql_line"] or it["line"], tool, f"SQL of `{it['name'] or it['kind']}` does not parse: {it['parse_error']}"))
+                c.skipped += 1
+                c.reasons["SQL does not parse"] += 1
+            else:
+                c.parsed += 1
+    if sync_items:
+        c = counts.setdefault("dbt_sync", ToolCounts())
+        for rel, it in sync_items:
+            owner, source, modified = owners.get(root / rel, ("unknown", "unknown", None))
+            aid = f"lastmile.dbt_sync.{rel}#{it['name']}"
+            rows.append(_row(aid, "dbt_sync", rel, it, owner, source, modified, None, dialect))
+            c.items += 1
+            c.parsed += 1
+    seen_rels = set(payloads)
+    removed = [rel for rel in cache if rel not in seen_rels]
+    result = LastmileResult(
+        artifacts=pl.DataFrame(rows, schema=ARTIFACT_SCHEMA) if rows else pl.DataFrame(schema=ARTIFACT_SCHEMA),
+        skips=pl.DataFrame(skip_rows, schema=SKIP_SCHEMA, orient="row"),
+        files_changed=pl.DataFrame(changed_rows, schema=FILE_SCHEMA, orient="row"),
+        files_removed=removed,
+        counts={t: counts[t] for t in TOOLS if t in counts},
+        files_parsed=len(jobs),
+        files_cached=len(files) - len(jobs),
+        other_files=others,
+    )
+    result.seconds = time.perf_counter() - t0
+    summary.lastmile = result
+    return result
+
+
+def _row(aid, tool, rel, it, owner, source, modified, sha, dialect) -> dict:
+    sql = it.get("sql")
+    meta = dict(it.get("meta") or {})
+    if it.get("parse_error"):
+        meta["parse_error"] = it["parse_error"]
+    return {
+        "artifact_id": aid, "tool": tool, "kind": it["kind"], "path": rel, "line": it["line"], "name": it["name"],
+        "owner": owner, "sql": sql, "relations_read": it.get("relations_read") or [],
+        "literal_filters": orjson.dumps(it.get("literal_filters") or []).decode(),
+        "meta": orjson.dumps(meta, default=str).decode(), "dialect": dialect if sql is not None else None,
+        "sql_line": it.get("sql_line"), "content_hash": _content_hash(sql, dialect) if sql is not None else None,
+        "owner_source": source, "modified_at": modified, "file_sha256": sha,
+    }
+
+
+def write_lastmile(w, result: LastmileResult | None) -> None:
+    """Write the phase's frames inside the collect's transaction."""
+    if result is None:
+        return
+    w.replace("lastmile_artifacts", result.artifacts)
+    w.replace("lastmile_skips", result.skips)
+    if result.files_removed:
+        w.delete_where_in("lastmile_files", "path", result.files_removed)
+    if result.files_changed.height:
+        w.upsert("lastmile_files", result.files_changed)
+
+
+def summary_lines(result: LastmileResult) -> list[str]:
+    """The collect summary's last-mile lines: per tool, files, items, parsed, skipped and why.
+
+    Example:
+        >>> r = LastmileResult(pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), [], {"lookml": ToolCounts(3, 5, 4, 1, Counter({"SQL does not parse": 1}))})
+        >>> summary_lines(r)[1]
+        '    lookml: 3 files, 5 items (4 parsed, 1 skipped: SQL does not parse 1)'
+    """
+    head = f"  last mile: {sum(c.files for c in result.counts.values())} files ({result.files_parsed} parsed, {result.files_cached} unchanged) in {result.seconds:.2f} s"
+    lines = [head]
+    for tool, c in result.counts.items():
+        why = ", ".join(f"{r} {n}" for r, n in c.reasons.most_common(3))
+        skipped = f", {c.skipped} skipped: {why}" if c.skipped else ""
+        files = f"{c.files} files, " if tool != "dbt_sync" else ""
+        lines.append(f"    {tool}: {files}{c.items} items ({c.parsed} parsed{skipped})")
+    return lines
+
+
+def summary_dict(result: LastmileResult) -> dict:
+    """The counts as the ``collects`` table keeps them."""
+    return {
+        tool: {"files": c.files, "items": c.items, "parsed": c.parsed, "skipped": c.skipped, "reasons": dict(c.reasons)}
+        for tool, c in result.counts.items()
+    }
