@@ -100,7 +100,7 @@ class Hotspot:
         score: the score (see the module docstring); ``parts`` its terms.
         reasons: why it ranks, most telling first, one short sentence each.
         belongs: where its logic belongs.
-        expressions: the business expressions (``volume_ml > 50`` at path:10).
+        expressions: the business expressions: ``{sql, kind, key, path, line}`` each.
         tools: the last-mile tools involved.
     """
 
@@ -113,7 +113,7 @@ class Hotspot:
     parts: Mapping[str, float]
     reasons: tuple[str, ...]
     belongs: str
-    expressions: tuple[str, ...] = ()
+    expressions: tuple[Mapping[str, Any], ...] = ()
     tools: tuple[str, ...] = ()
     owner: str | None = None
 
@@ -121,7 +121,7 @@ class Hotspot:
         return {
             "kind": self.kind, "id": self.id, "label": self.label, "path": self.path, "line": self.line,
             "score": round(self.score, 2), "parts": {k: round(v, 2) for k, v in self.parts.items()},
-            "reasons": list(self.reasons), "belongs": self.belongs, "expressions": list(self.expressions),
+            "reasons": list(self.reasons), "belongs": self.belongs, "expressions": [dict(e) for e in self.expressions],
             "tools": list(self.tools), "owner": self.owner,
         }
 
@@ -256,13 +256,12 @@ def _item_hotspot(ctx: Any, item: Item, w: HotspotWeights) -> Hotspot | None:
         kind="item", id=item.artifact_id, label=item.label, path=item.path, line=item.line, score=score,
         parts=_ro({"logic": logic, "duplication": duplication, "bypass": bypass_term, "criticality": criticality, "age": age_term}),
         reasons=tuple(reasons), belongs=home_of(ctx, item).text,
-        expressions=tuple(_expr_text(item, e) for e in item.expressions), tools=(item.tool,), owner=item.owner,
+        expressions=tuple(_expr_dict(item, e) for e in item.expressions), tools=(item.tool,), owner=item.owner,
     )
 
 
-def _expr_text(item: Item, e) -> str:
-    line = e.line or item.line
-    return f"`{e.sql}` at {item.path}:{line}" if line else f"`{e.sql}` at {item.path}"
+def _expr_dict(item: Item, e) -> dict[str, Any]:
+    return {"sql": e.sql, "kind": e.kind, "key": e.key, "path": item.path, "line": e.line or item.line}
 
 
 def _node_hotspots(ctx: Any, item_spots: list[Hotspot]) -> list[Hotspot]:

@@ -284,10 +284,18 @@ TABLES: dict[str, Table] = {
                 "role_name VARCHAR", "warehouse_name VARCHAR", "query_type VARCHAR",
                 "execution_status VARCHAR", "query_tag VARCHAR", "objects_read VARCHAR[]",
                 "query_hash VARCHAR", "collect_id INTEGER",
+                # version 3
+                "app VARCHAR", "database_name VARCHAR", "schema_name VARCHAR", "calls BIGINT",
             ],
             key=["query_id"],
-            doc="warehouse query history (e.g. Snowflake QUERY_HISTORY joined with ACCESS_HISTORY): who read which relation",
-        ),
+            doc=(
+                "warehouse query history (e.g. Snowflake QUERY_HISTORY joined with ACCESS_HISTORY): who read "
+                "which relation. objects_read: the relations the log names, else those sqlglot "
+                "found in the text (query_texts), as written. Since version 3: app the tool the "
+                "log itself names (a query tag's app, a BigQuery label, dbt's query comment), "
+                "database_name/schema_name the session's defaults, calls the executions the row "
+                "stands for (pg_stat_statements' calls; else 1)"
+            ),
         _t(
             "warehouse_relations",
             [
@@ -423,6 +431,60 @@ TABLES: dict[str, Table] = {
                 "loaded_at_field and the engine keeps one); error why it could not be read"
             ),
         ),
+        _t(
+            "query_texts",
+            ["query_hash VARCHAR", "dialect VARCHAR", "objects_read VARCHAR[]", "parse_error VARCHAR", "query_text VARCHAR"],
+            key=["query_hash"],
+            doc=(
+                "each distinct query text of the query logs that had to be parsed, by "
+                "query_hash (md5 of dialect NUL text): the relations sqlglot found (as written, "
+                "quotes kept), or why it could not parse; query_text its first 2,000 characters. "
+                "A text held here is never parsed again"
+            ),
+        ),
+        _t(
+            "query_consumers",
+            [
+                "user_name VARCHAR", "role_name VARCHAR", "warehouse_name VARCHAR", "app VARCHAR",
+                "database_name VARCHAR", "schema_name VARCHAR", "relation VARCHAR",
+                "query_count BIGINT", "first_seen TIMESTAMP", "last_seen TIMESTAMP",
+            ],
+            snapshot=True,
+            doc=(
+                "who read what, summed over every successful query of query_log: one row per "
+                "(user, role, warehouse, app, session database and schema, relation as written); "
+                "query_count the executions, first_seen/last_seen their times (NULL for logs "
+                "without times). Recomputed whenever a collect adds query-log rows; rules read "
+                "this, never the raw rows"
+            ),
+        ),
+        _t(
+            "query_texts",
+            ["query_hash VARCHAR", "dialect VARCHAR", "objects_read VARCHAR[]", "parse_error VARCHAR", "query_text VARCHAR"],
+            key=["query_hash"],
+            doc=(
+                "each distinct query text of the query logs that had to be parsed, by "
+                "query_hash (md5 of dialect NUL text): the relations sqlglot found (as written, "
+                "quotes kept), or why it could not parse; query_text its first 2,000 characters. "
+                "A text held here is never parsed again"
+            ),
+        ),
+        _t(
+            "query_consumers",
+            [
+                "user_name VARCHAR", "role_name VARCHAR", "warehouse_name VARCHAR", "app VARCHAR",
+                "database_name VARCHAR", "schema_name VARCHAR", "relation VARCHAR",
+                "query_count BIGINT", "first_seen TIMESTAMP", "last_seen TIMESTAMP",
+            ],
+            snapshot=True,
+            doc=(
+                "who read what, summed over every successful query of query_log: one row per "
+                "(user, role, warehouse, app, session database and schema, relation as written); "
+                "query_count the executions, first_seen/last_seen their times (NULL for logs "
+                "without times). Recomputed whenever a collect adds query-log rows; rules read "
+                "this, never the raw rows"
+            ),
+        ),
     )
 }
 
@@ -431,6 +493,7 @@ _V3_NEW_TABLES: tuple[str, ...] = (
     "logic_facts", "logic_cache", "lastmile_skips", "lastmile_files",
     "warehouse_snapshots", "warehouse_relation_history", "warehouse_columns", "warehouse_column_history",
     "warehouse_freshness",
+    "query_texts", "query_consumers",
 )
 #: Columns added to tables of versions 1 and 2 by the migration to version 3. Use
 #: ADD COLUMN IF NOT EXISTS: an earlier migration may create its table from TABLES, new columns included.
@@ -446,6 +509,10 @@ _V3_ALTERS: tuple[str, ...] = (
     *(
         f"ALTER TABLE warehouse_relations ADD COLUMN IF NOT EXISTS {c}"  # (v2 creates it from TABLES)
         for c in ("engine VARCHAR", "row_count_exact BOOLEAN", "stats JSON")
+    ),
+    *(
+        f"ALTER TABLE query_log ADD COLUMN IF NOT EXISTS {c}"  # (v2 creates it from TABLES)
+        for c in ("app VARCHAR", "database_name VARCHAR", "schema_name VARCHAR", "calls BIGINT")
     ),
 )
 
