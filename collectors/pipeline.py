@@ -18,6 +18,8 @@ The steps, in order (:func:`collect`):
    file parsed once per content, bad files counted as skips.
 5c. SQL logic (:mod:`collectors.logic_phase`): pass-through or business logic, and the business
    rules with their keys, in models (with the SQL-facts switch) and last-mile items; cached.
+5d. Query logs (:mod:`collectors.querylog_phase`): new log files read with DuckDB, each
+   distinct query text parsed once ever; who read what is summed in the write.
 6. Write everything in one transaction (:func:`console.store.open_writer`). Any error before
    or during the write leaves the store exactly as it was.
 
@@ -36,6 +38,7 @@ from collectors.facts_phase import facts_phase
 from collectors.lastmile_phase import lastmile_phase, write_lastmile
 from collectors.logic_phase import logic_phase, write_logic
 from collectors.overlay import find_edited, overlay
+from collectors.querylog_phase import querylog_phase, write_querylog
 from collectors.summary import CollectSummary
 from collectors.warehouse_phase import warehouse_phase, write_warehouse
 from console.errors import InputError
@@ -152,9 +155,6 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     t0 = time.perf_counter()
     root = loc.project
     summary = CollectSummary(project_root=root, store=loc.store)
-    for what, given in (("query logs", loc.query_logs),):
-        if given:
-            summary.notes.append(f"{what} are not collected by this release yet; ignored")
     seen = peek(loc.store)
     parsed = parse_artifacts(loc, seen, summary, keep_documents)
     snapshot = _snapshot(loc, parsed, summary)
@@ -167,6 +167,7 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     logic = logic_phase(
         loc, snapshot, seen, updates if edited else None, lastmile.artifacts if lastmile else None, summary, models=sql_facts
     )
+    querylogs = querylog_phase(loc, seen, snapshot)
 
     with open_writer(loc.store, root) as w:
         now_iso = w.started_at.isoformat()
@@ -208,6 +209,8 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
         stats = [(a.rel, a.size, a.mtime_ns, a.sha256) for a in seen_files] + hashed
         if stats:
             w.upsert("file_stats", _file_stats_frame(stats))
+        if querylogs is not None:
+            write_querylog(w, querylogs, summary)
         summary.seconds = time.perf_counter() - t0
         w.finish(summary.to_dict())
     summary.seconds = time.perf_counter() - t0

@@ -11,7 +11,7 @@ Example ``console.toml``::
     artifacts = "target"                 # dbt artifacts of the latest run
     archive = ["archive"]                # folders of earlier runs' artifacts (history CI kept)
     lastmile = ["lastmile"]              # last-mile logic: LookML, reverse-ETL, notebooks... (default: PROJECT/lastmile)
-    query_logs = ["query_logs"]          # warehouse query-history exports
+    query_logs = ["query_logs"]          # warehouse query-history exports (default: PROJECT/query_logs)
     store = ".console/store.duckdb"
 
     [layers.staging]                     # how models are sorted into layers
@@ -21,6 +21,12 @@ Example ``console.toml``::
     [production]                         # which exposures count as production
     exposure_types = ["application", "ml"]
     exposures = ["retailer_app"]
+
+    [query_logs]                         # who reads what (federation rules)
+    dbt_users = ["DBT_*", "TRANSFORMER"]  # dbt itself, not a consumer (default DBT, DBT_*, *_DBT)
+    ignore_users = ["SNOWFLAKE_MONITOR"]
+    tools = { "BI_SVC_*" = "Tableau" }    # user, role or warehouse glob -> tool
+    declared = { crm_missing_items_campaign = ["BRAZE_INGEST"] }   # exposure -> users it declares
 
     [lastmile]                           # last-mile logic (layerinitis rules)
     paths = ["bi/looker"]                # more last-mile folders or files (added to [paths] lastmile)
@@ -68,6 +74,7 @@ _SCHEMA: dict[str, Any] = {
     "priority": dict,  # weights of the findings' priority: console/ranking/weights.py validates them
     "scores": dict,  # weights of the health scores: console/scores/weights.py validates them
     "report": {"baseline": str},
+    "query_logs": {"dbt_users": list, "ignore_users": list, "tools": dict, "declared": dict},
     "lastmile": {"paths": list, "ttl_days": float, "ttl_days_by_tool": dict, "dialect": str},
     "warehouse": {
         "enabled": bool, "target": str, "profiles_dir": str, "schemas": list, "null_checks": list,
@@ -118,6 +125,8 @@ class Config:
     baseline: Path | None = None
     #: ``[warehouse]`` as written (see :data:`WAREHOUSE_DEFAULTS`; ``profiles_dir`` resolved).
     warehouse_options: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[query_logs]``: who is dbt, who to ignore, tools by user pattern, declared consumers.
+    query_log_options: Mapping[str, Any] = field(default_factory=dict)
     #: ``[lastmile]``: days last-mile logic may live before the TTL rule flags it (default 90),
     #: per tool overrides, and the sqlglot dialect of last-mile SQL (default: the project's adapter).
     lastmile_ttl_days: float = 90
@@ -132,6 +141,7 @@ class Config:
             "production_maturity": self.production_maturity,
             "layers": self.layers,
             "warehouse": {**WAREHOUSE_DEFAULTS, **self.warehouse_options},
+            "query_logs": dict(self.query_log_options),
             "lastmile_ttl_days": self.lastmile_ttl_days,
             "lastmile_ttl_days_by_tool": dict(self.lastmile_ttl_days_by_tool),
         }
@@ -270,6 +280,21 @@ def _warehouse_options(table: dict, base: Path) -> dict[str, Any]:
     return out
 
 
+def _query_log_options(path: Path, table: dict) -> dict[str, Any]:
+    """``[query_logs]``: ``dbt_users``/``ignore_users`` (user globs), ``tools`` (user, role or
+    warehouse glob -> tool name), ``declared`` (exposure name -> users or roles it declares)."""
+    out: dict[str, Any] = {k: _as_list(table[k]) for k in ("dbt_users", "ignore_users") if k in table}
+    for pattern, tool in table.get("tools", {}).items():
+        if not isinstance(tool, str):
+            raise InputError(path, f"`query_logs.tools.{pattern}` must be a tool name (a string)")
+    for exposure, users in table.get("declared", {}).items():
+        if not isinstance(users, (str, list)) or not all(isinstance(u, str) for u in _as_list(users)):
+            raise InputError(path, f"`query_logs.declared.{exposure}` must be a list of user or role names")
+    out["tools"] = dict(table.get("tools", {}))
+    out["declared"] = {k: _as_list(v) for k, v in table.get("declared", {}).items()}
+    return out
+
+
 def load_config(project: Path, explicit: Path | None = None) -> Config:
     """Find, read and validate the configuration for ``project`` (or read ``explicit``)."""
     if explicit is not None:
@@ -344,6 +369,7 @@ def load_config(project: Path, explicit: Path | None = None) -> Config:
         scores=dict(data.get("scores", {})),
         baseline=rel(data["report"]["baseline"]) if "baseline" in data.get("report", {}) else None,
         warehouse_options=_warehouse_options(data.get("warehouse", {}), base),
+        query_log_options=_query_log_options(path, data.get("query_logs", {})),
         lastmile_ttl_days=data.get("lastmile", {}).get("ttl_days", 90),
         lastmile_ttl_days_by_tool=_lastmile_ttls(path, data.get("lastmile", {}).get("ttl_days_by_tool", {})),
         lastmile_dialect=data.get("lastmile", {}).get("dialect"),

@@ -85,6 +85,7 @@ def resolve_locations(
         raise InputError(project, "not a folder (give the dbt project root, or a folder holding dbt artifacts)")
     config = load_config(root, config_file)
     default_archive = (root / "archive",) if (root / "archive").is_dir() else ()
+    default_query_logs = (root / "query_logs",) if (root / "query_logs").is_dir() else ()
     default_lastmile = (root / "lastmile",) if (root / "lastmile").is_dir() else ()
     return Locations(
         project=root,
@@ -92,7 +93,7 @@ def resolve_locations(
         artifacts_explicit=artifacts is not None or config.artifacts is not None,
         archive=tuple(p.resolve() for p in archive) or config.archive or default_archive,
         lastmile=tuple(p.resolve() for p in lastmile) or config.lastmile or default_lastmile,
-        query_logs=tuple(p.resolve() for p in query_logs) or config.query_logs,
+        query_logs=tuple(p.resolve() for p in query_logs) or config.query_logs or default_query_logs,
         warehouse=warehouse or config.warehouse,
         store=(store.resolve() if store else None) or config.store or default_store_path(root),
         config=config,

@@ -485,6 +485,33 @@ TABLES: dict[str, Table] = {
                 "this, never the raw rows"
             ),
         ),
+        _t(
+            "query_texts",
+            ["query_hash VARCHAR", "dialect VARCHAR", "objects_read VARCHAR[]", "parse_error VARCHAR", "query_text VARCHAR"],
+            key=["query_hash"],
+            doc=(
+                "each distinct query text of the query logs that had to be parsed, by "
+                "query_hash (md5 of dialect NUL text): the relations sqlglot found (as written, "
+                "quotes kept), or why it could not parse; query_text its first 2,000 characters. "
+                "A text held here is never parsed again"
+            ),
+        ),
+        _t(
+            "query_consumers",
+            [
+                "user_name VARCHAR", "role_name VARCHAR", "warehouse_name VARCHAR", "app VARCHAR",
+                "database_name VARCHAR", "schema_name VARCHAR", "relation VARCHAR",
+                "query_count BIGINT", "first_seen TIMESTAMP", "last_seen TIMESTAMP",
+            ],
+            snapshot=True,
+            doc=(
+                "who read what, summed over every successful query of query_log: one row per "
+                "(user, role, warehouse, app, session database and schema, relation as written); "
+                "query_count the executions, first_seen/last_seen their times (NULL for logs "
+                "without times). Recomputed whenever a collect adds query-log rows; rules read "
+                "this, never the raw rows"
+            ),
+        ),
     )
 }
 
