@@ -296,6 +296,7 @@ TABLES: dict[str, Table] = {
                 "database_name/schema_name the session's defaults, calls the executions the row "
                 "stands for (pg_stat_statements' calls; else 1)"
             ),
+        ),
         _t(
             "warehouse_relations",
             [
@@ -429,60 +430,6 @@ TABLES: dict[str, Table] = {
                 "'loaded_at_field' (max of the source's loaded_at_field, naive UTC) or "
                 "'last_altered' (the relation's last-modified time, where the source has no "
                 "loaded_at_field and the engine keeps one); error why it could not be read"
-            ),
-        ),
-        _t(
-            "query_texts",
-            ["query_hash VARCHAR", "dialect VARCHAR", "objects_read VARCHAR[]", "parse_error VARCHAR", "query_text VARCHAR"],
-            key=["query_hash"],
-            doc=(
-                "each distinct query text of the query logs that had to be parsed, by "
-                "query_hash (md5 of dialect NUL text): the relations sqlglot found (as written, "
-                "quotes kept), or why it could not parse; query_text its first 2,000 characters. "
-                "A text held here is never parsed again"
-            ),
-        ),
-        _t(
-            "query_consumers",
-            [
-                "user_name VARCHAR", "role_name VARCHAR", "warehouse_name VARCHAR", "app VARCHAR",
-                "database_name VARCHAR", "schema_name VARCHAR", "relation VARCHAR",
-                "query_count BIGINT", "first_seen TIMESTAMP", "last_seen TIMESTAMP",
-            ],
-            snapshot=True,
-            doc=(
-                "who read what, summed over every successful query of query_log: one row per "
-                "(user, role, warehouse, app, session database and schema, relation as written); "
-                "query_count the executions, first_seen/last_seen their times (NULL for logs "
-                "without times). Recomputed whenever a collect adds query-log rows; rules read "
-                "this, never the raw rows"
-            ),
-        ),
-        _t(
-            "query_texts",
-            ["query_hash VARCHAR", "dialect VARCHAR", "objects_read VARCHAR[]", "parse_error VARCHAR", "query_text VARCHAR"],
-            key=["query_hash"],
-            doc=(
-                "each distinct query text of the query logs that had to be parsed, by "
-                "query_hash (md5 of dialect NUL text): the relations sqlglot found (as written, "
-                "quotes kept), or why it could not parse; query_text its first 2,000 characters. "
-                "A text held here is never parsed again"
-            ),
-        ),
-        _t(
-            "query_consumers",
-            [
-                "user_name VARCHAR", "role_name VARCHAR", "warehouse_name VARCHAR", "app VARCHAR",
-                "database_name VARCHAR", "schema_name VARCHAR", "relation VARCHAR",
-                "query_count BIGINT", "first_seen TIMESTAMP", "last_seen TIMESTAMP",
-            ],
-            snapshot=True,
-            doc=(
-                "who read what, summed over every successful query of query_log: one row per "
-                "(user, role, warehouse, app, session database and schema, relation as written); "
-                "query_count the executions, first_seen/last_seen their times (NULL for logs "
-                "without times). Recomputed whenever a collect adds query-log rows; rules read "
-                "this, never the raw rows"
             ),
         ),
         _t(
