@@ -1,0 +1,153 @@
+"""The last-mile phase in real collects: bad input, owners, the parse cache, sample_project."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import orjson
+import pytest
+
+from collectors.pipeline import collect
+from console.cli.options import resolve_locations
+from console.store import read_tables
+
+SAMPLE = Path(__file__).resolve().parents[3] / "sample_project"
+
+BAD_FILES = {
+    "lookml/broken.view.lkml": "view: broken {\n  dimension: d {\n    sql: ${TABLE}.d ;;\n",
+    "hightouch/models/bad.yaml": "name: bad\nraw_sql: [unclosed\n",
+    "notebooks/bad.ipynb": "{this is not json",
+    "app/bad.js": "function f( {\n  return `select 1 from t`\n",
+    "app/bad.py": "def f(:\n    pass\n",
+    "hightouch/models/templated.yaml": "name: t\nslug: t\ntype: raw_sql\nprimaryKey: id\nraw_sql: select {% if x %} a {% endif %} from t\n",
+}
+GOOD = {
+    "hightouch/models/ok.yaml": "name: ok\nslug: ok\ntype: raw_sql\nprimaryKey: id\nraw_sql: select id from analytics.exp_a where v > 50\n",
+    "app/ok.py": 'Q = "select id from analytics.exp_b where not is_seasonal"\n',
+}
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "proj"
+    (root / "lastmile").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text("name: p\nversion: '1'\nprofile: p\n")
+    for rel, text in files.items():
+        path = root / "lastmile" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def _collect(root: Path):
+    loc = resolve_locations(root, store=root / ".console" / "s.duckdb")
+    summary = collect(loc, sql_facts=False)
+    frames = read_tables(loc.store, {"lastmile_artifacts": None, "lastmile_skips": None, "lastmile_files": None})
+    return summary, frames
+
+
+@pytest.mark.slow
+def test_bad_files_are_counted_skips_naming_file_and_line_and_the_collect_goes_on(tmp_path):
+    root = _project(tmp_path, {**BAD_FILES, **GOOD})
+    summary, frames = _collect(root)
+    skips = {r["path"]: r for r in frames["lastmile_skips"].iter_rows(named=True)}
+    assert skips["lastmile/lookml/broken.view.lkml"]["reason"].startswith("malformed LookML")
+    assert skips["lastmile/hightouch/models/bad.yaml"]["line"] == 3 and "YAML" in skips["lastmile/hightouch/models/bad.yaml"]["reason"]
+    assert "not JSON" in skips["lastmile/notebooks/bad.ipynb"]["reason"]
+    assert skips["lastmile/app/bad.js"]["line"] == 1 and "tree-sitter" in skips["lastmile/app/bad.js"]["reason"]
+    assert skips["lastmile/app/bad.py"]["line"] == 1
+    templated = skips["lastmile/hightouch/models/templated.yaml"]
+    assert templated["line"] == 5 and "does not parse" in templated["reason"]
+    ids = set(frames["lastmile_artifacts"]["artifact_id"].to_list())
+    assert "lastmile.hightouch.lastmile/hightouch/models/ok.yaml#ok" in ids
+    assert "lastmile.python.lastmile/app/ok.py#Q" in ids
+    counts = summary.lastmile.counts
+    assert counts["hightouch"].files == 3 and counts["hightouch"].skipped == 2 and counts["hightouch"].parsed == 1
+    assert "last mile:" in summary.to_text() and "skipped" in summary.to_text()
+
+
+@pytest.mark.slow
+def test_cache_second_collect_parses_nothing_and_one_change_parses_one(tmp_path):
+    root = _project(tmp_path, GOOD | {"app/more.py": 'X = "select a from analytics.c where d = 1"\n'})
+    first, frames1 = _collect(root)
+    assert first.lastmile.files_parsed == 3
+    second, frames2 = _collect(root)
+    assert second.lastmile.files_parsed == 0 and second.lastmile.files_cached == 3
+    assert frames2["lastmile_artifacts"].sort("artifact_id").equals(frames1["lastmile_artifacts"].sort("artifact_id"))
+    path = root / "lastmile" / "app" / "more.py"
+    path.write_text('X = "select a from analytics.c where d = 2"\n')
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10_000_000))
+    third, frames3 = _collect(root)
+    assert third.lastmile.files_parsed == 1
+    sql = frames3["lastmile_artifacts"].filter(frames3["lastmile_artifacts"]["name"] == "X")["sql"].item()
+    assert sql.endswith("d = 2")
+    (root / "lastmile" / "app" / "more.py").unlink()
+    fourth, frames4 = _collect(root)
+    assert "lastmile/app/more.py" not in frames4["lastmile_files"]["path"].to_list()
+    assert frames4["lastmile_artifacts"].height == 2
+
+
+def _git(root: Path, *args: str, author: str = "Ana Analyst") -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": "a@x.io", "GIT_COMMITTER_NAME": author,
+           "GIT_COMMITTER_EMAIL": "a@x.io", "GIT_AUTHOR_DATE": "2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2026-01-02T03:04:05Z"}
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
+
+
+@pytest.mark.slow
+def test_owners_from_git_and_from_codeowners(tmp_path):
+    root = _project(tmp_path, GOOD)
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "first")
+    (root / "lastmile" / "app" / "ok.py").write_text('Q = "select id from analytics.exp_b where is_seasonal"\n')
+    _git(root, "commit", "-q", "-am", "second", author="Bo Builder")
+    _, frames = _collect(root)
+    rows = {r["name"]: r for r in frames["lastmile_artifacts"].iter_rows(named=True)}
+    assert rows["Q"]["owner"] == "Bo Builder" and rows["Q"]["owner_source"] == "git"
+    assert rows["ok"]["owner"] == "Ana Analyst" and str(rows["ok"]["modified_at"]).startswith("2026-01-02 03:04:05")
+    (root / ".github").mkdir()
+    (root / ".github" / "CODEOWNERS").write_text("* @data-team\n/lastmile/app/ @app-team  # the app\n")
+    _, frames = _collect(root)
+    rows = {r["name"]: r for r in frames["lastmile_artifacts"].iter_rows(named=True)}
+    assert (rows["Q"]["owner"], rows["Q"]["owner_source"]) == ("@app-team", "codeowners")
+    assert rows["ok"]["owner"] == "@data-team"
+
+
+@pytest.mark.slow
+def test_no_git_no_codeowners_gives_unknown_and_mtime(tmp_path):
+    root = _project(tmp_path, GOOD)
+    _, frames = _collect(root)
+    row = frames["lastmile_artifacts"].row(0, named=True)
+    assert row["owner"] == "unknown" and row["owner_source"] == "unknown" and row["modified_at"] is not None
+
+
+@pytest.mark.slow
+def test_sample_project_end_to_end(tmp_path):
+    project = tmp_path / "sample"
+    shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns(".console"))
+    loc = resolve_locations(project, store=tmp_path / "s.duckdb")
+    assert loc.lastmile == (project / "lastmile",)  # console.toml names it
+    collect(loc, sql_facts=False)
+    frames = read_tables(loc.store, {"lastmile_artifacts": None, "lastmile_skips": None})
+    items = frames["lastmile_artifacts"]
+    assert frames["lastmile_skips"].height == 0
+    files = {p for p in items["path"].to_list() if p.startswith("lastmile/")}
+    expected = {str(p.relative_to(project)) for p in (project / "lastmile").rglob("*") if p.is_file() and p.suffix != ".lkml"}
+    expected |= {"lastmile/lookml/market_top_items.view.lkml", "lastmile/lookml/orders.view.lkml"}  # the model file has no logic
+    assert files == expected
+    by_id = {r["artifact_id"]: r for r in items.iter_rows(named=True)}
+    ht = by_id["lastmile.hightouch.lastmile/hightouch/models/top_items_for_salesforce.yaml#top-items-for-salesforce"]
+    assert "where volume_ml > 50" in ht["sql"] and ht["dialect"] == "duckdb" and ht["content_hash"]
+    mb = by_id["lastmile.metabase.lastmile/metabase/card_118_top_sellers_full_size.json#Top sellers by market (full-size bottles)"]
+    assert "volume_ml > 50" in mb["sql"] and "market = :market" in mb["sql"]
+    size = by_id["lastmile.lookml.lastmile/lookml/market_top_items.view.lkml#market_top_items.size_bucket"]
+    assert "volume_ml <= 50" in size["sql"] and orjson.loads(size["meta"])["fragment"] == "dimension"
+    app = by_id["lastmile.python.lastmile/app/retailer_catalog.py#CATALOG_SQL"]
+    assert "and not is_seasonal" in app["sql"] and app["sql_line"] == 10
+    nb = [r for r in items.iter_rows(named=True) if r["tool"] == "notebook" and r["kind"] == "dataframe_filter"]
+    assert json.loads(nb[0]["literal_filters"]) == [{"column": "is_seasonal", "op": "=", "value": False}]
+    syncs = {r["name"] for r in items.iter_rows(named=True) if r["tool"] == "dbt_sync"}
+    assert {"exp_top_items_salesforce", "exp_top_items_crm", "exp_retailer_app_skus"} <= syncs
