@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 
 class Bar:
@@ -18,7 +19,7 @@ class Bar:
 
         self._progress = Progress(
             TextColumn("SQL facts"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=Console(stderr=True), transient=True,
+            console=Console(file=sys.__stderr__), transient=True,  # live: never held with the diagnostics
         )
         self._task = None
 

@@ -8,7 +8,10 @@ light). Exit codes follow :mod:`console.errors`: 0 clean, 1 findings at or above
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
+import io
 import os
 import sys
 
@@ -64,27 +67,122 @@ def cli() -> None:
     """
 
 
+class _HeldStderr(io.TextIOBase):
+    """Stands in for stderr while a command runs: diagnostics wait until the command ends.
+
+    On success (exit 0 or 1) they are written out in order; when the command fails on bad input
+    they are dropped, so exit code 2 always comes with exactly one line on stderr, the error.
+    Progress bars and the terminal UI write to the real stream (``sys.__stderr__``) and are not
+    held.
+    """
+
+    def __init__(self, real):
+        super().__init__()
+        self.real = real
+        self.parts: list[str] = []
+
+    def write(self, text: str | bytes) -> int:
+        self.parts.append(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
+        return len(text)
+
+    def isatty(self) -> bool:
+        return self.real.isatty()
+
+    def fileno(self) -> int:
+        return self.real.fileno()
+
+    @property
+    def encoding(self):  # type: ignore[override]
+        return getattr(self.real, "encoding", "utf-8")
+
+    def release(self) -> None:
+        """Write what was held to the real stream and stand aside."""
+        sys.stderr = self.real
+        if self.parts:
+            self.real.write("".join(self.parts))
+            self.parts.clear()
+        with contextlib.suppress(OSError, ValueError):
+            self.real.flush()
+
+    def drop(self) -> None:
+        sys.stderr = self.real
+        self.parts.clear()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the group, turning errors into one line on stderr and an exit code."""
+    held = _HeldStderr(sys.stderr)
+    sys.stderr = held
     try:
         code = cli.main(args=argv, prog_name="console", standalone_mode=False)
+        _flush_stdout()
     except InputError as e:
-        click.echo(f"console: error: {e}", err=True)
-        sys.exit(EXIT_INPUT)
+        _fail(held, f"console: error: {e}")
     except click.exceptions.Abort:
+        held.drop()
         _interrupt_exit()
     except click.ClickException as e:
-        e.show()
-        sys.exit(EXIT_INPUT)
+        _fail(held, f"console: error: {_usage_line(e)}")
     except KeyboardInterrupt:
+        held.drop()
         _interrupt_exit()
     except BrokenPipeError:
-        sys.exit(0)
+        held.release()
+        _quiet_exit(0)
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
+            held.release()
+            raise
+        _fail(held, f"console: error: cannot write the output: {e.strerror}")
     except Exception as e:  # DuckDB turns Ctrl-C inside a query into an error of its own
         if not _interrupted(e):
+            held.release()
             raise
+        held.drop()
         _interrupt_exit()
+    held.release()
     _exit(code or 0)
+
+
+def _flush_stdout() -> None:
+    """Flush stdout inside the error handling (a full disk or a closed pipe shows here, not as
+    a traceback at interpreter exit)."""
+    sys.stdout.flush()
+
+
+def _usage_line(error: click.ClickException) -> str:
+    """A click error as one line: the message, and where help is for a usage error.
+
+    Example:
+        >>> _usage_line(click.UsageError("No such option: --x"))
+        'No such option: --x'
+    """
+    from console.textsafe import one_line
+
+    message = one_line(error.format_message()).rstrip(".")
+    ctx = getattr(error, "ctx", None)
+    if isinstance(error, click.UsageError) and ctx is not None:
+        message += f" (see `{ctx.command_path} --help`)"
+    return message
+
+
+def _fail(held: _HeldStderr, line: str) -> None:
+    """Exit 2 with exactly one line on stderr (what the command said before is dropped)."""
+    held.drop()
+    click.echo(line, err=True)
+    _quiet_exit(EXIT_INPUT)
+
+
+def _quiet_exit(code: int) -> None:
+    """Exit without the interpreter complaining that stdout cannot be flushed (a closed pipe,
+    a full disk): the error, if any, was said already."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _interrupt_exit() -> None:
@@ -107,7 +205,8 @@ def _exit(code: int) -> None:
     """Exit; skip the interpreter's teardown when a collect left big parsed documents behind."""
     artifacts = sys.modules.get("collectors.artifact_phase")
     if artifacts is not None and artifacts.documents_kept():
-        sys.stdout.flush()
-        sys.stderr.flush()
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
         os._exit(code)
-    sys.exit(code)
+    _quiet_exit(code)

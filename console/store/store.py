@@ -222,13 +222,18 @@ def open_writer(store_path: Path, project_root: Path) -> Iterator[Writer]:
                 _ensure_schema(con, store_path)
                 _check_shape(con, store_path)
                 yield Writer(con, project_root)
-            except BaseException:
+            except BaseException as e:
                 # closing without a commit discards the transaction too; an interrupted
                 # connection may refuse the explicit ROLLBACK, and the original error matters more
                 with contextlib.suppress(duckdb.Error, RuntimeError):
                     _run(con, "ROLLBACK")
+                if isinstance(e, duckdb.IOException):  # a full disk, a vanished folder
+                    raise InputError(store_path, f"cannot write the store: {str(e).splitlines()[0]}") from None
                 raise
-            _run(con, "COMMIT")  # closing the connection checkpoints the WAL into the file
+            try:
+                _run(con, "COMMIT")  # closing the connection checkpoints the WAL into the file
+            except duckdb.IOException as e:
+                raise InputError(store_path, f"cannot write the store: {str(e).splitlines()[0]}") from None
             committed = True
         finally:
             con.close()
