@@ -81,7 +81,8 @@ class Item:
         """How messages name the item: ``Hightouch model `Top items for Salesforce```."""
         tool = TOOL_LABELS.get(self.tool, self.tool)
         kind = (self.kind or "item").replace("_", " ")
-        return f"{tool} {kind} `{self.name or self.artifact_id}`"
+        shown = self.meta.get("name") if isinstance(self.meta.get("name"), str) else None  # a Hightouch model's title
+        return f"{tool} {kind} `{shown or self.name or self.artifact_id}`"
 
     @property
     def where(self) -> str:

@@ -53,7 +53,7 @@ def to_json(
 
 def _blocks(h: Hotspot) -> list[tuple[str, list[str]]]:
     where = f"{h.path}:{h.line}" if h.path and h.line else (h.path or h.id)
-    if h.owner:
+    if h.owner and h.owner != "unknown":
         where += f" · owner {h.owner}"
     blocks = [("where", [where])]
     if h.expressions:

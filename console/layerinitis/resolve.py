@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from console.layerinitis._cache import cached
-from console.layerinitis.items import Item, items
+from console.layerinitis.items import TOOL_LABELS, Item, items
 from console.relations import RelationIndex, Resolution
 from rules._text import label
 
@@ -73,11 +73,55 @@ def relation_index(ctx: Any) -> RelationIndex:
     return cached(ctx, "relation_index", build)
 
 
+#: item kinds that are an object other items of the same tool read by name.
+_OBJECT_KINDS = frozenset({"view", "derived_table", "model"})
+
+
+def _tool_objects(all_items: tuple[Item, ...]) -> dict[tuple[str, str], Item]:
+    """(tool, lower-case name) -> the item a name of that tool stands for: a LookML view (its
+    derived table or ``sql_table_name`` view), a Hightouch or Census model (by slug)."""
+    out: dict[tuple[str, str], Item] = {}
+    for item in all_items:
+        if item.kind not in _OBJECT_KINDS:
+            continue
+        for name in (item.meta.get("view"), item.meta.get("slug"), item.name):
+            if isinstance(name, str) and name:
+                out.setdefault((item.tool, name.lower()), item)
+    return out
+
+
 def item_reads(ctx: Any) -> dict[str, tuple[Read, ...]]:
-    """artifact_id -> the item's reads, each resolved (cached on ``ctx``)."""
+    """artifact_id -> the item's reads, each resolved (cached on ``ctx``).
+
+    Besides the relations an item names, it reads what the objects of its own tool that it
+    names read: a LookML dimension on ``${TABLE}`` of a derived-table view reads the view, hence
+    what the derived table reads; a notebook's dataframe filter on the result of a SQL cell
+    (``meta.from_sql``) reads what that cell reads. The object itself is kept as a read of kind
+    ``tool``.
+    """
     def build() -> dict[str, tuple[Read, ...]]:
         index = relation_index(ctx)
-        return {i.artifact_id: tuple(Read(w, index.resolve(w)) for w in i.relations) for i in items(ctx)}
+        all_items = items(ctx)
+        objects = _tool_objects(all_items)
+        by_file = {(i.path, i.name): i for i in all_items}
+        direct = {i.artifact_id: [Read(w, index.resolve(w)) for w in i.relations] for i in all_items}
+
+        def expand(item: Item, seen: frozenset[str]) -> list[Read]:
+            out: list[Read] = []
+            for read in direct[item.artifact_id]:
+                target = objects.get((item.tool, read.written.strip('"`').lower())) if read.resolution.kind != "node" else None
+                if target is None or target.artifact_id in seen or target is item:
+                    out.append(read)
+                    continue
+                out.append(Read(read.written, Resolution("tool", None, (item.tool, "", read.written), tool=item.tool)))
+                out.extend(expand(target, seen | {target.artifact_id}))
+            source = item.meta.get("from_sql")
+            cell = by_file.get((item.path, source)) if isinstance(source, str) else None
+            if cell is not None and cell.artifact_id not in seen:
+                out.extend(expand(cell, seen | {cell.artifact_id}))
+            return list(dict.fromkeys(out))
+
+        return {i.artifact_id: tuple(expand(i, frozenset({i.artifact_id}))) for i in all_items}
     return cached(ctx, "item_reads", build)
 
 
@@ -109,7 +153,10 @@ def node_label(ctx: Any, unique_id: str) -> str:
 
 
 def read_label(ctx: Any, read: Read) -> str:
-    """A read as messages give it: ```stg_orders``` (a node) or ```raw.refunds``` (as written)."""
+    """A read as messages give it: ```stg_orders``` (a node), ```market_top_items` (LookML object)``
+    (another tool's), or ```raw.refunds``` (as written)."""
     if read.unique_id:
         return f"`{node_label(ctx, read.unique_id)}`"
+    if read.resolution.kind == "tool":
+        return f"`{read.written}` ({TOOL_LABELS.get(read.resolution.tool or '', read.resolution.tool)} object)"
     return f"`{read.written}`"

@@ -76,11 +76,11 @@ from analytics.top_selling_skus_by_market
 where market_rank <= 10"""
 
 LOOKML_SIZE = """SELECT CASE
-           WHEN analytics.top_selling_skus_by_market.volume_ml <= 50 THEN 'miniature'
-           WHEN analytics.top_selling_skus_by_market.volume_ml < 750 THEN 'small'
-           WHEN analytics.top_selling_skus_by_market.volume_ml = 750 THEN 'standard'
+           WHEN market_top_items.volume_ml <= 50 THEN 'miniature'
+           WHEN market_top_items.volume_ml < 750 THEN 'small'
+           WHEN market_top_items.volume_ml = 750 THEN 'standard'
            ELSE 'large'
-         END FROM analytics.top_selling_skus_by_market"""
+         END FROM market_top_items"""  # ${TABLE} of a derived-table view is the view
 
 APP_SQL = """
 select sku_id, sku_name, category, volume_ml, list_price, quantity_on_hand, in_stock
@@ -112,9 +112,9 @@ ITEMS = [
     lastmile_item("metabase", "native_question", "lastmile/metabase/card_118_top_sellers_full_size.json", 1,
                   "Top sellers by market (full-size bottles)", sql=METABASE_SQL, sql_line=15),
     lastmile_item("lookml", "derived_table", "lastmile/lookml/market_top_items.view.lkml", 2,
-                  "market_top_items", sql=LOOKML_DERIVED, sql_line=4),
+                  "market_top_items", sql=LOOKML_DERIVED, sql_line=4, meta={"view": "market_top_items"}),
     lastmile_item("lookml", "dimension", "lastmile/lookml/market_top_items.view.lkml", 36,
-                  "size_bucket", sql=LOOKML_SIZE, sql_line=38, meta={"fragment": "dimension"}),
+                  "size_bucket", sql=LOOKML_SIZE, sql_line=38, meta={"view": "market_top_items", "fragment": "dimension"}),
     lastmile_item("lookml", "view", "lastmile/lookml/orders.view.lkml", 1, "orders",
                   relations_read=["analytics.fct_orders"],
                   literal_filters=[{"column": "status", "op": "=", "value": "completed"}]),
@@ -123,7 +123,7 @@ ITEMS = [
     lastmile_item("notebook", "sql_cell", "lastmile/notebooks/store_assortment_gaps.ipynb", 3, "pitches",
                   sql=NOTEBOOK_SQL, sql_line=3, owner="maya"),
     lastmile_item("notebook", "dataframe_filter", "lastmile/notebooks/store_assortment_gaps.ipynb", 4,
-                  "df", relations_read=["analytics.exp_top_items_salesforce"], owner="maya",
+                  "df", meta={"dataframe": "df", "from_sql": "pitches"}, owner="maya",
                   literal_filters=[{"column": "is_seasonal", "op": "=", "value": False}]),
 ]
 

@@ -125,3 +125,13 @@ def test_an_empty_last_mile_has_no_hotspots(tmp_path):
     ctx = story_context(tmp_path, items=[])
     assert hotspots(ctx) == {"items": [], "nodes": []}
     assert duplicate_rules(ctx) == []
+
+
+def test_reads_through_a_tools_own_objects(ctx):
+    from console.layerinitis.resolve import read_label, reads_of
+
+    by_name = {i.name: i for i in items(ctx)}
+    dim = [read_label(ctx, r) for r in reads_of(ctx, by_name["size_bucket"])]
+    assert dim == ["`market_top_items` (LookML object)", "`top_selling_skus_by_market`"]
+    nb = [read_label(ctx, r) for r in reads_of(ctx, by_name["df"])]
+    assert nb == ["`exp_top_items_salesforce`"]  # through the SQL cell `pitches` it filters

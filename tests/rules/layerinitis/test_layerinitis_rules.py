@@ -90,7 +90,7 @@ def test_lyr003_fails_naming_every_place_of_the_50_ml_and_the_seasonal_rules(tmp
     assert ml.message.startswith("Rule `volume_ml <= 50` is implemented in 4 places: dbt model `exp_top_items_crm` (`volume_ml > 50` at models/exports/exp_top_items_crm.sql:3); ")
     for place in (
         f"Hightouch model `Top items for Salesforce` (`volume_ml > 50` at {HT}:10)",
-        "LookML dimension `size_bucket` (`WHEN analytics.top_selling_skus_by_market.volume_ml <= 50 THEN 'miniature'` at lastmile/lookml/market_top_items.view.lkml:39)",
+        "LookML dimension `size_bucket` (`WHEN market_top_items.volume_ml <= 50 THEN 'miniature'` at lastmile/lookml/market_top_items.view.lkml:39)",
         "Metabase native question `Top sellers by market (full-size bottles)` (`volume_ml > 50` at lastmile/metabase/card_118_top_sellers_full_size.json:17)",
     ):
         assert place in ml.message
