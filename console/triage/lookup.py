@@ -28,7 +28,7 @@ def find_node(refs: dict[str, NodeRef], text: str) -> str:
         >>> find_node(refs, "ordrs")
         Traceback (most recent call last):
         ...
-        console.errors.InputError: --node: no node named `ordrs`; did you mean: orders, raw.orders?
+        console.errors.InputError: --node: no node named `ordrs`; did you mean: orders?
     """
     if text in refs:
         return text

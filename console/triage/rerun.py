@@ -37,7 +37,9 @@ def rerun_commands(node: NodeRef | None, roots: Sequence[Cause], downstream: int
     """Commands for a node (or a group of failures, ``node`` None) and its root causes.
 
     Example:
-        >>> src = Cause(NodeRef("source.p.feed.inventory", "feed.inventory", "source"), "error", (), 2, ())
+        >>> from console.triage.model import Signal
+        >>> stale = Signal("freshness", "error", "source.p.feed.inventory", "stale")
+        >>> src = Cause(NodeRef("source.p.feed.inventory", "feed.inventory", "source"), "error", (stale,), 2, ())
         >>> for c in rerun_commands(NodeRef("model.p.exp", "exp", "model"), [src], 5):
         ...     print(c.command)
         dbt source freshness -s source:feed.inventory
