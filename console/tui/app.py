@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App
+from textual.app import App, SuspendNotSupported
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -312,6 +312,10 @@ class ConsoleApp(App[None]):
         if not editor:
             self.notify("Set $EDITOR to open files from the console.", severity="warning")
             return
-        full = self.loc.project / path
-        with self.suspend():
-            subprocess.call([*shlex.split(editor), str(full)])
+        command = [*shlex.split(editor), str(self.loc.project / path)]
+        try:
+            with self.suspend():  # a terminal editor takes the terminal, then gives it back
+                subprocess.call(command)
+        except SuspendNotSupported:  # no terminal to lend (a web or headless driver): start it beside
+            subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.notify(f"Opened {path} in {command[0]}")

@@ -17,7 +17,7 @@ A subclass implements:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -37,7 +37,7 @@ class ConsoleScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.data: AppData | None = None
-        self._pending_node: str | None = None
+        self._pending: list[Callable[[], object]] = []
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.TITLE_TEXT)
@@ -61,16 +61,20 @@ class ConsoleScreen(Screen):
         assert self.data is not None
         self.query_one(StatusBar).update_data(self.data)
         self.render_data(self.data)
-        if self._pending_node is not None:
-            node, self._pending_node = self._pending_node, None
-            self.focus_node(node)
+        pending, self._pending = self._pending, []
+        for fn in pending:
+            fn()
+
+    def when_ready(self, fn: Callable[[], object]) -> None:
+        """Run ``fn`` now if the screen is mounted and has data, else right after its first draw."""
+        if self.is_mounted and self.data is not None:
+            fn()
+        else:
+            self._pending.append(fn)
 
     def go_to_node(self, unique_id: str) -> None:
-        """Focus a node now, or once data has arrived."""
-        if self.is_mounted and self.data is not None:
-            self.focus_node(unique_id)
-        else:
-            self._pending_node = unique_id
+        """Focus a node now, or once the screen is mounted and has data."""
+        self.when_ready(lambda: self.focus_node(unique_id))
 
     def render_data(self, data: AppData) -> None:
         """Fill the widgets from ``data`` (a subclass must implement it)."""

@@ -266,7 +266,7 @@ class ChecksScreen(ConsoleScreen):
 
     def filter_rule(self, rule: str) -> None:
         """Show only the findings of ``rule`` (from the command palette)."""
-        self.query_one("#ck-filter", Input).value = f"rule:{rule}"
+        self.when_ready(lambda: setattr(self.query_one("#ck-filter", Input), "value", f"rule:{rule}"))
 
     def focus_node(self, unique_id: str) -> None:
         table = self.query_one("#ck-table", NodeTable)
