@@ -40,6 +40,7 @@ CONTEXT_TABLES: dict[str, list[str] | None] = {
         "literal_filters", "meta", "dialect", "sql_line", "owner_source", "modified_at",
     ],
     "logic_facts": None,
+    "lastmile_skips": None,
     # who read what, summed from the query logs (the raw query_log rows stay in the store)
     "query_consumers": None,
 }

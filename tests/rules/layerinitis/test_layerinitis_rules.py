@@ -144,3 +144,17 @@ def test_lyr005_fails_on_an_item_whose_sql_does_not_parse(tmp_path):
 
 def test_lyr005_passes_when_everything_was_read(tmp_path):
     assert run(LastmileNotUnderstood, story_context(tmp_path)) == []
+
+
+def test_lyr005_fails_on_a_file_the_collect_skipped(tmp_path):
+    ctx = story_context(tmp_path, lastmile_skips=[
+        {"path": "lastmile/lookml/broken.view.lkml", "line": 12, "tool": "lookml", "reason": "Unexpected token '}'"},
+        {"path": "lastmile/notebooks/x.ipynb", "line": None, "tool": "notebook", "reason": "not JSON"},
+    ])
+    found = run(LastmileNotUnderstood, ctx)
+    assert [(v.message, v.path, v.line) for v in found] == [
+        ("LookML file lastmile/lookml/broken.view.lkml could not be read at line 12: Unexpected token '}'",
+         "lastmile/lookml/broken.view.lkml", 12),
+        ("notebook file lastmile/notebooks/x.ipynb could not be read: not JSON", "lastmile/notebooks/x.ipynb", None),
+    ]
+    assert len({v.key for v in found}) == 2
