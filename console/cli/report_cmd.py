@@ -21,6 +21,8 @@ from console.gc_pause import gc_paused
 from console.report import FORMATS
 
 FAIL_ON = ("error", "warn", "info", "never")
+#: The formats ``--statistics`` prints in.
+STATISTICS_FORMATS = ("text", "markdown", "json")
 _RANK = {"info": 1, "warn": 2, "error": 3}
 
 
@@ -73,7 +75,11 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def _warn(message: str) -> None:
-    click.echo(f"console: {message}", err=True)
+    """One diagnostic line on stderr; untrusted parts (reasons, selectors, names) cannot break
+    the line or reach the terminal as escape sequences."""
+    from console.textsafe import one_line
+
+    click.echo(f"console: {one_line(message)}", err=True)
 
 
 @click.command()
@@ -84,28 +90,37 @@ def _warn(message: str) -> None:
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
               help="Exit 1 when a finding at or above this severity remains.")
 @click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False),
-              help="An earlier JSON report: hide the findings it holds (matched by fingerprint).")
-@click.option("-s", "--select", multiple=True, help="dbt selector of nodes to report on; repeatable, space-separated.")
-@click.option("--exclude", multiple=True, help="dbt selector of nodes to leave out; repeatable, space-separated.")
+              help="An earlier JSON report: hide the findings it holds (matched by fingerprint; default: [report] baseline).")
+@click.option("--no-baseline", is_flag=True, help="Ignore the configured [report] baseline: report every finding.")
+@click.option("-s", "--select", multiple=True,
+              help="dbt selector of nodes to report on, or rule:ID for one rule's findings; repeatable, space-separated.")
+@click.option("--exclude", multiple=True, help="dbt selector of nodes (or rule:ID) to leave out; repeatable, space-separated.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings (text, markdown, json).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (input errors still exit 2).")
 @click.option("--now", "now_text", hidden=True, help="The time rules judge ages against (ISO); for tests.")
 def report(project, artifacts, archive, lastmile, query_logs, warehouse, store, config_file,
-           no_collect: bool, fmt: str, output: Path | None, fail_on: str, baseline: Path | None,
-           select: tuple[str, ...], exclude: tuple[str, ...], exit_zero: bool, now_text: str | None) -> int:
+           no_collect: bool, fmt: str, output: Path | None, fail_on: str, baseline: Path | None, no_baseline: bool,
+           select: tuple[str, ...], exclude: tuple[str, ...], statistics: bool, exit_zero: bool,
+           now_text: str | None) -> int:
     """Evaluate the rules and write a report of the findings.
 
     PROJECT is a dbt project root or a folder holding dbt artifacts (default: the current
     folder). Selectors follow dbt: `name`, `+name`, `name+`, `2+name`, `@name`, `tag:x`,
     `path:models/marts`, `tag:a,path:models/x` (intersection); see docs/report-formats.md.
     """
-    from console.report.baseline import load_baseline
+    from console.report.baseline import load_baseline_report
+    from console.report.rule_select import split_terms
     from console.selectors import parse_selectors
 
     now = parse_now(now_text)
-    parse_selectors(select, "--select")  # syntax errors before any work
-    parse_selectors(exclude, "--exclude")
-    known = load_baseline(baseline) if baseline is not None else None
+    if statistics and fmt not in STATISTICS_FORMATS:
+        raise click.UsageError(f"--statistics prints text, markdown or json, not {fmt}")
+    parse_selectors(split_terms(select)[0], "--select")  # syntax errors before any work
+    parse_selectors(split_terms(exclude)[0], "--exclude")
     loc = resolve_locations(project, artifacts, archive, lastmile, query_logs, warehouse, store, config_file)
+    if baseline is None and not no_baseline:
+        baseline = loc.config.baseline
+    known = load_baseline_report(baseline) if baseline is not None else None
 
     if not no_collect:
         from collectors.pipeline import collect
@@ -114,32 +129,65 @@ def report(project, artifacts, archive, lastmile, query_logs, warehouse, store, 
         click.echo(summary.to_text(), err=True)
 
     with gc_paused():  # a report builds many small objects and no cycles worth collecting
-        data = _evaluate(loc, now, fmt, select, exclude, known)
-    from console.report import render
+        data = _evaluate(loc, now, fmt, select, exclude, known, collected=not no_collect)
+    if statistics:
+        from console.report.statistics_format import render_statistics
 
-    _write(render(fmt, data, color=use_color(fmt, output)), output)
+        text = render_statistics(fmt, data, color=use_color(fmt, output))
+    else:
+        from console.report import render
+
+        text = render(fmt, data, color=use_color(fmt, output))
+    _write(text, output)
     return exit_code([f.severity for f in data.findings], fail_on, exit_zero)
 
 
-def _evaluate(loc, now, fmt, select, exclude, known):
-    """Context, rules, selection and baseline -> ReportData (diagnostics on stderr)."""
+def _evaluate(loc, now, fmt, select, exclude, known, *, collected: bool = False):
+    """Context, rules, selection and baseline -> ReportData (diagnostics on stderr).
+
+    Text and Markdown open with the summary; JSON, HTML, text and Markdown carry the scores.
+    After a collect, the first report records the collect's scores (console/scores/history.py).
+    """
+    from console.ranking import priority_weights
     from console.report.model import build_report, rule_infos
+    from console.report.rule_select import has_rule_atoms, select_findings
+    from console.scores import score_weights
     from console.selectors import select_nodes
     from rules.context import Context
     from rules.engine import evaluate
 
+    p_weights = priority_weights(loc.config.priority, loc.config.source)  # config errors before any work
+    s_weights = score_weights(loc.config.scores, loc.config.source)
     ctx = Context.from_store(loc.store, now=now, settings=loc.config.settings())
     evaluation = evaluate(ctx, loc.config, today=now.date() if now else None)
+    infos = rule_infos(evaluation.rules_run)
     selection = None
-    if select or exclude:
+    if has_rule_atoms(select) or has_rule_atoms(exclude):
+        selection = select_findings(ctx.graph, ctx.frames["nodes"], select, exclude,
+                                    [*(r.id for r in infos), *(r.name for r in infos)])
+    elif select or exclude:
         selection = select_nodes(ctx.graph, ctx.frames["nodes"], select, exclude)
-        for atom in selection.unmatched:
-            _warn(f"warning: selector `{atom}` matched no node")
+    for atom in selection.unmatched if selection is not None else ():
+        _warn(f"warning: selector `{atom}` matched no {'rule' if atom.startswith('rule:') else 'node'}")
+    summary = fmt in ("text", "markdown")
+    scores = summary or fmt in ("json", "html")
+    trend, collect_id = None, None
+    if summary or (scores and collected):
+        from console.scores.history import load_trend
+
+        trend, collect_id = load_trend(loc.store, ("project",))
+    fingerprints, baseline_counts = known if known is not None else (None, None)
     data = build_report(
-        ctx, evaluation.findings, rules=rule_infos(evaluation.rules_run), suppressed=evaluation.suppressed,
-        expired=evaluation.expired, selection=selection, baseline=known, project_root=loc.project,
-        charts=fmt == "html",
+        ctx, evaluation.findings, rules=infos, suppressed=evaluation.suppressed,
+        expired=evaluation.expired, selection=selection, baseline=fingerprints, project_root=loc.project,
+        charts=fmt == "html", priority_weights=p_weights, scores=scores, score_weights=s_weights,
+        overview=summary, trend=trend, baseline_counts=baseline_counts,
     )
+    if collected and data.scores is not None:
+        from console.report.overview import category_counts
+        from console.scores.history import record
+
+        record(loc.store, loc.project, data.scores, collect_id, category_counts(evaluation.findings))
     for finding in evaluation.rule_errors:
         _warn(f"warning: {finding.message}")
     if data.hidden_by_baseline:

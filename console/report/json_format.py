@@ -1,9 +1,13 @@
-"""The JSON report: DESIGN.md's stable schema (``schema_version`` 1), plus two audit lists.
+"""The JSON report: DESIGN.md's stable schema (``schema_version`` 1), plus what was added since.
 
 Top level: ``schema_version``, ``tool``, ``project``, ``generated_at``, ``summary``,
-``findings`` (exactly as DESIGN.md fixes them), then ``suppressed`` (findings hidden by a live
-exception, each with its ``exception``) and ``expired_exceptions`` (one item per reported
-finding whose exception has expired). A JSON report is also what ``--baseline`` reads.
+``findings`` (exactly as DESIGN.md fixes them, each with a ``priority`` added: 0 to 100, see
+docs/priority.md), then ``suppressed`` (findings hidden by a live exception, each with its
+``exception``), ``expired_exceptions`` (one item per reported finding whose exception has
+expired), ``statistics`` (findings per rule, as ``--statistics`` prints them), ``groups``
+(rules firing on many nodes, with the ``select`` that lists them) and ``scores`` (health
+scores, see docs/scores.md; null when not computed). A JSON report is also what
+``--baseline`` reads.
 
 Example:
     >>> import datetime as dt, json
@@ -20,6 +24,7 @@ from typing import Any
 import orjson
 
 from console.config import RuleException
+from console.ranking.statistics import rule_counts
 from console.report.model import NODE_KINDS, SCHEMA_VERSION, ReportData
 
 
@@ -29,6 +34,7 @@ def _exception(exc: RuleException) -> dict[str, Any]:
 
 def document(data: ReportData) -> dict[str, Any]:
     """The report as a JSON-ready dict."""
+    priority = data.priority
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": data.tool_name, "version": data.tool_version},
@@ -38,10 +44,19 @@ def document(data: ReportData) -> dict[str, Any]:
             "nodes": {k: int(data.node_counts.get(k, 0)) for k in NODE_KINDS},
             "findings": data.severity_counts(),
         },
-        "findings": [f.to_dict() for f in data.findings],
+        "findings": [{**f.to_dict(), "priority": priority.get(f.fingerprint, 0)} for f in data.findings],
         "suppressed": [{**f.to_dict(), "exception": _exception(exc)} for f, exc in data.suppressed],
         "expired_exceptions": [{**_exception(exc), "fingerprint": f.fingerprint} for f, exc in data.expired],
+        "statistics": statistics(data),
+        "groups": [g.to_dict() for g in data.groups],
+        "scores": data.scores.to_dict() if data.scores is not None else None,
     }
+
+
+def statistics(data: ReportData) -> list[dict[str, Any]]:
+    """Findings per rule, most first: ``rule``, ``name``, ``category``, ``severity``, ``count``,
+    ``fixable_by_config`` (what ``console report --statistics --format json`` prints)."""
+    return [c.to_dict() for c in rule_counts(data.findings)]
 
 
 def render(data: ReportData) -> str:

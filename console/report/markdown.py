@@ -1,7 +1,9 @@
 """The Markdown report: a pull-request comment.
 
-A title with the counts, a line about the project, a table per severity (info folded into a
-``<details>`` block), and notes on expired exceptions. Every untrusted string (node names,
+A title with the counts, a line about the project (or the one-screen summary,
+:mod:`console.report.markdown_summary`, when the report has one), a table per severity
+highest priority first (info folded into a ``<details>`` block; a rule firing on many nodes
+shows a headline row and its top findings), and notes on expired exceptions. Every untrusted string (node names,
 paths, messages, hints) goes through :func:`escape`: table pipes, backticks, emphasis and link
 brackets are backslash-escaped, ``&``/``<``/``>`` become entities, so no name can inject HTML,
 links or break the table.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from console.report.model import NODE_KINDS, SEVERITIES, ReportData
 from console.report.text import location, plural
+from console.textsafe import one_line
 
 #: GitHub refuses comments over 65,536 characters: rows stop short of that, errors first.
 MAX_CHARS = 60_000
@@ -26,15 +29,22 @@ def escape(text: str | None) -> str:
     Example:
         >>> escape("a|b `c` <img src=x>")
         'a\\|b \\`c\\` &lt;img src=x&gt;'
+        >>> escape("x\x1b]8;;http://evil\x07y")
+        'x\\\\x1b\\]8;;http://evil\\\\x07y'
     """
     if not text:
         return ""
-    return " ".join(str(text).split()).translate(_ESCAPES)
+    return one_line(" ".join(str(text).split())).translate(_ESCAPES)  # ESC, BEL, NUL shown, never sent
 
 
 def _rows(findings, expired) -> list[str]:
     lines = []
     for f in findings:
+        if not hasattr(f, "fingerprint"):  # a group's headline row
+            prod = f"{f.production} feeding production; " if f.production else ""
+            lines.append(f"| **`{escape(f.rule)}` {escape(f.name)}** | {f.count} {escape(f.noun)} | "
+                         f"{prod}top {len(f.top)} below; all: `--select {escape(f.select)}` |")
+            continue
         message = escape(f.message)
         if f.hint:
             message += f"<br>_Hint: {escape(f.hint)}_"
@@ -46,6 +56,18 @@ def _rows(findings, expired) -> list[str]:
 
 
 _HEADER = ["| Rule | Location | Message |", "| --- | --- | --- |"]
+
+
+def _folded(findings, groups):
+    """Findings of one severity with each group folded: a row naming the group, then its top findings."""
+    by_fp = {f.fingerprint: f for f in findings}
+    for f in findings:
+        group = groups.get(f.rule)
+        if group is None:
+            yield f
+        elif f.fingerprint == group.top[0]:
+            yield group
+            yield from (by_fp[fp] for fp in group.top if fp in by_fp)
 
 
 def render(data: ReportData) -> str:
@@ -63,20 +85,26 @@ def render(data: ReportData) -> str:
     if data.project.get("adapter"):
         meta.append(escape(data.project["adapter"]))
     out = [title, "", " · ".join(meta) + f" · generated {data.generated_at_iso}"]
+    if data.overview is not None:
+        from console.report.markdown_summary import summary_lines
+
+        out[2:3] = summary_lines(data, meta)
     expired = data.expired_by_fingerprint()
     budget = MAX_CHARS - sum(len(line) + 1 for line in out) - 400  # room for the closing notes
     left_out = 0
+    groups = {g.rule: g for g in data.groups}
     for sev in SEVERITIES:
         group = [f for f in data.findings if f.severity == sev]
         if not group:
             continue
         rows = []
-        for row in _rows(group, expired):
+        candidates = _rows(_folded(group, groups), expired)
+        for row in candidates:
             if budget - len(row) - 1 < 0:
                 break
             rows.append(row)
             budget -= len(row) + 1
-        left_out += len(group) - len(rows)
+        left_out += len(candidates) - len(rows)
         if not rows:
             continue
         heading = f"{_ICONS[sev]} {_TITLES[sev]} ({len(group)})"
@@ -97,4 +125,8 @@ def render(data: ReportData) -> str:
         notes.append(f"{plural(len(data.expired), 'exception')} expired")
     if notes:
         out += ["", "> " + " · ".join(notes)]
+    if data.overview is not None:
+        from console.report.markdown_summary import footer
+
+        out += ["", footer(meta, data.generated_at_iso)]
     return "\n".join(out) + "\n"

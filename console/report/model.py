@@ -20,7 +20,12 @@ from console.config import RuleException
 from rules.base import CATEGORIES, Finding
 
 if TYPE_CHECKING:
+    from console.ranking import Group, PriorityWeights
+    from console.report.overview import Overview
+    from console.report.rule_select import FindingSelection
     from console.report.series import ChartData
+    from console.scores import Scores, ScoreWeights
+    from console.scores.history import Trend
     from console.selectors import Selection
     from rules.context import Context
 
@@ -69,6 +74,12 @@ class ReportData:
         repo_prefix: the project folder relative to its git repository's root ("" or
             ``"sub/dir/"``), for formats that need repository paths (SARIF, GitHub).
         charts: the series of the HTML report's charts (None for other formats).
+        priority: fingerprint -> priority (0 to 100) of every reported finding
+            (:mod:`console.ranking`); findings are sorted by severity, then priority.
+        groups: rules firing on many nodes, folded (:mod:`console.ranking.groups`); empty when
+            a selection narrowed the report (it then lists every finding it selected).
+        scores: the health scores (None when the format does not show them).
+        overview: the one-screen summary text and Markdown open with (None: no summary).
     """
 
     project: Mapping[str, Any]
@@ -83,6 +94,10 @@ class ReportData:
     tool_name: str = TOOL_NAME
     tool_version: str = __version__
     charts: ChartData | None = field(default=None, compare=False)
+    priority: Mapping[str, int] = field(default_factory=dict, compare=False)
+    groups: tuple[Group, ...] = ()
+    scores: Scores | None = field(default=None, compare=False)
+    overview: Overview | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # every finding's rule is in the rule table (SARIF's ruleIndex, JUnit's suites need it)
@@ -175,6 +190,15 @@ def _with_finding_rules(rules: Sequence[RuleInfo], findings: Iterable[Finding]) 
     return tuple(sorted(table.values(), key=lambda r: r.id))
 
 
+def _selected(selection: Selection | FindingSelection | None, f: Finding) -> bool:
+    """A node Selection judges the finding's node; a FindingSelection the finding (its rule too)."""
+    if selection is None:
+        return True
+    if hasattr(selection, "known"):
+        return selection.keeps(f.node)
+    return selection.keeps(f)
+
+
 def build_report(
     ctx: Context,
     findings: Sequence[Finding],
@@ -182,10 +206,16 @@ def build_report(
     rules: Sequence[RuleInfo] = (),
     suppressed: Sequence[tuple[Finding, RuleException]] = (),
     expired: Sequence[tuple[Finding, RuleException]] = (),
-    selection: Selection | None = None,
+    selection: Selection | FindingSelection | None = None,
     baseline: frozenset[str] | None = None,
     project_root: Path | None = None,
     charts: bool = False,
+    priority_weights: PriorityWeights | None = None,
+    scores: bool = False,
+    score_weights: ScoreWeights | None = None,
+    overview: bool = False,
+    trend: Trend | None = None,
+    baseline_counts: Mapping[str, Mapping[str, int]] | None = None,
 ) -> ReportData:
     """Assemble a report from the context and the evaluated findings.
 
@@ -198,14 +228,25 @@ def build_report(
         baseline: fingerprints of an earlier report: their findings are hidden.
         project_root: the project folder (default: the store's ``project.root``).
         charts: gather the HTML report's chart series.
+        priority_weights: the weights of the priority formula (default: docs/priority.md's).
+        scores: compute the health scores (of every evaluated finding, whatever the selection).
+        score_weights: their weights (default: docs/scores.md's).
+        overview: build the one-screen summary (needs ``scores`` for its health score).
+        trend: the recorded history of scores and counts (for the summary's changes).
+        baseline_counts: {category: {severity: n}} of the baseline, compared with instead of
+            the previous collect's.
     """
-    kept = [f for f in findings if selection is None or selection.keeps(f.node)]
+    from console.ranking import group_findings, prioritise
+
+    kept = [f for f in findings if _selected(selection, f)]
+    counted = kept
     hidden = 0
     if baseline:
         before = len(kept)
         kept = [f for f in kept if f.fingerprint not in baseline]
         hidden = before - len(kept)
-    kept.sort(key=sort_key)
+    ranking = prioritise(ctx, kept, priority_weights)
+    kept.sort(key=ranking.key())
     shown = {f.fingerprint for f in kept}
     project = dict(ctx.project)
     root = project_root or (Path(project["root"]) if project.get("root") else None)
@@ -220,15 +261,37 @@ def build_report(
         from console.report.series import chart_data as build_series
 
         chart_data = build_series(ctx)
+    score_data = None
+    if scores or overview:
+        from console.scores import score_nodes
+
+        score_data = score_nodes(ctx, findings, score_weights)
+    summary = None
+    if overview:
+        from console.report.overview import build_overview
+
+        trend_line, reference, label = "", None, ""
+        if trend is not None:
+            trend_line = trend.line("project", "", score_data.project)
+            if selection is None:  # the history counts the whole project
+                reference, label = trend.previous_counts, "previous report"
+        if baseline_counts is not None:
+            reference, label = baseline_counts, "baseline"
+        summary = build_overview(counted, kept, ranking.priority, score=score_data.project, trend=trend_line,
+                                 reference=reference, reference_label=label)
     return ReportData(
         project=info,
         generated_at=ctx.now,
         node_counts=node_counts(ctx.frames["nodes"]),
         findings=tuple(kept),
         rules=tuple(rules),
-        suppressed=tuple(p for p in suppressed if selection is None or selection.keeps(p[0].node)),
+        suppressed=tuple(p for p in suppressed if _selected(selection, p[0])),
         expired=tuple(p for p in expired if p[0].fingerprint in shown),
         hidden_by_baseline=hidden,
         repo_prefix=repo_prefix(root),
         charts=chart_data,
+        priority=ranking.priority,
+        groups=group_findings(kept, ranking) if selection is None else (),
+        scores=score_data if scores else None,
+        overview=summary,
     )

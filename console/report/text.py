@@ -1,12 +1,15 @@
 """The text report: for a person at a terminal or reading CI logs.
 
-Findings are grouped by severity, then category; each takes one line, plus an indented hint::
+A one-screen summary opens it (:mod:`console.report.text_summary`), when the report has one.
+Findings follow by severity, highest priority first within each; each takes one line, plus
+an indented hint::
 
-    error · checks (1)
+    error (1)
     error  CHK001 failing-test  models/marts/fct_orders.sql:1  `not_null_fct_orders_id` failed on 3 rows
       hint: Fix the data or the test.
 
-and a summary line ends the report. Colour (ANSI) only when the caller asks for it (stdout is a
+A rule firing on many nodes shows its headline and its top findings only, with the selector
+that lists them all (:mod:`console.ranking.groups`). A summary line ends the report. Colour (ANSI) only when the caller asks for it (stdout is a
 terminal and ``NO_COLOR`` is unset). Control characters in names and messages are shown
 escaped (``\\x1b``), so a hostile model name cannot drive the terminal.
 """
@@ -14,9 +17,8 @@ escaped (``\\x1b``), so a hostile model name cannot drive the terminal.
 from __future__ import annotations
 
 from console.report.model import NODE_KINDS, ReportData
+from console.textsafe import one_line
 
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))}
-_CONTROL.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"})
 _SEV_STYLE = {"error": "1;31", "warn": "1;33", "info": "1;36"}
 _PLURAL = {"error": "errors", "warn": "warnings", "info": "info"}
 
@@ -28,7 +30,7 @@ def clean(text: str | None) -> str:
         >>> clean("a\x1b[31mb\nc")
         'a\\x1b[31mb\\nc'
     """
-    return "" if text is None else str(text).translate(_CONTROL)
+    return one_line(text)
 
 
 def plural(n: int, word: str) -> str:
@@ -67,16 +69,18 @@ def render(data: ReportData, *, color: bool = False) -> str:
 
     expired = data.expired_by_fingerprint()
     out: list[str] = []
-    group: tuple[str, str] | None = None
-    sizes: dict[tuple[str, str], int] = {}
+    if data.overview is not None:
+        from console.report.text_summary import summary_lines
+
+        out += [*summary_lines(data, style=style), ""]
+    sizes: dict[str, int] = {}
     for f in data.findings:
-        sizes[(f.severity, f.category)] = sizes.get((f.severity, f.category), 0) + 1
-    for f in data.findings:
-        if (f.severity, f.category) != group:
-            group = (f.severity, f.category)
-            if out:
-                out.append("")
-            out.append(style("1", f"{f.severity} · {clean(f.category)} ({sizes[group]})"))
+        sizes[f.severity] = sizes.get(f.severity, 0) + 1
+    group_of = {g.rule: g for g in data.groups}
+    by_fp = {f.fingerprint: f for f in data.findings} if data.groups else {}
+    heading: str | None = None
+
+    def line(f) -> None:
         sev = style(_SEV_STYLE.get(f.severity, "1"), f.severity.ljust(5))
         rule = style("1", clean(f.rule))
         where = style("2", clean(location(f.path, f.line, f.node)))
@@ -86,7 +90,21 @@ def render(data: ReportData, *, color: bool = False) -> str:
         exc = expired.get(f.fingerprint)
         if exc is not None:
             out.append(style("35", f"  exception expired on {exc.expires.isoformat()}: {clean(exc.reason)}"))
-    if out:
+
+    for f in data.findings:
+        if f.severity != heading:
+            heading = f.severity
+            if out and out[-1] != "":
+                out.append("")
+            out.append(style("1", f"{f.severity} ({sizes[f.severity]})"))
+        group = group_of.get(f.rule)
+        if group is None:
+            line(f)
+        elif f.fingerprint == group.top[0]:
+            out.append(style("1", f"  {clean(group.headline)} · all: --select {group.select}"))
+            for fp in group.top:
+                line(by_fp[fp])
+    if out and out[-1] != "":
         out.append("")
     counts = data.severity_counts()
     worst = next((s for s in counts if counts[s]), None)

@@ -433,6 +433,21 @@ TABLES: dict[str, Table] = {
             ),
         ),
         _t(
+            "score_history",
+            [
+                "collect_id INTEGER", "recorded_at TIMESTAMP", "scope VARCHAR", "key VARCHAR",
+                "score DOUBLE", "findings JSON",
+            ],
+            key=["collect_id", "scope", "key"],
+            doc=(
+                "health scores (0 to 10) as the first report or `console scores` after a collect "
+                "found them (history: one set per collect, written by those commands, never by "
+                "--no-collect): scope 'project' (key ''), 'model' or 'source' (key the unique_id), "
+                "'folder' or 'owner'; findings, on the project row only, the finding counts "
+                "{category: {severity: n}} the report's summary compares against"
+            ),
+        ),
+        _t(
             "query_texts",
             ["query_hash VARCHAR", "dialect VARCHAR", "objects_read VARCHAR[]", "parse_error VARCHAR", "query_text VARCHAR"],
             key=["query_hash"],
@@ -466,7 +481,7 @@ TABLES: dict[str, Table] = {
 _V3_NEW_TABLES: tuple[str, ...] = (
     "logic_facts", "logic_cache", "lastmile_skips", "lastmile_files",
     "warehouse_snapshots", "warehouse_relation_history", "warehouse_columns", "warehouse_column_history",
-    "warehouse_freshness",
+    "warehouse_freshness", "score_history",
     "query_texts", "query_consumers",
 )
 #: Columns added to tables of versions 1 and 2 by the migration to version 3. Use

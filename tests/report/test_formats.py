@@ -31,15 +31,15 @@ SMALL = ReportData(
 
 def test_text_small_case_exactly():
     assert render("text", SMALL) == (
-        "error · checks (1)\n"
+        "error (1)\n"
         "error  CHK001 failing-test  models/marts/_marts.yml:12  `not_null_fct_orders_id` failed on 3 rows\n"
         "  hint: Fix the data.\n"
         "\n"
-        "warn · freshness (1)\n"
+        "warn (1)\n"
         "warn   FRS001 source-freshness  models/staging/_sources.yml  `raw.orders` is 30 h old\n"
         "  hint: Check the loader.\n"
         "\n"
-        "info · warehouse (1)\n"
+        "info (1)\n"
         "info   WRH001 no-warehouse  -  no warehouse: 50% skipped\n"
         "\n"
         "3 findings: 1 error, 1 warning, 1 info · 4 models, 1 test, 1 source, 1 exposure · 4 rules\n"
@@ -132,15 +132,19 @@ def test_github_paths_are_repository_relative():
 
 def test_json_matches_the_design_schema(report_data):
     doc = json.loads(render("json", report_data))
-    assert list(doc) == ["schema_version", "tool", "project", "generated_at", "summary", "findings", "suppressed", "expired_exceptions"]
+    # DESIGN.md's keys first and unchanged; later additions after them
+    assert list(doc) == ["schema_version", "tool", "project", "generated_at", "summary", "findings", "suppressed",
+                         "expired_exceptions", "statistics", "groups", "scores"]
     assert doc["schema_version"] == 1
     assert doc["tool"] == {"name": "console", "version": doc["tool"]["version"]}
     assert doc["project"] == {"name": "shop", "root": "/srv/shop", "dbt_version": "1.11.2", "adapter": "duckdb"}
     assert doc["generated_at"] == "2026-11-07T09:00:00Z"
     assert doc["summary"] == {"nodes": {"model": 4, "test": 1, "source": 1, "exposure": 1}, "findings": {"error": 2, "warn": 1, "info": 2}}
-    keys = ["rule", "name", "category", "severity", "node", "path", "line", "message", "hint", "fingerprint"]
+    keys = ["rule", "name", "category", "severity", "node", "path", "line", "message", "hint", "fingerprint", "priority"]
     assert all(list(f) == keys for f in doc["findings"])
     assert [f["rule"] for f in doc["findings"]] == ["CHK001", "STR001", "FRS001", "HRD001", "WRH001"]
+    assert all(0 <= f["priority"] <= 100 for f in doc["findings"])
+    assert sum(s["count"] for s in doc["statistics"]) == len(doc["findings"])
     evil = doc["findings"][1]
     assert evil["node"] == EVIL_ID and evil["message"] == EVIL_MESSAGE
     assert doc["suppressed"][0]["exception"] == {"rule": "STR002", "node": "model.shop.*", "reason": "legacy names until Q1", "expires": "2027-03-31"}

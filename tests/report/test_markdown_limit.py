@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from console.report import markdown
 from console.report.model import build_report
+from console.report.rule_select import select_findings
 from tests.report.conftest import STG, _finding
 
 
@@ -17,7 +18,9 @@ def _many(n: int, severity: str):
 
 def test_a_huge_report_is_cut_to_fit_a_comment_and_says_so(shop_ctx):
     errors, warnings = _many(40, "error"), _many(3_000, "warn")
-    out = markdown.render(build_report(shop_ctx, errors + warnings))
+    # as with a selection does, with no folding of repetitive findings: every row is a finding
+    out = markdown.render(build_report(shop_ctx, errors + warnings, selection=select_findings(
+        shop_ctx.graph, shop_ctx.frames["nodes"], ["rule:STR014"], ())))
     assert len(out) <= 65_536
     assert out.count("| `STR014`") < 3_040
     assert "### 🔴 Errors (40)" in out and "### 🟡 Warnings (3000)" in out
@@ -29,3 +32,9 @@ def test_a_huge_report_is_cut_to_fit_a_comment_and_says_so(shop_ctx):
 def test_a_small_report_is_whole(shop_ctx):
     out = markdown.render(build_report(shop_ctx, _many(5, "warn")))
     assert out.count("| `STR014`") == 5 and "not shown" not in out
+
+
+def test_a_rule_firing_on_many_nodes_is_folded_to_its_top_five(shop_ctx):
+    out = markdown.render(build_report(shop_ctx, _many(40, "warn")))
+    assert out.count("| `STR014`") == 5
+    assert "| **`STR014` missing-primary-key-tests** | 40 models | top 5 below; all: `--select rule:STR014` |" in out

@@ -1,0 +1,128 @@
+"""What is at stake at each node: the consumers downstream, recent failures, staleness.
+
+:func:`node_stakes` reads a :class:`rules.context.Context` once and returns, for every node
+that has something at stake, a :class:`Stakes`. Nodes with nothing at stake are absent (the
+common case, so the map stays small). A test's stakes are those of the node it tests, plus
+its own failures.
+
+Cost: one upstream walk per exposure (the production ones are shared with the hardening
+rules through :func:`rules._production.production_trees`), one filter of the recent run
+results, one of the latest freshness results: tens of milliseconds at 10,000 nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from console.ranking.weights import PriorityWeights
+from rules._production import production_trees
+from rules.context import Context
+
+_FAILED = ("error", "fail", "runtime error")
+_STALE = ("warn", "error", "runtime error")
+
+
+@dataclass(frozen=True)
+class Stakes:
+    """One node's stakes.
+
+    Attributes:
+        production: the best production exposure's share (type share times maturity share,
+            0 to 1), 0 when no production exposure depends on the node.
+        production_exposures: how many production exposures depend on it.
+        consumers: how many exposures (production or not) depend on it.
+        failed: it, or a test of it, failed or errored in one of the recent runs.
+        stale: a source found stale in the latest freshness check.
+    """
+
+    production: float = 0.0
+    production_exposures: int = 0
+    consumers: int = 0
+    failed: bool = False
+    stale: bool = False
+
+
+NOTHING = Stakes()
+
+
+def node_stakes(ctx: Context, weights: PriorityWeights) -> dict[str, Stakes]:
+    """Stakes by unique_id for every node with something at stake (see the module docstring)."""
+    nodes = ctx.frames["nodes"]
+    exposures = nodes.filter(pl.col("resource_type") == "exposure").select("unique_id", "exposure_type", "maturity")
+    info = {uid: (etype, maturity) for uid, etype, maturity in exposures.iter_rows()}
+
+    best: dict[str, float] = {}
+    prod_count: dict[str, int] = {}
+    for exposure, tree in production_trees(ctx):
+        etype, maturity = info.get(exposure.unique_id, (None, None))
+        share = weights.exposure_type.get(etype or "other", weights.exposure_type.get("other", 0.6))
+        share *= weights.maturity.get(maturity or "unknown", weights.maturity.get("unknown", 0.85))
+        for uid in (exposure.unique_id, *tree):
+            prod_count[uid] = prod_count.get(uid, 0) + 1
+            if share > best.get(uid, -1.0):
+                best[uid] = share
+
+    consumers: dict[str, int] = {}
+    for uid in info:
+        for ancestor in (uid, *ctx.graph.ancestors(uid)):
+            consumers[ancestor] = consumers.get(ancestor, 0) + 1
+
+    failed = _recently_failed(ctx, weights.recent_runs)
+    stale = _stale_sources(ctx)
+
+    tested = _tested_nodes(ctx)
+    out: dict[str, Stakes] = {}
+    for uid in {*best, *consumers, *failed, *stale}:
+        out[uid] = Stakes(best.get(uid, 0.0), prod_count.get(uid, 0), consumers.get(uid, 0), uid in failed, uid in stale)
+    for test, target in tested.items():
+        base = out.get(target)
+        own_failed = test in failed
+        if base is None and not own_failed:
+            continue
+        base = base or NOTHING
+        out[test] = Stakes(base.production, base.production_exposures, base.consumers, own_failed, base.stale)
+    return out
+
+
+def _recently_failed(ctx: Context, recent_runs: int) -> set[str]:
+    """Nodes that failed or errored in one of the last ``recent_runs`` runs; a failing test marks its node too."""
+    runs = ctx.runs
+    if runs.is_empty():
+        return set()
+    recent = runs.tail(recent_runs)["invocation_id"].to_list()
+    results = ctx.frames["node_results"]
+    bad = results.filter(pl.col("invocation_id").is_in(recent) & pl.col("status").is_in(list(_FAILED)))
+    failed = set(bad["unique_id"].to_list())
+    if failed:
+        attached = _tested_nodes(ctx)
+        failed |= {attached[t] for t in list(failed) if t in attached}
+    return failed
+
+
+def _stale_sources(ctx: Context) -> set[str]:
+    """Sources whose latest freshness result is warn, error or runtime error."""
+    runs = ctx.freshness_runs
+    fresh = ctx.frames["freshness_results"]
+    if runs.is_empty() or fresh.is_empty():
+        return set()
+    order = runs.select("invocation_id", "generated_at")
+    latest = (
+        fresh.select("invocation_id", "unique_id", "status")
+        .join(order, on="invocation_id", how="inner")
+        .sort("generated_at")
+        .group_by("unique_id")
+        .last()
+    )
+    return set(latest.filter(pl.col("status").is_in(list(_STALE)))["unique_id"].to_list())
+
+
+def _tested_nodes(ctx: Context) -> dict[str, str]:
+    """test unique_id -> the node it tests (cached on the context)."""
+    cached = ctx.__dict__.get("_ranking_tested")
+    if cached is None:
+        tests = ctx.frames["tests"].filter(pl.col("attached_node").is_not_null())
+        cached = dict(zip(tests["unique_id"].to_list(), tests["attached_node"].to_list()))
+        ctx.__dict__["_ranking_tested"] = cached
+    return cached

@@ -1,0 +1,115 @@
+"""The one-screen summary that opens the text and Markdown reports (and later the terminal UI).
+
+What a data lead reads first: the project's health score and its trend, the findings counted
+by category and severity with the change since the baseline (``--baseline``) or else since
+the previous collect's report, the ten findings of highest priority, and the rules that fire
+most. Built once from the findings, their ranking and the scores; every face renders it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from console.ranking.statistics import RuleCount, rule_counts
+from rules.base import CATEGORIES, Finding
+
+SEVERITIES = ("error", "warn", "info")
+#: How many findings the summary's top list holds, and how many rules its "most frequent" line.
+TOP = 10
+BUSIEST = 4
+
+
+def category_counts(findings: Iterable[Finding]) -> dict[str, dict[str, int]]:
+    """{category: {severity: n}} for the categories that have findings.
+
+    Example:
+        >>> f = Finding("CHK001", "failing-test", "checks", "error", "t", None, None, "", "", "x")
+        >>> category_counts([f, f])
+        {'checks': {'error': 2, 'warn': 0, 'info': 0}}
+    """
+    out: dict[str, dict[str, int]] = {}
+    for f in findings:
+        row = out.get(f.category)
+        if row is None:
+            row = out[f.category] = dict.fromkeys(SEVERITIES, 0)
+        row[f.severity] = row.get(f.severity, 0) + 1
+    return out
+
+
+def _total(counts: Mapping[str, Mapping[str, int]] | None) -> int:
+    return sum(sum(row.values()) for row in (counts or {}).values())
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The summary's content.
+
+    Attributes:
+        score: the project's health score (None without models or sources).
+        trend: the score's sparkline and change (``▃▄▆ +0.4``), "" without history.
+        counts: {category: {severity: n}} of every current finding (after selection, before
+            the baseline hides the known ones).
+        reference: the same counts of the baseline or the previous collect's report (None: none).
+        reference_label: ``baseline`` or ``previous report``.
+        top: the findings of highest priority (after the baseline), highest first.
+        priority: fingerprint -> priority of the ``top`` findings.
+        busiest: the rules with the most findings.
+        new: with a baseline, how many findings are not in it (None without one).
+    """
+
+    score: float | None
+    trend: str
+    counts: Mapping[str, Mapping[str, int]]
+    reference: Mapping[str, Mapping[str, int]] | None
+    reference_label: str
+    top: tuple[Finding, ...]
+    priority: Mapping[str, int]
+    busiest: tuple[RuleCount, ...]
+    new: int | None = None
+
+    @property
+    def total(self) -> int:
+        return _total(self.counts)
+
+    def change(self, category: str | None = None) -> int | None:
+        """Findings now minus findings in the reference (of one category, or all); None without one."""
+        if self.reference is None:
+            return None
+        if category is None:
+            return self.total - _total(self.reference)
+        return sum(self.counts.get(category, {}).values()) - sum(self.reference.get(category, {}).values())
+
+    def categories(self) -> list[str]:
+        """Categories with findings now or in the reference: known ones in their order, then the rest."""
+        seen = set(self.counts) | set(self.reference or {})
+        known = [c for c in CATEGORIES if c in seen]
+        return known + sorted(seen - set(known))
+
+
+def build_overview(
+    counted: Sequence[Finding],
+    shown: Sequence[Finding],
+    priority: Mapping[str, int],
+    *,
+    score: float | None,
+    trend: str = "",
+    reference: Mapping[str, Mapping[str, int]] | None = None,
+    reference_label: str = "",
+) -> Overview:
+    """The summary of a report.
+
+    Args:
+        counted: every current finding (after selection; the baseline not applied).
+        shown: the findings the report shows (after the baseline), for the top list.
+        priority: fingerprint -> priority.
+        score, trend: the project's health score and its trend line.
+        reference, reference_label: what the counts are compared with.
+    """
+    top = sorted(shown, key=lambda f: (-priority.get(f.fingerprint, 0), SEVERITIES.index(f.severity)
+                                       if f.severity in SEVERITIES else 3, f.rule, f.node or ""))[:TOP]
+    return Overview(
+        score, trend, category_counts(counted), reference, reference_label, tuple(top),
+        {f.fingerprint: priority.get(f.fingerprint, 0) for f in top}, rule_counts(shown)[:BUSIEST],
+        len(shown) if reference_label == "baseline" else None,
+    )
