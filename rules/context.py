@@ -43,6 +43,14 @@ CONTEXT_TABLES: dict[str, list[str] | None] = {
     "lastmile_skips": None,
     # who read what, summed from the query logs (the raw query_log rows stay in the store)
     "query_consumers": None,
+    # the warehouse as it is (collectors/warehouse): snapshot, history, freshness, NULL counts
+    "catalog_columns": None,
+    "warehouse_relations": None,
+    "warehouse_columns": None,
+    "warehouse_snapshots": None,
+    "warehouse_relation_history": None,
+    "warehouse_column_history": None,
+    "warehouse_freshness": None,
 }
 _CODE_COLUMNS = ("raw_code", "compiled_code")
 

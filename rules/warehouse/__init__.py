@@ -1,0 +1,1 @@
+"""Rules of the warehouse itself: what it holds, beside what dbt believes (WHS...)."""
