@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from console.report.model import ReportData
+from console.textsafe import clean
 
 COMMANDS = {"error": "error", "warn": "warning", "info": "notice"}
 
@@ -24,7 +25,7 @@ def escape_data(text: str) -> str:
         >>> escape_data("50% done\nnext")
         '50%25 done%0Anext'
     """
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return clean(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))  # then ESC, NUL... shown
 
 
 def escape_property(text: str) -> str:

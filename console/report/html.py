@@ -13,6 +13,7 @@ import html
 
 from console.report.model import NODE_KINDS, SEVERITIES, ReportData
 from console.report.text import location, plural
+from console.textsafe import clean
 
 _CSS = """
 :root { --error: #d62728; --warn: #b07800; --info: #1f77b4; --ok: #2ca02c; --fg: #1d2329; --muted: #5f6b76;
@@ -68,7 +69,7 @@ def e(value: object) -> str:
         >>> e('<img src=x onerror="alert(1)">')
         '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
     """
-    return html.escape("" if value is None else str(value), quote=True)
+    return html.escape(clean(value), quote=True)  # control characters shown as escapes
 
 
 def _script_json(text: str) -> str:
