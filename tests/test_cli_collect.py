@@ -91,6 +91,7 @@ def test_the_headless_path_never_imports_textual_or_plotly(project):
         "from console.cli import cli\n"
         f"cli.main(args=['collect', {str(project)!r}, '-q'], standalone_mode=False)\n"
         f"cli.main(args=['rules'], standalone_mode=False)\n"
+        f"cli.main(args=['hotspots', {str(project)!r}, '--no-collect', '--format', 'json'], standalone_mode=False)\n"
         "print(sorted(m for m in ('textual', 'plotly') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
