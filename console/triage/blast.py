@@ -54,10 +54,17 @@ def relation_index(ctx: Context):
     return cached
 
 
-def blast_radius(ctx: Context, index: SignalIndex, starts: Iterable[str], extras: Extras | None = None) -> BlastRadius:
-    """Everything downstream of ``starts`` (the starts' own relations count for the last mile and the log)."""
+def blast_radius(ctx: Context, index: SignalIndex, starts: Iterable[str], extras: Extras | None = None,
+                 *, include_starts: bool = False) -> BlastRadius:
+    """Everything downstream of ``starts`` (the starts' own relations count for the last mile and the log).
+
+    ``include_starts`` lists the starts themselves too (at distance 0): a failing test's blast
+    radius is its tested model and everything that reads it.
+    """
     starts = list(starts)
     down = ctx.graph.descendants(starts)
+    if include_starts:
+        down = {**{s: 0 for s in starts}, **down}
     production = _production_set(ctx)
     prod_exposures = {e.unique_id: e for e in production_exposures(ctx)}
     node_rows = ctx.node_index

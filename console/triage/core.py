@@ -37,7 +37,7 @@ from console.triage.model import (
     worst,
 )
 from console.triage.rerun import rerun_commands
-from console.triage.root_cause import find_causes, rename_evidence
+from console.triage.root_cause import find_causes, rename_evidence, walk_start
 from console.triage.signals import SignalIndex, build_signals
 from rules.context import Context
 
@@ -99,7 +99,8 @@ class Triage:
         ref = self.signals.ref(unique_id)
         status = self.status(unique_id)
         roots, symptoms = self.causes(unique_id)
-        radius = blast_radius(self.ctx, self.signals, [unique_id], self.extras)
+        start = walk_start(self.signals, unique_id)  # a test: what reads the model it tests
+        radius = blast_radius(self.ctx, self.signals, [start], self.extras, include_starts=start != unique_id)
         changes = changed_since_last_success(self.ctx, self.signals, unique_id, self.extras, self.as_of)
         downstream = len(radius.models) + len(radius.exposures)
         level = worst([status.level, *(c.level for c in roots)])

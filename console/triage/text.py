@@ -103,7 +103,7 @@ def _indent(renderable: RenderableType, left: int = 6) -> Padding:
 
 
 #: Columns that may be cut short (with an ellipsis) so names keep their room.
-_SHORT = {"owner": 16, "type": 12, "maturity": 8, "role": 14, "layer": 12, "critical": 10, "status": 14, "reads": 28}
+_SHORT = {"owner": 16, "type": 12, "tool": 16, "maturity": 8, "layer": 12, "critical": 10, "status": 14, "reads": 28, "last seen": 10}
 
 
 def _table(*headers: str) -> Table:
@@ -135,14 +135,14 @@ def blast_block(radius: BlastRadius, limit: int = LIMIT) -> RenderableType:
             table.add_row(t(m.node.name), t(m.node.layer or "-"), t(m.node.owner or "-"), t(m.critical, CRITICAL_STYLE[m.critical]))
         parts.append(table)
     if radius.lastmile:
-        table = _table("last mile", "tool", "reads", "owner", "critical")
+        table = _table("last mile", "tool", "reads", "critical")
         for x in radius.lastmile[:limit]:
-            table.add_row(t(x.name), t(f"{x.tool} {x.kind}".strip()), t(", ".join(x.reads)), t(x.owner or "-"), t(x.critical, CRITICAL_STYLE[x.critical]))
+            table.add_row(t(x.name), t(f"{x.tool} {x.kind}".strip()), t(", ".join(x.reads)), t(x.critical, CRITICAL_STYLE[x.critical]))
         parts.append(table)
     if radius.consumers:
-        table = _table("consumer", "role", "queries", "last seen", "reads")
+        table = _table("consumer", "queries", "last seen", "reads")
         for c in radius.consumers[:limit]:
-            table.add_row(t(c.user), t(c.role or "-"), str(c.queries), when(c.last_seen), t(", ".join(c.relations)))
+            table.add_row(t(c.user), str(c.queries), c.last_seen.strftime("%Y-%m-%d") if c.last_seen else "-", t(", ".join(c.relations)))
         parts.append(table)
     longest = max(len(radius.exposures), len(radius.models), len(radius.lastmile), len(radius.consumers))
     if longest > limit:

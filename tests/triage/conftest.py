@@ -23,7 +23,7 @@ def sample(tmp_path_factory):
 
     dest = tmp_path_factory.mktemp("triage") / "sample"
     shutil.copytree(SAMPLE, dest, ignore=shutil.ignore_patterns(".console"))
-    loc = resolve_locations(dest)
+    loc = resolve_locations(dest, lastmile=(dest / "lastmile",), query_logs=(dest / "query_logs",))
     collect(loc)
     return loc
 

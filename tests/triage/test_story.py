@@ -119,3 +119,15 @@ def test_an_edit_after_the_last_green_run_shows_as_a_change_with_its_sql_diff(tm
     assert diff.startswith("--- models/staging/stg_inventory.sql (last green)")
     assert "+" in diff and "-- was renamed?" in diff
     assert downstream.changes.last_success.at.date() == dt.date(2026, 11, 7)
+
+
+def test_the_blast_radius_reaches_the_last_mile_and_the_readers_in_the_query_log(triage):
+    salesforce = triage.node(find_node(triage.signals.refs, "exp_top_items_salesforce")).blast_radius
+    tools = {(x.tool, x.name) for x in salesforce.lastmile}
+    assert ("hightouch", "top-items-for-salesforce") in tools  # the Hightouch model with `volume_ml > 50`
+    assert all(x.critical == "production" for x in salesforce.lastmile)
+    readers = {c.user: c for c in salesforce.consumers}
+    assert {"HIGHTOUCH_SVC", "MAYA_CHEN"} <= set(readers)  # declared sync, and a notebook nobody declared
+    assert "DBT_PROD" not in readers  # dbt building the table is not a reader
+    crm = triage.node(find_node(triage.signals.refs, "exp_top_items_crm")).blast_radius
+    assert "TABLEAU_SVC" in {c.user for c in crm.consumers}
