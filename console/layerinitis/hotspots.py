@@ -99,7 +99,9 @@ class Hotspot:
         path, line: where it is (the item's file; the node's file).
         score: the score (see the module docstring); ``parts`` its terms.
         reasons: why it ranks, most telling first, one short sentence each.
-        belongs: where its logic belongs.
+        belongs: where its logic belongs, as a sentence; ``home_node`` (an existing node's
+            unique_id) or ``new_export`` (the name of an export to create) say it as data
+            (both None for a node hotspot whose consumers need several new exports).
         expressions: the business expressions: ``{sql, kind, key, path, line}`` each.
         tools: the last-mile tools involved.
     """
@@ -116,6 +118,8 @@ class Hotspot:
     expressions: tuple[Mapping[str, Any], ...] = ()
     tools: tuple[str, ...] = ()
     owner: str | None = None
+    home_node: str | None = None
+    new_export: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +127,7 @@ class Hotspot:
             "score": round(self.score, 2), "parts": {k: round(v, 2) for k, v in self.parts.items()},
             "reasons": list(self.reasons), "belongs": self.belongs, "expressions": [dict(e) for e in self.expressions],
             "tools": list(self.tools), "owner": self.owner,
+            "home": {"node": self.home_node, "new_export": self.new_export},
         }
 
 
@@ -240,8 +245,9 @@ def _item_hotspot(ctx: Any, item: Item, w: HotspotWeights) -> Hotspot | None:
     else:
         reasons.append("no exposure declares this consumer")
     for g in dups:
+        own = next((p.sql for p in g.places if p.subject_id == item.artifact_id), g.key)
         where = ", ".join(p.label for p in g.places if p.subject_id != item.artifact_id)
-        reasons.append(f"rule `{g.key}` is also in {where}")
+        reasons.append(f"the same rule as `{own}` is also in {where}")
     if bypass:
         reasons.append("reads " + ", ".join(f"{read_label(ctx, r)} ({r.bypass})" for r in bypass))
     if item.expressions:
@@ -249,13 +255,14 @@ def _item_hotspot(ctx: Any, item: Item, w: HotspotWeights) -> Hotspot | None:
         reasons.append(f"{n} business expression{'s' if n != 1 else ''} ({', '.join(sorted({e.kind for e in item.expressions}))})")
     if overdue:
         reasons.append(f"last changed {age} days ago, past its {ttl}-day time-to-live")
+    home = home_of(ctx, item)
     reads = [read_label(ctx, r) for r in reads_of(ctx, item)]
     if reads:
         reasons.append("reads " + ", ".join(dict.fromkeys(reads)))
     return Hotspot(
         kind="item", id=item.artifact_id, label=item.label, path=item.path, line=item.line, score=score,
         parts=_ro({"logic": logic, "duplication": duplication, "bypass": bypass_term, "criticality": criticality, "age": age_term}),
-        reasons=tuple(reasons), belongs=home_of(ctx, item).text,
+        reasons=tuple(reasons), belongs=home.text, home_node=home.node, new_export=home.new_export,
         expressions=tuple(_expr_dict(item, e) for e in item.expressions), tools=(item.tool,), owner=item.owner,
     )
 
@@ -287,12 +294,15 @@ def _node_hotspots(ctx: Any, item_spots: list[Hotspot]) -> list[Hotspot]:
         layer = row.get("layer") or row.get("resource_type") or "node"
         if layer in ("staging", "intermediate", "source"):
             reasons.append(f"a {layer} {'table' if layer == 'source' else 'model'}: the last mile should not read it")
-        belongs = _node_home(ctx, uid, name, [by_id[s.id] for s in spots])
+        readers = [by_id[s.id] for s in spots]
+        belongs = _node_home(ctx, uid, name, readers)
+        all_here = all(home_of(ctx, i).node == uid for i in readers)
         out.append(Hotspot(
             kind="node", id=uid, label=f"`{name}` ({layer})", path=row.get("path"), line=None,
             score=sum(s.score for s in spots), parts=_ro({"items": float(len(spots))}),
             reasons=tuple(reasons), belongs=belongs,
             expressions=tuple(e for s in spots for e in s.expressions), tools=tools, owner=row.get("owner"),
+            home_node=uid if all_here else None,
         ))
     return out
 

@@ -37,7 +37,7 @@ def test_items_rank_by_logic_duplication_and_criticality(ctx):
     assert top.score == pytest.approx(14.0)
     assert dict(top.parts) == {"logic": 1.0, "duplication": 6.0, "bypass": 0.0, "criticality": 2.0, "age": 0.0}
     assert top.reasons[0] == "feeds `salesforce_store_pitch_sync` (production application)"
-    assert top.reasons[1].startswith("rule `volume_ml <= 50` is also in dbt model `exp_top_items_crm`, LookML dimension `size_bucket`")
+    assert top.reasons[1].startswith("the same rule as `volume_ml > 50` is also in dbt model `exp_top_items_crm`, LookML dimension `size_bucket`")
     assert top.belongs == "`exp_top_items_salesforce`, the export it reads"
     assert [e["line"] for e in top.expressions] == [10]
     # pass-through items are no hotspots
