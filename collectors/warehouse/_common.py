@@ -148,6 +148,11 @@ class Budget:
     def spent(self) -> bool:
         return self.left() <= 0.0
 
+    def share(self) -> float:
+        """What one query may take: half of what is left (at least 50 ms), so that one stuck
+        relation (locked, huge) never starves every query after it."""
+        return max(self.left() / 2, min(self.left(), 0.05))
+
 
 def max_query(request: FreshnessRequest, dialect: str) -> str:
     """``SELECT max(<loaded_at_field>) FROM <relation>``, built with sqlglot, identifiers quoted.

@@ -107,7 +107,7 @@ def measure_freshness(con: duckdb.DuckDBPyConnection, plan: Plan, out: Warehouse
             continue
         try:
             sql = max_query(req, "duckdb")
-            value = _bounded(con, sql, budget.left())[0][0]
+            value = _bounded(con, sql, budget.share())[0][0]
             rows.append(freshness_row(req, method="loaded_at_field", value=value))
         except ValueError as e:
             rows.append(freshness_row(req, method="loaded_at_field", error=str(e)))
@@ -135,7 +135,7 @@ def count_nulls(con: duckdb.DuckDBPyConnection, plan: Plan, out: WarehouseRead) 
             continue
         names = cols["column_name"].to_list()
         try:
-            counts = _bounded(con, count_nulls_query(db, schema, name, names, "duckdb"), budget.left())[0]
+            counts = _bounded(con, count_nulls_query(db, schema, name, names, "duckdb"), budget.share())[0]
         except duckdb.InterruptException:
             out.skip(what, f"outlived the NULL-check budget of {plan.null_check_timeout:g} s")
             continue
