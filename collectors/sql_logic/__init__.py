@@ -53,7 +53,7 @@ from collectors.sql_logic.batch import (
     content_hash,
     facts_row,
 )
-from collectors.sql_logic.normalise import key_of_filter, normal_sql, rule_key
+from collectors.sql_logic.normalise import canonical_sql, key_of_filter, normal_sql, rule_key
 
 __all__ = [
     "KINDS",
@@ -64,6 +64,7 @@ __all__ = [
     "analyse",
     "analyse_many",
     "analyse_statements",
+    "canonical_sql",
     "content_hash",
     "empty_logic",
     "facts_row",

@@ -46,6 +46,7 @@ from collectors.sql_facts.extract import (
 )
 from collectors.sql_logic.normalise import (
     canonical,
+    canonical_sql,
     has_parameter,
     is_constant,
     normal_sql,
@@ -65,6 +66,8 @@ _DATE_FUNCS: tuple[type, ...] = tuple(
     )
     if hasattr(exp, name)
 )
+_BOOLEAN = (exp.Predicate, exp.Not, exp.Connector)
+"""Expressions whose value is a truth value: conditions, wherever they stand."""
 _MAX_SQL = 400
 """Longest ``sql`` kept on an expression (a CASE can be pages long); the key is never cut."""
 
@@ -268,10 +271,10 @@ class _Walker:
             has_agg = self.projection(projection) or has_agg
         group = select.args.get("group")
         if select.args.get("distinct") is not None:
-            cols = ", ".join(normal_sql(p.unalias()) for p in select.expressions)
+            cols = ", ".join(canonical_sql(p.unalias()) for p in select.expressions)
             self.add("aggregate", select.args["distinct"], f"DISTINCT {cols}", sql=f"DISTINCT {cols}")
         elif group is not None and not has_agg and group.expressions:
-            cols = ", ".join(sorted(normal_sql(g) for g in group.expressions))
+            cols = ", ".join(sorted(canonical_sql(g) for g in group.expressions))
             self.add("aggregate", group, f"GROUP BY {cols}")
 
     def projection(self, projection: exp.Expr) -> bool:
@@ -291,22 +294,28 @@ class _Walker:
                 self.case_branch(n.this, n)
             elif isinstance(n, exp.Window):
                 special = True
-                self.add("window", n, normal_sql(n))
+                self.add("window", n, canonical_sql(n))
             elif isinstance(n, exp.Filter):
                 where = n.args.get("expression")
                 if isinstance(where, exp.Where):
                     self.conditions(where.this, "filter")
             elif isinstance(n, exp.AggFunc) and not isinstance(n.parent, exp.Window) and n.find_ancestor(exp.Window) is None:
                 special = found_agg = True
-                self.add("aggregate", n, normal_sql(n))
+                self.add("aggregate", n, canonical_sql(n))
+                condition = n.this  # COUNTIF(x >= 10), LOGICAL_AND(p): the rows it counts
+                if isinstance(condition, _BOOLEAN) and not is_constant(condition):
+                    self.conditions(condition, "filter")
         top = node.this if isinstance(node, exp.Filter) else node
         if isinstance(top, _DATE_FUNCS) or (
             not isinstance(top, (exp.Case, exp.If, exp.Window, exp.AggFunc))
             and any(isinstance(n, _DATE_FUNCS) for n in top.walk())
         ):
-            self.add("date_math", node, normal_sql(node))
+            self.add("date_math", node, canonical_sql(node))
+        elif isinstance(top, _BOOLEAN):  # `qty > 0 AS in_stock`: a rule, keyed like a filter
+            key, negated = rule_of(top)
+            self.add("computed", node, key, normal_sql(top), negated)
         elif not _only_wraps_special(top):
-            self.add("computed", node, normal_sql(node))
+            self.add("computed", node, canonical_sql(node))
         return found_agg
 
     def case_branch(self, condition: exp.Expr, branch: exp.Expr) -> None:
@@ -360,9 +369,18 @@ def _compares_columns(part: exp.Expr) -> bool:
     return False
 
 
+_CASTS: tuple[type, ...] = tuple(
+    getattr(exp, name) for name in ("Cast", "TryCast", "Paren", "Date", "TsOrDsToDate", "TsOrDsToTimestamp")
+    if hasattr(exp, name)
+)
+"""Wrappers that only change a column's type (``CAST(x AS DATE)``, ``DATE(x)``, ``x::int``)."""
+
+
 def _pass_through(node: exp.Expr) -> bool:
-    """A plain column, ``*``, a cast of a column, or a constant."""
-    while isinstance(node, (exp.Cast, exp.TryCast, exp.Paren)):
+    """A plain column, ``*``, a cast of a column (``DATE(x)`` included), or a constant."""
+    while isinstance(node, _CASTS) and len([v for v in node.args.values() if isinstance(v, exp.Column)]) <= 1:
+        if isinstance(node, exp.Date) and node.expressions:
+            break  # DATE(y, m, d) builds a date: computed
         node = node.this
     if isinstance(node, (exp.Column, exp.Star)):
         return True

@@ -277,8 +277,20 @@ def _or_as_in(node: exp.Or) -> exp.Expr | None:
     return _canon_in(exp.In(this=target, expressions=values))
 
 
+def canonical_sql(node: exp.Expr) -> str:
+    """The normal form of any expression as text (a column stays a column).
+
+    Example:
+        >>> from sqlglot import parse_one
+        >>> canonical_sql(parse_one("T.Country_Code")), normal_sql(parse_one("T.Country_Code"))
+        ('country_code', 'country_code = TRUE')
+    """
+    return _text(canonical(node))
+
+
 def normal_sql(node: exp.Expr) -> str:
-    """The normal form of ``node`` as text, polarity kept (``volume_ml > 50``)."""
+    """The normal form of a condition as text, polarity kept (``volume_ml > 50``; a bare
+    boolean column is the condition ``col = TRUE``)."""
     tree = canonical(node)
     if isinstance(tree, exp.Column):  # a boolean column as a condition
         tree = _bool_cmp(tree, "=")

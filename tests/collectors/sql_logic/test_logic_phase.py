@@ -55,14 +55,33 @@ def test_models_get_logic_facts(collected):
     loc, first, _ = collected
     rows = dict(_rows(loc.store, "SELECT subject_id, classification FROM logic_facts WHERE subject_type = 'model'"))
     assert rows[CRM] == "business"
-    assert rows["model.alcohol_marketplace.stg_orders"] in ("pass-through", "business")
-    assert first.logic_parsed == len(rows) and first.logic_cached == 0
+    assert rows["model.alcohol_marketplace.exp_top_items_salesforce"] == "business"  # store_id || '-' || sku_id
+    (total,) = _rows(loc.store, "SELECT count(DISTINCT content_hash) FROM logic_facts")[0]
+    assert first.logic_parsed == total and first.logic_cached == 0
 
 
 def test_a_second_collect_parses_nothing(collected):
-    _, first, second = collected
-    # nothing changed: the snapshot is not re-read, so the models are not analysed again
-    assert second.logic_parsed == 0
+    loc, _, second = collected
+    (lastmile,) = _rows(loc.store, "SELECT count(*) FROM logic_facts WHERE subject_type = 'lastmile'")[0]
+    assert lastmile > 0
+    # the last-mile items are looked up in the cache; the unchanged models are not even looked up
+    assert second.logic_parsed == 0 and second.logic_cached == lastmile
+
+
+def test_the_50_ml_rule_is_found_in_every_place_it_lives(collected):
+    loc, _, _ = collected
+    places = {}
+    for subject, raw in _rows(loc.store, "SELECT subject_id, expressions FROM logic_facts"):
+        for e in orjson.loads(raw):
+            if e["key"] == "volume_ml <= 50":
+                places[subject] = (e["kind"], e["line"])
+    by_file = {s.split("#")[0].rsplit("/", 1)[-1] if s.startswith("lastmile.") else s: v for s, v in places.items()}
+    assert by_file == {
+        CRM: ("filter", 7),
+        "top_items_for_salesforce.yaml": ("filter", 10),
+        "card_118_top_sellers_full_size.json": ("filter", by_file["card_118_top_sellers_full_size.json"][1]),
+        "market_top_items.view.lkml": ("case", 39),
+    }
 
 
 def test_the_50_ml_rule_of_dbt_and_hightouch_has_one_key(collected):
@@ -79,8 +98,10 @@ def test_the_50_ml_rule_of_dbt_and_hightouch_has_one_key(collected):
 
 
 def test_lastmile_items_are_analysed_cached_and_replaced(tmp_path):
-    loc = _locations(tmp_path)
+    (tmp_path / "no_lastmile").mkdir()
+    loc = resolve_locations(SAMPLE, store=tmp_path / "store.duckdb", lastmile=(tmp_path / "no_lastmile",))
     collect(loc, sql_facts=False)
+    assert _rows(loc.store, "SELECT count(*) FROM logic_facts")[0][0] == 0
     sql, line = _hightouch_sql()
     items = pl.DataFrame({
         "artifact_id": ["lastmile.hightouch.a#m", "lastmile.python.b#s", "lastmile.hightouch.a#sync"],
@@ -107,13 +128,15 @@ def test_lastmile_items_are_analysed_cached_and_replaced(tmp_path):
 def test_no_models_on_the_metadata_path(tmp_path):
     loc = _locations(tmp_path)
     summary = collect(loc, sql_facts=False)
-    assert summary.logic_parsed == 0
-    assert _rows(loc.store, "SELECT count(*) FROM logic_facts")[0][0] == 0
+    assert _rows(loc.store, "SELECT count(*) FROM logic_facts WHERE subject_type = 'model'")[0][0] == 0
+    (lastmile,) = _rows(loc.store, "SELECT count(*) FROM logic_facts WHERE subject_type = 'lastmile'")[0]
+    assert summary.logic_parsed == lastmile > 0
 
 
 def test_an_empty_result_writes_nothing(tmp_path):
     loc = _locations(tmp_path)
-    collect(loc, sql_facts=False)
+    collect(loc)
+    before = _rows(loc.store, "SELECT subject_id, content_hash FROM logic_facts ORDER BY 1")
     with open_writer(loc.store, SAMPLE) as w:
         write_logic(w, LogicResult())
-    assert _rows(loc.store, "SELECT count(*) FROM logic_facts")[0][0] == 0
+    assert _rows(loc.store, "SELECT subject_id, content_hash FROM logic_facts ORDER BY 1") == before
