@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import math
 import re
+import reprlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -66,6 +67,22 @@ class Where:
     def __str__(self) -> str:
         return self.section if self.key is None else f"{self.section}[{self.key!r}]"
 
+
+
+_REPR = reprlib.Repr()  # (keyword arguments need Python 3.12)
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 3, 40, 40, 4, 4
+
+
+def _brief(value: object) -> str:
+    """A short ``repr`` of a value from an artifact, safe on values nested 1,000 deep.
+
+    Example:
+        >>> deep = []
+        >>> for _ in range(5000): deep = [deep]
+        >>> _brief(deep)
+        '[[[[...]]]]'
+    """
+    return _clip(_REPR.repr(value), 60)
 
 def _clip(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
@@ -124,7 +141,7 @@ def text(value: object) -> str | None:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    raise ShapeError(f"{_kind(value)} where a text was expected: {_clip(repr(value), 60)}")
+    raise ShapeError(f"{_kind(value)} where a text was expected: {_brief(value)}")
 
 
 def count(value: object) -> int | None:
@@ -159,7 +176,7 @@ def utc_iso(value: object) -> str | None:
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise ShapeError(f"{_clip(repr(value), 60)} is not an ISO-8601 timestamp") from None
+        raise ShapeError(f"{_brief(value)} is not an ISO-8601 timestamp") from None
     offset = parsed.utcoffset()
     if not offset and _UTC_ISO.fullmatch(value):
         return value
@@ -242,7 +259,7 @@ def _bad_value(path: Path, table: str, columns: Sequence[str], name: str, sql_ty
             continue
         return InputError(
             path,
-            _clip(f"unexpected shape at {row[key]!r}: {name} is {_kind(value)} ({_clip(repr(value), 60)})", 300),
+            _clip(f"unexpected shape at {row[key]!r}: {name} is {_kind(value)} ({_brief(value)})", 300),
         )
     return InputError(path, f"unexpected shape: {table}.{name} has a value of the wrong type")
 

@@ -172,12 +172,28 @@ def extract_python_calls(code: str) -> JinjaCalls:
         ([(None, 'orders', '1')], {'materialized': 'table'})
     """
     calls = JinjaCalls()
-    for node in ast.walk(ast.parse(code)):
+    for node in ast.walk(parse_python(code)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _NAMES:
             owner = node.func.value
             if isinstance(owner, ast.Name) and owner.id == "dbt":
                 _add_call(node.func.attr, node, calls)
     return calls
+
+
+def parse_python(code: str, mode: str = "exec") -> ast.AST:
+    """``ast.parse``, with hostile depth turned into a SyntaxError: an expression nested
+    thousands deep (``dbt.ref(a+a+...)`` 100,000 times) exhausts the parser's recursion or memory.
+
+    Example:
+        >>> parse_python("dbt.ref(" + "+".join(["a"] * 100_000) + ")")
+        Traceback (most recent call last):
+        ...
+        SyntaxError: nested too deeply to read (line 1)
+    """
+    try:
+        return ast.parse(code, mode=mode)
+    except (RecursionError, MemoryError):
+        raise SyntaxError("nested too deeply to read (line 1)") from None
 
 
 def _collect(text: str, calls: JinjaCalls, statement: bool = False) -> None:
@@ -186,7 +202,7 @@ def _collect(text: str, calls: JinjaCalls, statement: bool = False) -> None:
     if found is None:
         found = []
         try:
-            tree = ast.parse(text, mode="exec" if statement else "eval")
+            tree = parse_python(text, mode="exec" if statement else "eval")
         except SyntaxError:
             found = _scan(text)
         else:
@@ -214,7 +230,7 @@ def _scan(text: str) -> list[tuple[str, tuple, dict]]:
                 close = _closing_paren(text, open_at)
                 if close is not None:
                     try:
-                        node = ast.parse(name + text[open_at : close + 1], mode="eval").body
+                        node = parse_python(name + text[open_at : close + 1], mode="eval").body
                     except SyntaxError:
                         node = None
                     call = _literal_call(node) if isinstance(node, ast.Call) else None
