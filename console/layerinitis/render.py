@@ -148,12 +148,16 @@ def to_markdown(ranked: Mapping[str, list[Hotspot]], *, title: str, limit: int |
 
 
 def print_rich(ranked: Mapping[str, list[Hotspot]], *, title: str, limit: int | None = None, file=None) -> None:
-    """Colour on a terminal, with Rich; every untrusted string goes in as :class:`rich.text.Text`."""
+    """Colour on a terminal, with Rich; every untrusted string goes in as :class:`rich.text.Text`.
+
+    Each hotspot's lines sit in a two-column grid, so wrapped lines keep their indent.
+    """
     from rich.console import Console
     from rich.padding import Padding
+    from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=file, highlight=False, soft_wrap=False)
+    console = Console(file=file, highlight=False)
     console.print(Text(clean(title), style="bold"))
     for key, heading in SECTIONS:
         spots = ranked[key][:limit]
@@ -162,10 +166,14 @@ def print_rich(ranked: Mapping[str, list[Hotspot]], *, title: str, limit: int | 
         if not spots:
             console.print(Padding(Text("none", style="dim"), (0, 0, 0, 2)))
         for n, h in enumerate(spots, 1):
-            head = Text.assemble((f"{n:>2}. ", "bold"), (clean(h.label), "bold cyan"), ("  score ", "dim"), (f"{h.score:.1f}", "bold yellow"))
-            console.print(head)
+            console.print(Text.assemble(
+                (f"{n:>2}. ", "bold"), (clean(h.label), "bold cyan"), ("  score ", "dim"), (f"{h.score:.1f}", "bold yellow"),
+            ))
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(style="dim", no_wrap=True, width=8)
+            grid.add_column(ratio=1)
             for name, lines in _blocks(h):
                 style = "green" if name == "belongs" else ("magenta" if name == "logic" else "")
                 for i, line in enumerate(lines):
-                    label = f"{name + ':':<9}" if i == 0 else " " * 9
-                    console.print(Padding(Text.assemble((label, "dim"), (clean(line), style)), (0, 0, 0, 4)))
+                    grid.add_row(f"{name}:" if i == 0 else "", Text(clean(line), style=style))
+            console.print(Padding(grid, (0, 0, 1, 4)))
