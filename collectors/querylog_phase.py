@@ -8,8 +8,8 @@ Steps (:func:`querylog_phase`, before the store is opened for writing):
 2. Skip what the store holds: a file whose size and mtime match the stat cache, or whose
    sha256 is in ``artifact_files``, is not read again (this is what makes a second collect of
    a million-row log take well under a second). Snowflake QUERY_HISTORY and ACCESS_HISTORY
-   files are joined on ``QUERY_ID``, so when one of them is new all of them are read again
-   (their rows already stored add nothing).
+   files are joined on ``QUERY_ID``: a new file of one kind is read with the files of the
+   other kind collected before (rows completed by a new ACCESS_HISTORY file replace theirs).
 3. Read the new files with DuckDB (:mod:`collectors.query_logs.load`); a file whose columns fit
    no format is an input error naming the columns it expected; rows a reader cannot take are
    counted skips named by line.
@@ -18,7 +18,8 @@ Steps (:func:`querylog_phase`, before the store is opened for writing):
 5. Hand over frames: ``query_log`` rows, new ``query_texts``, the files seen.
 
 Inside the write transaction (:func:`write_querylog`), rows are added (a query id already
-stored adds nothing; pg_stat_statements rows, cumulative counters, replace theirs) and, when
+stored adds nothing; pg_stat_statements rows, cumulative counters, replace theirs, and so do
+rows joined with a new ACCESS_HISTORY file) and, when
 rows were added, ``query_consumers`` is recomputed from the whole ``query_log``.
 """
 
@@ -49,7 +50,7 @@ class LogFile:
     mtime_ns: int
     sha256: str = ""
     fmt: Format | None = None
-    columns: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
     header: bool = True
 
 
@@ -67,6 +68,8 @@ class QueryLogFrames:
     texts_cached: int = 0
     texts_unparsed: int = 0
     rows_skipped: int = 0
+    replace: bool = False
+    """True when new ACCESS_HISTORY rows may complete query rows stored before: upsert them."""
     notes: list[str] = field(default_factory=list)
 
     def describe(self, rows_added: int) -> str:
@@ -183,12 +186,18 @@ def querylog_phase(loc, seen: dict, snapshot: dict | None) -> QueryLogFrames | N
     try:
         for f in new:
             f.fmt, f.columns, f.header = sniff(con, f.path)
-        if any(f.fmt.name in _SNOWFLAKE for f in new):
+        # a new QUERY_HISTORY file joins the ACCESS_HISTORY files already collected, and the
+        # other way round; files of the new file's own kind are not needed again
+        kinds = {f.fmt.name for f in new}
+        wanted = {"snowflake_history": "snowflake_access", "snowflake_access": "snowflake_history"}
+        partners = {wanted[k] for k in kinds if k in wanted}
+        if partners:
             for f in files:
                 if f not in new:
                     fmt, columns, header = sniff(con, f.path)
-                    if fmt.name in _SNOWFLAKE:
+                    if fmt.name in partners:
                         f.fmt, f.columns, f.header = fmt, columns, header
+        out.replace = "snowflake_access" in kinds
         to_read = [f for f in files if f.fmt is not None]
         out.new_files = new
         out.files_read = len(to_read)
@@ -302,7 +311,7 @@ def write_querylog(w, frames: QueryLogFrames, summary) -> None:
     if frames.rows is not None and frames.rows.height:
         rows = frames.rows.with_columns(pl.lit(w.collect_id).alias("collect_id"))
         pg = pl.col("query_id").str.starts_with("pg:")
-        added += w.append("query_log", rows.filter(~pg))
+        added += (w.upsert if frames.replace else w.append)("query_log", rows.filter(~pg))
         added += w.upsert("query_log", rows.filter(pg))
     if frames.texts is not None and frames.texts.height:
         w.append("query_texts", frames.texts)

@@ -150,7 +150,7 @@ PLAIN = Format(
 )
 
 #: Formats in the order they are tried: the most specific first.
-FORMATS: tuple[Format, ...] = (SNOWFLAKE_ACCESS, SNOWFLAKE_HISTORY, BIGQUERY_JOBS, PG_STAT_STATEMENTS, PLAIN)
+FORMATS: tuple[Format, ...] = (SNOWFLAKE_HISTORY, SNOWFLAKE_ACCESS, BIGQUERY_JOBS, PG_STAT_STATEMENTS, PLAIN)
 
 #: DuckDB's names for the columns of a CSV without a header.
 HEADERLESS = ("column0", "column1", "column2")

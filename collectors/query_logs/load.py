@@ -89,29 +89,127 @@ def _first_line(e: Exception) -> str:
     return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
 
 
-def sniff(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[Format, list[str], bool]:
-    """The file's format, its columns, and whether it has a header (CSV).
+def _delimiter(path: Path) -> str:
+    """The field delimiter of a CSV, from its first line (the header): DuckDB's sniffer can be
+    thrown by the very malformed lines this reader must count and skip."""
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            first = fh.readline(1 << 16).decode("utf-8", "replace")
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv(src: str, delim: str) -> str:
+    return f"read_csv({src}, delim={_literal(delim)}, quote='\"', escape='\"', max_line_size={_MAX_LINE}"
+
+
+def _first_record(path: Path, delim: str) -> list[str]:
+    """The first record of a CSV (its header, when it has one), read with Python's csv module."""
+    import csv
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    csv.field_size_limit(_MAX_LINE)
+    try:
+        with opener(path, "rt", newline="", encoding="utf-8", errors="replace") as fh:
+            return next(csv.reader(fh, delimiter=delim), [])
+    except (OSError, csv.Error) as e:
+        raise InputError(path, f"cannot be read as a CSV query log: {e}") from None
+
+
+def sniff(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[Format, dict[str, str], bool]:
+    """The file's format, its columns (with DuckDB's types for JSON), and whether it has a header.
+
+    A CSV's columns come from its first line, never from DuckDB's sniffer, which the malformed
+    lines this reader must count and skip can throw; every CSV field is read as text.
 
     Raises:
         InputError: the file cannot be read, or its columns fit no format (naming them and
             the columns each format expects).
     """
-    src = _literal(str(path))
-    reader = f"read_json({src}, format='auto', sample_size=2048)" if is_json(path) else f"read_csv({src}, max_line_size={_MAX_LINE})"
-    try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
-    except duckdb.Error as e:
-        kind = "JSON" if is_json(path) else "CSV"
-        raise InputError(path, f"cannot be read as a {kind} query log: {_first_line(e)}") from None
-    columns = [row[0] for row in described]
     header = True
-    if not is_json(path) and len(columns) == 3 and tuple(c.lower() for c in columns) == HEADERLESS:
-        return PLAIN, ["time", "user", "query"], False
-    fmt = recognise(columns)
+    if is_json(path):
+        try:
+            described = con.execute(f"DESCRIBE SELECT * FROM read_json({_literal(str(path))}, format='auto', sample_size=2048)").fetchall()
+        except duckdb.Error as e:
+            raise InputError(path, f"cannot be read as a JSON query log: {_first_line(e)}") from None
+        columns = {row[0]: str(row[1]) for row in described}
+    else:
+        first = [c.strip() for c in _first_record(path, _delimiter(path))]
+        columns = {c: "VARCHAR" for c in first}
+        if recognise(first) is None and len(first) == 3:
+            when = con.execute(f"SELECT {_timestamp('t')} FROM (SELECT ?::VARCHAR AS t)", [first[0]]).fetchall()[0][0]
+            if when is not None:  # no header: three columns, a time first
+                return PLAIN, dict.fromkeys(HEADERLESS, "VARCHAR"), False
+    fmt = recognise(list(columns))
     if fmt is None:
-        shown = ", ".join(columns[:20]) + (", ..." if len(columns) > 20 else "")
+        names = list(columns)
+        shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
         raise InputError(path, f"not a query log this console recognises: its columns are {shown}; expected {expected_columns()}")
     return fmt, columns, header
+
+
+_MAX_REJECTS_MAPPED = 100_000
+
+
+def _record_number(accepted: int, rejected: list[int]) -> int:
+    """The data record number of the ``accepted``-th row the reader kept, given the rejected ones.
+
+    Example:
+        >>> _record_number(2, [2, 5])
+        3
+        >>> _record_number(4, [2, 5])
+        6
+    """
+    number = accepted
+    for r in rejected:
+        if r <= number:
+            number += 1
+        else:
+            break
+    return number
+
+
+def _physical_lines(path: Path, delim: str, header: bool, records: list[int]) -> dict[int, int]:
+    """data record number -> the file line it starts on (quoted newlines counted), for ``records``."""
+    import csv
+    import gzip
+
+    wanted = set(records)
+    out: dict[int, int] = {}
+    if not wanted:
+        return out
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    csv.field_size_limit(_MAX_LINE)
+    with opener(path, "rt", newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.reader(fh, delimiter=delim)
+        line_before = 0
+        for i, _ in enumerate(reader, 1 - int(header)):
+            if i in wanted:
+                out[i] = line_before + 1
+                if len(out) == len(wanted):
+                    break
+            line_before = reader.line_num
+    return out
+
+
+def _timestamp(column: str) -> str:
+    """SQL: a log's time as naive UTC: ISO with or without an offset, Snowflake's
+    ``2026-11-01 09:15:02.123 -0800``, ``... UTC``, or epoch seconds or milliseconds."""
+    text = f"trim(CAST({column} AS VARCHAR))"
+    number = f"TRY_CAST({text} AS DOUBLE)"
+    return (
+        f"CAST(coalesce(TRY_CAST({text} AS TIMESTAMPTZ), "
+        f"TRY_CAST(regexp_replace({text}, ' ([+-][0-9]{{2}}:?[0-9]{{2}})$', '\\1') AS TIMESTAMPTZ), "
+        f"CASE WHEN {number} > 1e11 THEN to_timestamp({number} / 1000) WHEN {number} > 1e8 THEN to_timestamp({number}) END"
+        f") AS TIMESTAMP)"
+    )
 
 
 def _objects_from_json(column: str) -> str:
@@ -134,13 +232,15 @@ def _app_of_tag(column: str) -> str:
     )
 
 
-def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, columns: list[str], header: bool,
+def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, columns: dict[str, str], header: bool,
               table: str, dialect: str) -> Skips:
     """Read one file into ``table`` (the :data:`NORMALISED` columns) and count what was skipped."""
-    col = fmt.columns(columns) if header else dict(zip(("started_at", "user_name", "query_text"), HEADERLESS))
+    col = fmt.columns(list(columns)) if header else dict(zip(("started_at", "user_name", "query_text"), HEADERLESS))
     src = _literal(str(path))
     raw = f"{table}_raw"
     skips = Skips()
+    rejected: list[int] = []
+    rejected_count = 0
     time_col = col.get("started_at")
     try:
         if is_json(path):
@@ -152,27 +252,23 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, columns: 
                 f"FROM read_json({src}, format='auto', columns={spec})"
             )
         else:
-            types = {}
-            if time_col:
-                types[time_col] = "TIMESTAMPTZ"
-            if "calls" in col:
-                types[col["calls"]] = "BIGINT"
-            type_spec = "{" + ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in types.items()) + "}"
+            spec = "{" + ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in columns) + "}"
             con.execute(
-                f"CREATE TEMP TABLE {raw} AS SELECT NULL::BIGINT AS _record, * FROM read_csv({src}, header={str(header).lower()}, "
-                f"all_varchar=true, types={type_spec}, ignore_errors=true, store_rejects=true, "
-                f"rejects_table='{table}_rej', rejects_scan='{table}_scan', max_line_size={_MAX_LINE})"
+                f"CREATE TEMP TABLE {raw} AS SELECT row_number() OVER () AS _record, * FROM {_csv(src, _delimiter(path))}, "
+                f"header={str(header).lower()}, auto_detect=false, columns={spec}, ignore_errors=true, store_rejects=true, "
+                f"rejects_table='{table}_rej', rejects_scan='{table}_scan')"
             )
-            rejected = con.execute(f"SELECT count(*), list(line ORDER BY line)[1:3] FROM {table}_rej").fetchall()[0]
-            lines = [f"line {n}" for n in (rejected[1] or [])]
-            skips.add(int(rejected[0]), lines)
+            # DuckDB numbers a rejected row by record, the header being 1: data record = line - 1
+            rejected = [int(r[0]) - int(header) for r in con.execute(
+                f"SELECT DISTINCT line FROM {table}_rej ORDER BY line LIMIT {_MAX_REJECTS_MAPPED}").fetchall()]
+            rejected_count = con.execute(f"SELECT count(DISTINCT line) FROM {table}_rej").fetchall()[0][0]
     except duckdb.Error as e:
         raise InputError(path, f"cannot be read as a {fmt.label} log: {_first_line(e)}") from None
 
     def c(field_name: str) -> str:
         return f"CAST({_ident(col[field_name])} AS VARCHAR)" if field_name in col else "NULL::VARCHAR"
 
-    started = f"CAST(TRY_CAST({_ident(time_col)} AS TIMESTAMPTZ) AS TIMESTAMP)" if time_col else "NULL::TIMESTAMP"
+    started = _timestamp(_ident(time_col)) if time_col else "NULL::TIMESTAMP"
     text = c("query_text")
     objects = "NULL::VARCHAR[]"
     app = _app_of_tag(c("query_tag")) if "query_tag" in col else "NULL::VARCHAR"
@@ -242,9 +338,13 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, columns: 
     if time_col:
         where_bad += " OR started_at IS NULL"
     bad = con.execute(f"SELECT count(*), list(_record ORDER BY _record)[1:3] FROM {table}_all WHERE {where_bad}").fetchall()[0]
-    if bad[0]:
-        records = [f"record {n}" for n in (bad[1] or []) if n is not None]
-        skips.add(int(bad[0]), records or ["rows without a user, a time, or a query text"])
+    if is_json(path):
+        skips.add(int(bad[0]), [f"record {n}" for n in (bad[1] or [])])
+    elif bad[0] or rejected_count:
+        # accepted rows are numbered among accepted rows: put the rejected ones back in between
+        records = sorted([*rejected[:3], *(_record_number(n, rejected) for n in (bad[1] or []))])[:3]
+        lines = _physical_lines(path, _delimiter(path), header, records)
+        skips.add(int(bad[0]) + int(rejected_count), [f"line {lines[r]}" for r in records if r in lines])
     cols = ", ".join(NORMALISED)
     con.execute(f"CREATE TEMP TABLE {table} AS SELECT {cols} FROM {table}_all WHERE NOT ({where_bad})")
     con.execute(f"DROP TABLE {table}_all; DROP TABLE {raw}")
