@@ -17,7 +17,8 @@ Steps (:func:`warehouse_phase`, then :func:`write_warehouse` in the collect's tr
 
 Decision (failures): a warehouse the user named (``--warehouse``, ``[paths] warehouse``,
 ``--target``, ``--profiles-dir`` or ``[warehouse] target``) that cannot be read at all is an
-input error: one line naming the target (never a secret), exit 2, nothing written. The
+input error: one line naming the target (never a secret), exit 2, nothing written; so is a
+profile whose engine needs an optional extra that is not installed (Snowflake, BigQuery). The
 project's default profile is best effort: the README's first command must work on any
 laptop, so an unreachable default target (a server not running, a DuckDB file held by a
 running dbt) is a note in the summary and the collect goes on without the warehouse. What
@@ -33,7 +34,7 @@ import orjson
 import polars as pl
 
 from collectors.summary import CollectSummary
-from collectors.warehouse import FreshnessRequest, Plan, WarehouseRead, WarehouseTarget, WarehouseUnavailable, read_warehouse
+from collectors.warehouse import DriverMissing, FreshnessRequest, Plan, WarehouseRead, WarehouseTarget, WarehouseUnavailable, read_warehouse
 from collectors.warehouse._common import FRESHNESS_SCHEMA, freshness_row
 from collectors.warehouse.profiles import profile_target
 from collectors.warehouse.target import target_from_value
@@ -134,7 +135,7 @@ def warehouse_phase(loc, snapshot, summary: CollectSummary) -> WarehouseRead | N
     try:
         read = read_warehouse(target, plan)
     except WarehouseUnavailable as e:
-        if target.explicit:
+        if target.explicit or isinstance(e, DriverMissing):
             raise InputError(None, f"warehouse {target.scrub(str(e))}") from None
         summary.notes.append(f"warehouse: not collected: {target.scrub(str(e))}")
         return None

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import importlib
 
-from collectors.warehouse._common import FreshnessRequest, Plan, WarehouseRead, WarehouseUnavailable
+from collectors.warehouse._common import DriverMissing, FreshnessRequest, Plan, WarehouseRead, WarehouseUnavailable
 from collectors.warehouse.target import ENGINES, WarehouseTarget
 
-__all__ = ["ENGINES", "FreshnessRequest", "Plan", "WarehouseRead", "WarehouseTarget", "WarehouseUnavailable", "read_warehouse"]
+__all__ = ["ENGINES", "DriverMissing", "FreshnessRequest", "Plan", "WarehouseRead", "WarehouseTarget", "WarehouseUnavailable", "read_warehouse"]
 
 
 def read_warehouse(target: WarehouseTarget, plan: Plan) -> WarehouseRead:

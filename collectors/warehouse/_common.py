@@ -45,6 +45,11 @@ class WarehouseUnavailable(Exception):
     missing). ``str()`` is one line naming the target, never a secret."""
 
 
+class DriverMissing(WarehouseUnavailable):
+    """The engine's connector (an optional extra) is not installed: an input error even for the
+    default profile, since nothing but installing it (or turning the warehouse off) helps."""
+
+
 @dataclass(frozen=True)
 class FreshnessRequest:
     """A source to measure: its relation and its ``loaded_at_field`` (None: last-modified time)."""
