@@ -30,7 +30,10 @@ Decisions (each is a rule of the warehouse, not a guess):
   keep their last 3.
 * **Special forms.** ``ref:<model>`` (a Hightouch model built on a dbt model) resolves by model
   name (the latest version of a versioned model); ``source:<source>.<table>`` by source and
-  table name; ``<tool>:<name>`` for another tool (``lookml:orders``) is that tool's object.
+  table name; ``<tool>:<name>`` for another tool (``lookml:orders``) is that tool's object, as
+  is a 1-part name registered with :meth:`RelationIndex.add_tool_objects` (a LookML view, a
+  Metabase card) that no node has. Parts given as ``holes`` (placeholders interpolated by
+  application code) match anything: the parts after them must match exactly one node.
 * **Kinds.** ``node`` (a model, seed, snapshot or source: :attr:`Resolution.unique_id` is
   set), ``raw`` (no node, in a database/schema that holds dbt sources or no dbt relation at
   all: a raw table dbt does not know), ``tool`` (another tool's object: a ``<tool>:`` name or
@@ -218,6 +221,7 @@ class RelationIndex:
         self._model_schemas: set[tuple[str, str]] = set()
         self._source_schemas: set[tuple[str, str]] = set()
         self._memo: dict[str, Resolution] = {}
+        self._tool_objects: dict[str, str] = {}
         databases: Counter[str] = Counter()
         schemas: Counter[str] = Counter()
         for row in rows:
@@ -314,8 +318,14 @@ class RelationIndex:
         return (db, schema, name)
 
     # -- resolving --------------------------------------------------------------------------
-    def resolve(self, name: str) -> Resolution:
+    def resolve(self, name: str, *, holes: Iterable[str] = ()) -> Resolution:
         """What ``name`` (a relation as written in SQL, a query log or a tool's file) stands for.
+
+        Args:
+            name: the relation as written.
+            holes: identifiers that stand for placeholders in the name (``p1`` where application
+                code interpolated ``{SCHEMA}``): parts before them are unknown, so the parts
+                after the last one must match exactly one node's trailing parts.
 
         Example:
             >>> import polars as pl
@@ -327,11 +337,50 @@ class RelationIndex:
             ('node', 'unknown')
             >>> index.resolve("looker_scratch.lr_1_orders").tool
             'lookml'
+            >>> index.resolve("p1.ORDERS", holes={"p1"}).unique_id, index.resolve("p1", holes={"p1"}).kind
+            ('model.p.orders', 'unknown')
         """
+        if holes:
+            return self._resolve_with_holes(name, frozenset(h.lower() for h in holes))
         found = self._memo.get(name)
         if found is None:
             found = self._resolve(name)
             self._memo[name] = found
+        return found
+
+    def add_tool_objects(self, objects: Mapping[str, str]) -> None:
+        """Names of other tools' objects (``{"product_margin": "lookml"}``: a LookML view, a
+        Metabase card's ``metabase_card_201``): a 1-part name that is no node's resolves to
+        ``tool`` (a node of that exact name still wins).
+
+        Example:
+            >>> index = RelationIndex([], dialect="duckdb")
+            >>> index.add_tool_objects({"Product_Margin": "lookml"})
+            >>> index.resolve("product_margin").kind, index.resolve("product_margin").tool
+            ('tool', 'lookml')
+        """
+        self._tool_objects.update({k.lower(): v for k, v in objects.items()})
+        self._memo.clear()
+
+    def _resolve_with_holes(self, name: str, holes: frozenset[str]) -> Resolution:
+        """A name some of whose parts are placeholders (``p1.FCT_ORDERS`` from an f-string):
+        the parts after the last placeholder must match exactly one node's trailing parts."""
+        key = (name, holes)
+        found = self._memo.get(key)  # type: ignore[call-overload]
+        if found is not None:
+            return found
+        parts = split_name(name.strip(), self.dialect)
+        last_hole = max((i for i, (text, quoted) in enumerate(parts) if not quoted and text.lower() in holes), default=-1)
+        if last_hole < 0:
+            found = self.resolve(name)
+        elif last_hole == len(parts) - 1 or len(parts) - last_hole - 1 > 2:
+            found = Resolution("unknown", None, ("", "", name.strip()))
+        else:
+            rest = parts[last_hole + 1:]
+            forms = [stored_form(p, self.dialect, 3 - len(rest) + i) for i, p in enumerate(rest)]
+            candidates = self._by_suffix1.get(forms[0], ()) if len(forms) == 1 else self._by_suffix2.get((forms[0], forms[1]), ())
+            found = self._node(candidates[0]) if len(candidates) == 1 else Resolution("unknown", None, ("", "", name.strip()))
+        self._memo[key] = found  # type: ignore[index]
         return found
 
     def resolve_many(self, names: Iterable[str]) -> dict[str, Resolution]:
@@ -361,6 +410,8 @@ class RelationIndex:
         entry = self._by_key.get(key)
         if entry is not None:
             return self._node(entry)
+        if written == 1 and self._tool_objects and parts[0][0].lower() in self._tool_objects:
+            return Resolution("tool", None, (self._tool_objects[parts[0][0].lower()], "", parts[0][0]), tool=self._tool_objects[parts[0][0].lower()])
         if written < 3:
             candidates = self._by_suffix1.get(forms[0], ()) if written == 1 else self._by_suffix2.get((forms[0], forms[1]), ())
             if len(candidates) == 1:

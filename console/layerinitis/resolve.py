@@ -82,6 +82,8 @@ def _tool_objects(all_items: tuple[Item, ...]) -> dict[tuple[str, str], Item]:
     derived table or ``sql_table_name`` view), a Hightouch or Census model (by slug)."""
     out: dict[tuple[str, str], Item] = {}
     for item in all_items:
+        if item.tool == "metabase" and item.meta.get("id") is not None:  # {{#201}} reads card 201
+            out.setdefault(("metabase", f"metabase_card_{item.meta['id']}"), item)
         if item.kind not in _OBJECT_KINDS:
             continue
         for name in (item.meta.get("view"), item.meta.get("slug"), item.name):
@@ -90,21 +92,32 @@ def _tool_objects(all_items: tuple[Item, ...]) -> dict[tuple[str, str], Item]:
     return out
 
 
+def _holes(item: Item) -> tuple[str, ...]:
+    """The identifiers standing for interpolated values in the item's SQL (``p1``... when
+    application code built the SQL from placeholders: ``meta.placeholders`` of them)."""
+    count = item.meta.get("placeholders")
+    return tuple(f"p{n}" for n in range(1, int(count) + 1)) if isinstance(count, int) and count > 0 else ()
+
+
 def item_reads(ctx: Any) -> dict[str, tuple[Read, ...]]:
     """artifact_id -> the item's reads, each resolved (cached on ``ctx``).
 
     Besides the relations an item names, it reads what the objects of its own tool that it
     names read: a LookML dimension on ``${TABLE}`` of a derived-table view reads the view, hence
-    what the derived table reads; a notebook's dataframe filter on the result of a SQL cell
-    (``meta.from_sql``) reads what that cell reads. The object itself is kept as a read of kind
-    ``tool``.
+    what the derived table reads; a Metabase question on ``{{#201}}`` reads card 201
+    (``metabase_card_201``), hence what it reads; a notebook's dataframe filter on the result of
+    a SQL cell (``meta.from_sql``) reads what that cell reads. The object itself is kept as a
+    read of kind ``tool``. In SQL that application code built from placeholders
+    (``meta.placeholders``), the identifiers ``p1``, ``p2``... are holes (see
+    :meth:`console.relations.RelationIndex.resolve`).
     """
     def build() -> dict[str, tuple[Read, ...]]:
         index = relation_index(ctx)
         all_items = items(ctx)
         objects = _tool_objects(all_items)
+        index.add_tool_objects({name: tool for tool, name in objects})
         by_file = {(i.path, i.name): i for i in all_items}
-        direct = {i.artifact_id: [Read(w, index.resolve(w)) for w in i.relations] for i in all_items}
+        direct = {i.artifact_id: [Read(w, index.resolve(w, holes=_holes(i))) for w in i.relations] for i in all_items}
 
         def expand(item: Item, seen: frozenset[str]) -> list[Read]:
             out: list[Read] = []

@@ -166,3 +166,17 @@ def test_ten_thousand_names_resolve_in_dictionary_time():
     assert len(out) == len(baseline)
     assert sum(r.kind == "node" for r in out.values()) == 2000 * 2  # each m<i> unquoted and quoted-upper
     assert resolve_time < 10 * split_time + 0.05
+
+
+def test_placeholder_parts_match_any_schema(duckdb_index):
+    assert duckdb_index.resolve("p1.fct_orders", holes=["p1"]).unique_id == "model.p.fct_orders"
+    assert duckdb_index.resolve("p1.p2.stg_orders", holes=["p1", "p2"]).unique_id == "model.p.stg_orders"
+    assert duckdb_index.resolve("p1.fct_orders").kind == "raw"  # without holes, p1 is a schema
+    assert duckdb_index.resolve("analytics.p1", holes=["p1"]).kind == "unknown"
+    assert duckdb_index.resolve('"p1".fct_orders', holes=["p1"]).kind == "raw"  # quoted: a real name
+
+
+def test_tool_objects_answer_only_where_no_node_does(duckdb_index):
+    duckdb_index.add_tool_objects({"product_margin": "lookml", "fct_orders": "lookml"})
+    assert (duckdb_index.resolve("product_margin").kind, duckdb_index.resolve("product_margin").tool) == ("tool", "lookml")
+    assert duckdb_index.resolve("fct_orders").unique_id == "model.p.fct_orders"
