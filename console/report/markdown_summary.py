@@ -4,14 +4,13 @@
 
     ## console: 1 error, 56 warnings, 0 info in shop
 
-    **Health 6.8/10** ▃▄▆ +0.4 · 57 findings (+3 since the previous report)
+    **Health 6.8/10** ▃▄▆ +0.4 · 57 findings (+3 since the last report)
 
     | Category | Error | Warn | Info | Change |
     | --- | ---: | ---: | ---: | ---: |
     | checks | 1 | 0 | 0 | +1 |
 
     **Top 10 by priority** · most: `HRD002` ×11, `STR014` ×8
-
     1. **91** error `FRS001` source-freshness: source `inventory_feed.inventory` was…
 
 The project line (node counts, dbt version, time) moves below the findings. At most
@@ -68,7 +67,7 @@ def summary_lines(data: ReportData, meta: list[str]) -> list[str]:
             if len(heading) + len(part) > WIDTH:
                 break
             heading += part
-        out += ["", heading, ""]
+        out += ["", heading]  # an ordered list starting at 1 may follow a paragraph directly
         for i, f in enumerate(ov.top, 1):
             start = f"{i}. **{ov.priority.get(f.fingerprint, 0)}** {f.severity} `{escape(f.rule)}` {escape(f.name)}: "
             out.append(start + _cut(f.message, WIDTH - len(start)))

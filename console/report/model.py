@@ -274,7 +274,7 @@ def build_report(
         if trend is not None:
             trend_line = trend.line("project", "", score_data.project)
             if selection is None:  # the history counts the whole project
-                reference, label = trend.previous_counts, "previous report"
+                reference, label = trend.previous_counts, "last report"
         if baseline_counts is not None:
             reference, label = baseline_counts, "baseline"
         summary = build_overview(counted, kept, ranking.priority, score=score_data.project, trend=trend_line,

@@ -51,7 +51,7 @@ class Overview:
         counts: {category: {severity: n}} of every current finding (after selection, before
             the baseline hides the known ones).
         reference: the same counts of the baseline or the previous collect's report (None: none).
-        reference_label: ``baseline`` or ``previous report``.
+        reference_label: ``baseline`` or ``last report``.
         top: the findings of highest priority (after the baseline), highest first.
         priority: fingerprint -> priority of the ``top`` findings.
         busiest: the rules with the most findings.

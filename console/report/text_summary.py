@@ -2,7 +2,7 @@
 
 ::
 
-    shop · health 6.4/10 ▃▄▆ +0.4 · 57 findings (+3 since previous report)
+    shop · health 6.4/10 ▃▄▆ +0.4 · 57 findings (+3 since last report)
     category        error   warn   info  change
     checks              1      0      0      +1
     hardening           0     12      0       ·
@@ -77,7 +77,7 @@ def summary_lines(data: ReportData, *, style: Callable[[str, str], str] = lambda
     change = ov.change()
     since = f" ({signed(change)} since {ov.reference_label})" if change is not None else ""
     if ov.new is not None:
-        since = f", {ov.new} new since the baseline"
+        since = f", {ov.new} new since baseline"
     head.append(f"{plural(ov.total, 'finding')}{since}")
     lines = [style("1", cut(" · ".join(head)))]
     rows = category_rows(ov)
