@@ -2,7 +2,10 @@
 
 Every failure a user can cause (a bad file, a bad option, a bad configuration) is raised as an
 :class:`InputError`; the command line prints it as one line on stderr and exits with
-:data:`EXIT_INPUT`. Nothing else is caught broadly: a bug shows its traceback.
+:data:`EXIT_INPUT`. Nothing else is caught broadly inside the console; the command line's last
+resort turns a bug into one line ``console: internal error: ...`` naming a file that holds the
+traceback, also with exit 2 (``CONSOLE_DEBUG=1`` shows the traceback instead). Tests treat an
+internal error as a failure.
 """
 
 from __future__ import annotations

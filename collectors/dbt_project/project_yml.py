@@ -153,6 +153,8 @@ def merge_config(into: dict, level: Mapping, tree: bool = True) -> dict:
             into["tags"] = tags + [t for t in as_str_list(value) if t not in tags]
         elif key == "meta" and isinstance(value, Mapping):
             into["meta"] = {**(into.get("meta") or {}), **value}
+        elif key in ("meta", "docs", "contract", "persist_docs", "grants", "quoting") and not isinstance(value, Mapping):
+            continue  # `+meta: [1]`: dbt refuses it at parse; the console reads on without it
         else:
             into[key] = value
     return into

@@ -135,13 +135,34 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _fail(held, f"console: error: cannot write the output: {e.strerror}")
     except Exception as e:  # DuckDB turns Ctrl-C inside a query into an error of its own
-        if not _interrupted(e):
+        if _interrupted(e):
+            held.drop()
+            _interrupt_exit()
+        if os.environ.get("CONSOLE_DEBUG"):
             held.release()
             raise
-        held.drop()
-        _interrupt_exit()
+        _fail(held, f"console: internal error: {_crash_report(e)}")
     held.release()
     _exit(code or 0)
+
+
+def _crash_report(error: BaseException) -> str:
+    """A bug, as one line naming a file that holds the traceback (``CONSOLE_DEBUG=1`` shows it
+    instead). The store is safe: a collect's transaction was rolled back before this runs."""
+    import tempfile
+    import traceback
+
+    from console.textsafe import one_line
+
+    what = one_line(f"{type(error).__name__}: {error}")[:300]
+    try:
+        fd, path = tempfile.mkstemp(prefix="console-crash-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as fh:
+            fh.write(f"console {__version__}\nargv: {sys.argv!r}\n\n")
+            traceback.print_exception(error, file=fh)
+    except OSError:
+        return f"{what} (set CONSOLE_DEBUG=1 for the traceback)"
+    return f"{what} (traceback in {path}; please report it)"
 
 
 def _flush_stdout() -> None:
