@@ -74,6 +74,7 @@ class TriageScreen(ConsoleScreen):
     """The triage of a node or of the latest run (see the module docstring)."""
 
     TITLE_TEXT = "Triage"
+    AUTO_FOCUS = "#tr-nodes"
     BINDINGS = [
         Binding("enter", "triage_selected", "Triage it", show=False),
         Binding("escape", "back", "Back"),
