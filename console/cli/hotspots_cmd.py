@@ -53,18 +53,19 @@ def hotspots(project, artifacts, archive, lastmile, query_logs, warehouse, store
 
     ctx = Context.from_store(loc.store, now=now, settings=loc.config.settings())
     ranked = rank(ctx)
+    duplicates = duplicate_rules(ctx)
     name = ctx.project.get("name") or loc.project.name
     title = f"Layerinitis hotspots of {name}: {len(ranked['items'])} last-mile items, {len(ranked['nodes'])} dbt nodes"
     if fmt == "json":
-        doc = render.to_json(ranked, duplicate_rules(ctx), project={**ctx.project, "root": str(loc.project)},
+        doc = render.to_json(ranked, duplicates, project={**ctx.project, "root": str(loc.project)},
                              generated_at=ctx.now, limit=limit)
         sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
     elif fmt == "markdown":
-        sys.stdout.write(render.to_markdown(ranked, title=title, limit=limit))
+        sys.stdout.write(render.to_markdown(ranked, title=title, limit=limit, duplicates=duplicates))
     elif use_color("text", None):
-        render.print_rich(ranked, title=title, limit=limit)
+        render.print_rich(ranked, title=title, limit=limit, duplicates=duplicates)
     else:
         width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
-        sys.stdout.write(render.to_text(ranked, title=title, limit=limit, width=width))
+        sys.stdout.write(render.to_text(ranked, title=title, limit=limit, width=width, duplicates=duplicates))
     sys.stdout.flush()
     return 0

@@ -1,8 +1,9 @@
 """Hotspots as text, Markdown and JSON: what ``console hotspots`` prints.
 
 The JSON shape (stable, ``schema_version`` 1) is documented in ``docs/layerinitis.md``. Text
-fits an 80-column terminal: each hotspot is a numbered headline with its score, then indented
-lines (where, logic, why, belongs) wrapped to the width. Untrusted text (names, SQL, paths) has
+fits an 80-column terminal: the ranked items, then the business rules found in several places
+(every place named), then the ranked nodes; each hotspot is a numbered headline with its
+score, then indented lines (where, logic, why, belongs) wrapped to the width. Untrusted text (names, SQL, paths) has
 its control characters escaped in text, is Markdown-escaped in Markdown, and reaches Rich only
 as :class:`rich.text.Text` (never as markup).
 """
@@ -73,11 +74,33 @@ def _expr(h: Hotspot, e: Mapping[str, Any]) -> str:
     return f"`{e['sql']}` at {e['path']}:{e['line']}" if e.get("line") else f"`{e['sql']}` in {e['path']}"
 
 
-def to_text(ranked: Mapping[str, list[Hotspot]], *, title: str, limit: int | None = None, width: int = 80) -> str:
-    """Plain text (no colour), wrapped to ``width``."""
+DUPLICATES_HEADING = "Business rules implemented in several places"
+
+
+def _duplicate_lines(duplicates: list[DuplicateRule]) -> list[tuple[str, list[str]]]:
+    """Each duplicated rule: a headline and one line per place."""
+    return [
+        (f"`{g.key}` in {len(g.places)} places ({', '.join(g.tools)})", [p.described for p in g.places])
+        for g in duplicates
+    ]
+
+
+def to_text(ranked: Mapping[str, list[Hotspot]], *, title: str, limit: int | None = None, width: int = 80,
+            duplicates: list[DuplicateRule] | None = None) -> str:
+    """Plain text (no colour), wrapped to ``width``: ranked items, duplicated rules, ranked nodes."""
     width = max(width, 40)
     out = [clean(title), ""]
     for key, heading in SECTIONS:
+        if key == "nodes" and duplicates is not None:
+            out.append(f"{DUPLICATES_HEADING} ({len(duplicates)})")
+            if not duplicates:
+                out.append("  none")
+            for n, (head, places) in enumerate(_duplicate_lines(duplicates), 1):
+                out.extend(textwrap.wrap(f"{n:>2}. {clean(head)}", width, subsequent_indent="    "))
+                for place in places:
+                    out.extend(textwrap.wrap(clean(place), width, initial_indent="    - ", subsequent_indent="      ",
+                                             break_on_hyphens=False))
+            out.append("")
         spots = ranked[key][:limit]
         out.append(f"{heading} ({_count(ranked[key], spots)})")
         if not spots:
@@ -99,8 +122,8 @@ def to_text(ranked: Mapping[str, list[Hotspot]], *, title: str, limit: int | Non
                         break_on_hyphens=False,
                     ) or [lead])
             out.append("")
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    lines = [line for i, line in enumerate(out) if line or (i and out[i - 1])]  # no double blank lines
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def _count(all_spots: list[Hotspot], shown: list[Hotspot]) -> str:
@@ -131,10 +154,19 @@ def md_inline(text: str) -> str:
     return "".join(out)
 
 
-def to_markdown(ranked: Mapping[str, list[Hotspot]], *, title: str, limit: int | None = None) -> str:
-    """Markdown: a heading per section and a numbered entry per hotspot."""
+def to_markdown(ranked: Mapping[str, list[Hotspot]], *, title: str, limit: int | None = None,
+                duplicates: list[DuplicateRule] | None = None) -> str:
+    """Markdown: a heading per section and a numbered entry per hotspot (and duplicated rule)."""
     out = [f"## {md_inline(title)}", ""]
     for key, heading in SECTIONS:
+        if key == "nodes" and duplicates is not None:
+            out += [f"### {DUPLICATES_HEADING} ({len(duplicates)})", ""]
+            if not duplicates:
+                out += ["None.", ""]
+            for n, (head, places) in enumerate(_duplicate_lines(duplicates), 1):
+                out.append(f"{n}. {md_inline(head)}")
+                out += [f"   - {md_inline(p)}" for p in places]
+                out.append("")
         spots = ranked[key][:limit]
         out += [f"### {heading} ({_count(ranked[key], spots)})", ""]
         if not spots:
@@ -147,7 +179,8 @@ def to_markdown(ranked: Mapping[str, list[Hotspot]], *, title: str, limit: int |
     return "\n".join(out).rstrip() + "\n"
 
 
-def print_rich(ranked: Mapping[str, list[Hotspot]], *, title: str, limit: int | None = None, file=None) -> None:
+def print_rich(ranked: Mapping[str, list[Hotspot]], *, title: str, limit: int | None = None, file=None,
+               duplicates: list[DuplicateRule] | None = None) -> None:
     """Colour on a terminal, with Rich; every untrusted string goes in as :class:`rich.text.Text`.
 
     Each hotspot's lines sit in a two-column grid, so wrapped lines keep their indent.
@@ -160,6 +193,17 @@ def print_rich(ranked: Mapping[str, list[Hotspot]], *, title: str, limit: int | 
     console = Console(file=file, highlight=False)
     console.print(Text(clean(title), style="bold"))
     for key, heading in SECTIONS:
+        if key == "nodes" and duplicates is not None:
+            console.print()
+            console.print(Text(f"{DUPLICATES_HEADING} ({len(duplicates)})", style="bold underline"))
+            for n, (head, places) in enumerate(_duplicate_lines(duplicates), 1):
+                console.print(Text.assemble((f"{n:>2}. ", "bold"), (clean(head), "bold magenta")))
+                grid = Table.grid(padding=(0, 1))
+                grid.add_column(no_wrap=True, width=1)
+                grid.add_column(ratio=1)
+                for place in places:
+                    grid.add_row("-", Text(clean(place)))
+                console.print(Padding(grid, (0, 0, 1, 4)))
         spots = ranked[key][:limit]
         console.print()
         console.print(Text(f"{heading} ({_count(ranked[key], spots)})", style="bold underline"))

@@ -52,7 +52,20 @@ def test_text_is_ranked_readable_in_80_columns_and_plain_when_piped(story):
 def test_limit_cuts_each_list(story):
     out = hotspots(*_args(story, "--limit", "1"))
     assert "ranked (1 of 8)" in out.stdout and "ranked (1 of 4)" in out.stdout
-    assert " 2. " not in out.stdout
+    items, rest = out.stdout.split("Business rules implemented in several places (2)")
+    assert " 2. " not in items and " 2. " not in rest.split("dbt nodes that")[1]
+
+
+def test_text_names_every_place_of_a_duplicated_rule(story):
+    out = hotspots(*_args(story))
+    block = out.stdout.split("Business rules implemented in several places (2)\n")[1].split("\n\n")[0]
+    assert block.splitlines()[0] == " 1. `volume_ml <= 50` in 4 places (dbt, hightouch, lookml, metabase)"
+    flat = " ".join(line.strip() for line in block.splitlines())
+    for place in ("dbt model `exp_top_items_crm` (`volume_ml > 50` at models/exports/exp_top_items_crm.sql:3)",
+                  "Hightouch model `Top items for Salesforce` (`volume_ml > 50` at lastmile/hightouch/models/top_items_for_salesforce.yaml:10)",
+                  "LookML dimension `size_bucket`", "Metabase native question `Top sellers by market (full-size bottles)`",
+                  "Python sql string `CATALOG_SQL` (`NOT is_seasonal` at lastmile/app/retailer_catalog.py:14)"):
+        assert place in flat
 
 
 def test_json_is_documented_shape(story):
