@@ -1,0 +1,114 @@
+"""``console init`` on a real dbt project's files: the layers its folders and prefixes show, its
+production exposures, a baseline that makes the next report show only new problems, and no
+overwriting without --force."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from console.config import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = "2026-11-07T09:00:00Z"
+
+MODELS = {
+    "staging/s_orders.sql": "select * from {{ source('shop', 'orders') }}",
+    "staging/s_items.sql": "select * from {{ source('shop', 'items') }}",
+    "staging/s_stores.sql": "select * from {{ source('shop', 'stores') }}",
+    "core/fct_sales.sql": "select * from {{ ref('s_orders') }} join {{ ref('s_items') }} using (order_id)",
+    "core/dim_stores.sql": "select * from {{ ref('s_stores') }}",
+    "outputs/exp_sales_crm.sql": "select * from {{ ref('fct_sales') }}",
+}
+YML = """version: 2
+sources:
+  - name: shop
+    tables: [{name: orders}, {name: items}, {name: stores}]
+models:
+  - name: fct_sales
+    description: Sales.
+exposures:
+  - name: crm_sync
+    type: application
+    owner: {name: CRM team, email: crm@example.com}
+    depends_on: [ref('exp_sales_crm')]
+  - name: board
+    type: dashboard
+    maturity: high
+    owner: {name: Finance, email: fin@example.com}
+    depends_on: [ref('dim_stores')]
+"""
+
+
+def console(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    root = tmp_path / "shop"
+    (root / "models").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text("name: shop\nversion: '1.0'\nprofile: shop\n")
+    for rel, sql in MODELS.items():
+        (root / "models" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / "models" / rel).write_text(sql + "\n")
+    (root / "models" / "_shop.yml").write_text(YML)
+    return root
+
+
+def test_init_writes_a_configuration_that_fits_the_project(project):
+    proc = console("init", str(project), "--now", NOW)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""  # the file is the output
+    config = load_config(project)  # valid, and found where a report looks for it
+    assert config.source == project / "console.toml"
+    assert config.layers == {
+        "staging": {"folders": ["staging"], "prefixes": ["s_"]},  # learnt: most staging models start with s_
+        "mart": {"folders": ["core"], "prefixes": ["dim_", "fct_"]},
+        "export": {"folders": ["outputs"], "prefixes": ["exp_"]},
+    }
+    assert config.production_exposure_types == ("application",)
+    assert config.baseline is None
+    said = [line for line in proc.stderr.splitlines() if line.startswith("console init: ")]
+    assert "console init: staging: folders staging (3 models); prefixes s_ (3 models)" in said
+    assert any(line.startswith("console init: production: application (the project declares application (1), dashboard (1)); "
+                               "dashboard left out") for line in said)
+    assert said[-1] == f"console init: wrote {project / 'console.toml'}"
+    text = (project / "console.toml").read_text()
+    assert "# staging: folders staging (3 models); prefixes s_ (3 models)" in text
+
+
+def test_init_never_overwrites_without_force(project):
+    (project / "console.toml").write_text("# ours\n")
+    proc = console("init", str(project), "--now", NOW)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"console: error: {project / 'console.toml'}: exists already; `console init --force` overwrites it"
+    assert (project / "console.toml").read_text() == "# ours\n"
+    assert console("init", str(project), "--force", "--now", NOW).returncode == 0
+    assert tomllib.loads((project / "console.toml").read_text())["layers"]["staging"]["prefixes"] == ["s_"]
+
+
+def test_a_baseline_makes_the_next_report_show_only_new_problems(project):
+    proc = console("init", str(project), "--baseline", "--now", NOW)
+    assert proc.returncode == 0, proc.stderr
+    config = load_config(project)
+    assert config.baseline == project / "console-baseline.json"
+    known = json.loads(config.baseline.read_text())["findings"]
+    assert len(known) > 5
+    assert f"{len(known)} findings known today" in proc.stderr
+    report = console("report", str(project), "--now", NOW, "--fail-on", "warn")
+    assert report.returncode == 0, report.stdout  # nothing new
+    assert f"{len(known)} findings, 0 new since baseline" in report.stdout.splitlines()[0]
+    assert report.stdout.splitlines()[-1].startswith("No findings")
+    everything = console("report", str(project), "--no-collect", "--no-baseline", "--now", NOW, "--format", "json", "--exit-zero")
+    assert {f["fingerprint"] for f in json.loads(everything.stdout)["findings"]} == {f["fingerprint"] for f in known}
+    again = console("init", str(project), "--baseline", "--now", NOW)  # the configuration exists: refused
+    assert again.returncode == 2 and "--force" in again.stderr
+    (project / "console.toml").unlink()
+    again = console("init", str(project), "--baseline", "--now", NOW)  # so does the baseline
+    assert again.returncode == 2 and "console-baseline.json: exists already" in again.stderr
