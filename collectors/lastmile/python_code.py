@@ -59,6 +59,11 @@ def _build(node: ast.AST, consts: dict[str, ast.AST], text: _Text, depth: int = 
         for v in node.values:
             if isinstance(v, ast.Constant):
                 text.add(str(v.value))
+            elif (
+                isinstance(v, ast.FormattedValue) and v.format_spec is None and v.conversion == -1
+                and _known(v.value, consts, depth) is not None
+            ):
+                text.add(_known(v.value, consts, depth))  # a module constant: its value is the text
             else:
                 text.hole()
         return True
@@ -74,14 +79,47 @@ def _build(node: ast.AST, consts: dict[str, ast.AST], text: _Text, depth: int = 
             fields = list(string.Formatter().parse("".join(inner.parts)))
         except ValueError:
             return False
-        for literal, field, _spec, _conv in fields:
+        auto = 0
+        for literal, field, spec, conv in fields:
             text.add(literal)
-            if field is not None:
+            if field is None:
+                continue
+            key: int | str = field
+            if field == "":
+                key, auto = auto, auto + 1
+            elif field.isdigit():
+                key = int(field)
+            arg = None
+            if isinstance(key, int) and key < len(node.args):
+                arg = node.args[key]
+            elif isinstance(key, str):
+                arg = next((k.value for k in node.keywords if k.arg == key), None)
+            value = _known(arg, consts, depth) if arg is not None and not spec and not conv else None
+            if value is None:
                 text.hole()
+            else:
+                text.add(value)
         return True
     if isinstance(node, ast.Name) and node.id in consts and depth < 50:
         return _build(consts[node.id], consts, text, depth + 1)
     return False
+
+
+def _known(node: ast.AST, consts: dict[str, ast.AST], depth: int) -> str | None:
+    """The text of a value known without running the code: a string or number literal, or a
+    module-level string constant (itself without placeholders); None otherwise.
+
+    Example:
+        >>> _known(ast.parse('"analytics.orders"', mode="eval").body, {}, 0), _known(ast.Name("x"), {}, 0)
+        ('analytics.orders', None)
+    """
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float)) and not isinstance(node.value, bool):
+        return str(node.value)
+    if isinstance(node, ast.Name) and node.id in consts and depth < 20:
+        inner = _Text()
+        if _build(consts[node.id], consts, inner, depth + 1) and not inner.holes:
+            return "".join(inner.parts)
+    return None
 
 
 def _is_string_expr(node: ast.AST) -> bool:
@@ -235,58 +273,60 @@ def _frame_filter(node: ast.AST) -> tuple[str, list[dict]] | None:
     return None
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    out = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
-                out.add(id(first.value))
-    return out
+_SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _docstring(node: ast.AST) -> ast.AST | None:
+    body = getattr(node, "body", None)
+    if isinstance(node, _SCOPES) and body:
+        first = body[0]
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            return first.value
+    return None
 
 
 def code_items(tree: ast.AST, dialect: str, line_of=lambda n: n, kind: str = "sql_string") -> list[dict]:
-    """SQL strings and dataframe filters of a parsed module; ``line_of`` maps its lines to the file's."""
+    """SQL strings and dataframe filters of a parsed module; ``line_of`` maps its lines to the file's.
+
+    One pass over the tree: it knows the enclosing function and the variable a value is
+    assigned to (an item's name: ``CATALOG_SQL``, else ``function:line``).
+    """
     consts: dict[str, ast.AST] = {}
     for node in getattr(tree, "body", []):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _is_string_expr(node.value):
             consts[node.targets[0].id] = node.value
-    skip_ids = _docstrings(tree)
-    names: dict[int, str] = {}
-    scope: dict[int, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if len(targets) == 1 and isinstance(targets[0], ast.Name) and node.value is not None:
-                names[id(node.value)] = targets[0].id
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for sub in ast.walk(node):
-                scope.setdefault(id(sub), node.name)
     items: list[dict] = []
 
-    def visit(node: ast.AST) -> None:
-        if id(node) in skip_ids:
-            return
+    def visit(node: ast.AST, scope: str | None, target: str | None) -> None:
         if _is_string_expr(node):
             found = sql_of(node, consts, dialect)
             if found is not None:
                 sql, holes = found
                 line = line_of(node.lineno)
-                name = names.get(id(node)) or (f"{scope[id(node)]}:{line}" if id(node) in scope else None)
+                name = target or (f"{scope}:{line}" if scope else None)
                 meta = {"placeholders": holes} if holes else {}
                 if isinstance(node, ast.JoinedStr):
                     meta["f_string"] = True
                 items.append(item(kind, name, line, sql=sql, sql_line=line, meta=meta))
             return  # a string expression is read whole
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            name = targets[0].id if len(targets) == 1 and isinstance(targets[0], ast.Name) else None
+            if node.value is not None:
+                visit(node.value, scope, name)
+            return
         frame_filter = _frame_filter(node)
         if frame_filter is not None:
             frame, filters = frame_filter
             line = line_of(node.lineno)
             items.append(item("dataframe_filter", f"{frame}:{line}", line, literal_filters=filters, meta={"dataframe": frame}))
+        doc = _docstring(node)
+        inner = node.name if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else scope
         for child in ast.iter_child_nodes(node):
-            visit(child)
+            if child is not doc and not (doc is not None and isinstance(child, ast.Expr) and child.value is doc):
+                visit(child, inner, None)
 
-    visit(tree)
+    visit(tree, None, None)
     return items
 
 
