@@ -48,6 +48,7 @@ from console.errors import InputError
 from console.tui.commands import ActionsProvider, NodesProvider, RulesProvider, ScreensProvider
 from console.tui.messages import DataLoaded, FilesChanged, ShowNode, ShowRule, WorkFailed
 from console.tui.state import AppData, load_app_data, news
+from console.tui.watcher import looks_complete
 
 if TYPE_CHECKING:
     from console.cli.options import Locations
@@ -127,6 +128,8 @@ class ConsoleApp(App[None]):
         self._busy = False
         self._again: tuple[bool, bool] | None = None  # a refresh asked for while one runs: (collect, live)
         self._debounce = None
+        self._retry = None
+        self._changed: set[str] = set()
         self._live_failures = 0
         self._last_live_error = ""
         self._watcher = None
@@ -159,18 +162,27 @@ class ConsoleApp(App[None]):
     def start_refresh(self, *, collect: bool, live: bool = False) -> None:
         """Load (after a collect, if asked) in the worker; queue it if one is running."""
         if self._busy:
-            prev = self._again or (False, False)
-            self._again = (prev[0] or collect, prev[1] or live)
+            self._queue(collect=collect, live=live)
             return
         self._busy = True
         self.activity = "collecting…" if collect else "loading…"
-        self.refresh_data(collect, live)
+        changed, self._changed = self._changed, set()
+        self.refresh_data(collect, live, frozenset(changed) if live else frozenset())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="store")
-    def refresh_data(self, collect: bool, live: bool) -> None:
-        """Collect (optionally), then load the store and evaluate the rules; post the result."""
+    def refresh_data(self, collect: bool, live: bool, changed: frozenset[str] = frozenset()) -> None:
+        """Collect (optionally), then load the store and evaluate the rules; post the result.
+
+        ``changed`` are the paths a live collect was started for: a JSON file among them that
+        is still being written is waited for (retried) instead of collected.
+        """
         worker = get_current_worker()
         note = ""
+        unfinished = sorted(p for p in changed if p.endswith(".json") and not looks_complete(Path(p)))
+        if unfinished:
+            error = InputError(unfinished[0], "not completely written yet")
+            self.post_message(WorkFailed("Could not collect the project.", error, live=True, paths=changed))
+            return
         if collect:
             from collectors.pipeline import collect as run_collect
 
@@ -194,42 +206,44 @@ class ConsoleApp(App[None]):
         if message.collected:
             self._live_failures = 0
             self._last_live_error = ""
+        elif old is None and self.collect_on_start:  # opened on the store as it was: now collect
+            self._queue(collect=True, live=False)
         if not self._opened and message.data.has_store:
             self._opened = True
             if message.data.latest_run_failed and self.has_screen("triage"):
                 self.action_switch("triage")
-        self._finish(started_collect=not message.collected and self.collect_on_start and old is None)
 
-    def _finish(self, started_collect: bool = False) -> None:
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self._changed.update(message.paths)  # look at them again on the retry
+        if message.live and isinstance(message.error, InputError):
+            self._live_failures += 1
+            if self._live_failures <= LIVE_RETRIES:  # dbt may still be writing the file: try again soon
+                self._stop_retry()
+                self._retry = self.set_timer(RETRY_S, self._retry_live)
+                return
+            text = str(message.error)
+            if text != self._last_live_error:
+                self._last_live_error = text
+                self.notify(text, title="Could not collect the changed files.", severity="error", timeout=15)
+            self._changed.clear()  # shown once; the next change starts afresh
+            return
+        self.show_failure(message.title, message.error)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "store" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        if event.state == WorkerState.ERROR:
+            self.show_failure("Could not load the project's store.", event.worker.error)
         self._busy = False
         self.activity = "live" if self.live else ""
-        if started_collect:
-            self.start_refresh(collect=True)
         if self._again is not None:
             collect, live = self._again
             self._again = None
             self.start_refresh(collect=collect, live=live)
 
-    def on_work_failed(self, message: WorkFailed) -> None:
-        if message.live and isinstance(message.error, InputError):
-            self._live_failures += 1
-            if self._live_failures <= LIVE_RETRIES:  # dbt may still be writing the file
-                self._finish()
-                self.set_timer(RETRY_S, lambda: self.start_refresh(collect=True, live=True))
-                return
-            text = str(message.error)
-            self._finish()
-            if text != self._last_live_error:
-                self._last_live_error = text
-                self.notify(text, title="Could not collect the changed files.", severity="error", timeout=15)
-            return
-        self._finish()
-        self.show_failure(message.title, message.error)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group == "store":
-            self._finish()
-            self.show_failure("Could not load the project's store.", event.worker.error)
+    def _queue(self, *, collect: bool, live: bool) -> None:
+        prev = self._again or (False, False)
+        self._again = (prev[0] or collect, prev[1] or live)
 
     def show_failure(self, title: str, error: BaseException | None) -> None:
         """The one place failures reach the person: an error dialog with a full-sentence title."""
@@ -240,6 +254,7 @@ class ConsoleApp(App[None]):
 
     # -- live ---------------------------------------------------------------------------------
     def on_files_changed(self, message: FilesChanged) -> None:
+        self._changed.update(message.paths)
         if self._debounce is not None:
             self._debounce.stop()
         self._debounce = self.set_timer(DEBOUNCE_S, self._changed_quiet)
@@ -247,7 +262,17 @@ class ConsoleApp(App[None]):
     def _changed_quiet(self) -> None:
         self._debounce = None
         self._live_failures = 0
+        self._stop_retry()  # the new collect reads the newer file anyway
         self.start_refresh(collect=True, live=True)
+
+    def _retry_live(self) -> None:
+        self._retry = None
+        self.start_refresh(collect=True, live=True)
+
+    def _stop_retry(self) -> None:
+        if self._retry is not None:
+            self._retry.stop()
+            self._retry = None
 
     def action_collect_now(self) -> None:
         self.start_refresh(collect=True)

@@ -34,11 +34,13 @@ class WorkFailed(Message):
         title: a full sentence saying what was being done ("Could not collect the project.").
         error: the exception.
         live: the failure came from a live re-collect (a half-written file may be retried).
+        paths: the changed paths that collect was for (looked at again on the retry).
     """
 
     title: str
     error: BaseException
     live: bool = False
+    paths: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -48,6 +48,31 @@ def relevant(path: Path, loc) -> bool:
     return path.parent == loc.project and path.name in _ROOT_FILES
 
 
+def looks_complete(path: Path) -> bool:
+    """Whether a JSON file looks completely written: its last non-blank byte closes the document.
+
+    A cheap check (the last bytes only) so a live collect is not started on a file dbt is still
+    writing; the collect itself still refuses a file that does not parse.
+
+    Example:
+        >>> import tempfile, os
+        >>> d = tempfile.mkdtemp(); p = Path(d, "run_results.json")
+        >>> _ = p.write_text('{"results": [1, 2'); looks_complete(p)
+        False
+        >>> _ = p.write_text('{"results": [1, 2]}  '); looks_complete(p)
+        True
+    """
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            size = f.tell()
+            f.seek(max(0, size - 64))
+            tail = f.read().rstrip()
+    except OSError:  # gone again (a temp file renamed away): nothing to wait for
+        return True
+    return not tail or tail.endswith((b"}", b"]"))
+
+
 def _under(path: Path, folder: Path) -> bool:
     return folder == path or folder in path.parents
 

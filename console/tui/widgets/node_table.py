@@ -17,9 +17,16 @@ class NodeTable(DataTable):
 
     :meth:`fill` replaces every row and puts the cursor back on the row of the same key (or
     the same position when that row is gone), so a live refresh never moves the person.
-    A column given as ``("name", 30)`` has a fixed width (longer cells are cut).
+    Wide cells are cut at the table's edge (no horizontal scrolling: detail panes show the
+    whole text). A column given as ``("name", 30)`` has a fixed width (longer cells are cut).
     Plain ``str`` cells are wrapped in :class:`~rich.text.Text`, so untrusted names and
     messages never go through markup.
+    """
+
+    DEFAULT_CSS = """
+    NodeTable {
+        overflow-x: hidden;
+    }
     """
 
     BINDINGS = [
