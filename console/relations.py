@@ -138,11 +138,13 @@ def split_name(name: str, dialect: str = "duckdb") -> list[Part]:
         >>> split_name("`proj.dataset.Orders`", "bigquery")
         [('proj', True), ('dataset', True), ('Orders', True)]
     """
+    text = name.strip()
+    if '"' not in text and "`" not in text and "[" not in text:  # the common case: no quotes
+        return [("".join(p.split()), False) for p in text.split(".")]
     parts: list[Part] = []
     current: list[str] = []
     quoted = False
     quote: str | None = None
-    text = name.strip()
     i, n = 0, len(text)
     while i < n:
         ch = text[i]

@@ -106,7 +106,7 @@ def _exposures(ctx: Any) -> list[dict[str, Any]]:
 
 def exposures_on(ctx: Any, unique_id: str) -> list[dict[str, Any]]:
     """The exposures depending directly on a node."""
-    return [e for e in _exposures(ctx) if unique_id in e["parents"]]
+    return list(_exposures_by_parent(ctx).get(unique_id, ()))
 
 
 def consumer_of(ctx: Any, item: Item) -> Consumer | None:
@@ -130,9 +130,9 @@ def _match(ctx: Any, item: Item) -> Consumer | None:
     if not read_ids:
         return None
     best: tuple[int, Consumer] | None = None
-    for e in _exposures(ctx):
-        if not (e["parents"] & read_ids):
-            continue
+    by_parent = _exposures_by_parent(ctx)
+    candidates = {e["unique_id"]: e for uid in read_ids for e in by_parent.get(uid, ())}
+    for e in candidates.values():
         if item.tool in e["tools"]:
             rank, why = 0, f"it names {item.tool}"
         elif item.tool in _CODE_TOOLS and e["type"] == "application":
@@ -157,8 +157,21 @@ def consumers_of_node(ctx: Any, unique_id: str) -> list[str]:
     """The node's consumers (see the module docstring), as exposure names or ``tool path``."""
     from console.layerinitis.resolve import readers_of
 
-    names: dict[str, str] = {e["unique_id"]: f"`{e['name']}`" for e in exposures_on(ctx, unique_id)}
-    for item in readers_of(ctx).get(unique_id, ()):
-        key = consumer_key(ctx, item)
-        names.setdefault(key, f"{item.label} ({item.path})")
-    return list(names.values())
+    memo = cached(ctx, "consumers_of_node", dict)
+    found = memo.get(unique_id)
+    if found is None:
+        names: dict[str, str] = {e["unique_id"]: f"`{e['name']}`" for e in _exposures_by_parent(ctx).get(unique_id, ())}
+        for item in readers_of(ctx).get(unique_id, ()):
+            names.setdefault(consumer_key(ctx, item), f"{item.label} ({item.path})")
+        found = memo[unique_id] = list(names.values())
+    return found
+
+
+def _exposures_by_parent(ctx: Any) -> dict[str, list[dict[str, Any]]]:
+    def build() -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for e in _exposures(ctx):
+            for parent in e["parents"]:
+                out.setdefault(parent, []).append(e)
+        return out
+    return cached(ctx, "exposures_by_parent", build)

@@ -99,12 +99,20 @@ def rule_worthy(key: str) -> bool:
     return any(isinstance(n, exp.Column) for n in tree.walk())
 
 
+def _worthy(e: Expression) -> bool:
+    """:func:`rule_worthy`, without parsing when the facts list the expression's columns (the
+    logic facts leave conditions on parameters out, so columns are all that is left to check)."""
+    if e.columns is not None:
+        return bool(e.key) and bool(e.columns)
+    return rule_worthy(e.key)
+
+
 def _collect(ctx: Any) -> dict[str, dict[str, Place]]:
     """key -> subject_id -> the first place of that key in that subject."""
     by_key: dict[str, dict[str, Place]] = {}
 
     def add(subject: str, kind: str, tool: str, label: str, path: str | None, e: Expression) -> None:
-        if e.kind in RULE_KINDS and rule_worthy(e.key):
+        if e.kind in RULE_KINDS and _worthy(e):
             by_key.setdefault(e.key, {}).setdefault(subject, Place(subject, kind, tool, label, path, e.line, e.sql, e.kind))
 
     for item in items(ctx):

@@ -189,7 +189,11 @@ def new_export_name(item: Item) -> str:
 
 def home_of(ctx: Any, item: Item) -> Home:
     """Where the item's logic belongs (see the module docstring)."""
-    return cached(ctx, "homes", dict).setdefault(item.artifact_id, _home(ctx, item))
+    homes = cached(ctx, "homes", dict)
+    found = homes.get(item.artifact_id)
+    if found is None:
+        found = homes[item.artifact_id] = _home(ctx, item)
+    return found
 
 
 def _home(ctx: Any, item: Item) -> Home:

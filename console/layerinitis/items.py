@@ -50,12 +50,14 @@ class Expression:
         sql: the expression as written (or as the structured filter reads in SQL).
         key: its normalised rule key (``volume_ml <= 50``), '' when it has none.
         line: the line of the file it is on, or None.
+        columns: the columns it reads, when the facts say (None: not known).
     """
 
     kind: str
     sql: str
     key: str = ""
     line: int | None = None
+    columns: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -110,13 +112,17 @@ def expressions_of(raw: Any) -> tuple[Expression, ...]:
 
     Example:
         >>> expressions_of('[{"kind": "filter", "sql": "volume_ml > 50", "key": "volume_ml <= 50", "line": 10}]')
-        (Expression(kind='filter', sql='volume_ml > 50', key='volume_ml <= 50', line=10),)
+        (Expression(kind='filter', sql='volume_ml > 50', key='volume_ml <= 50', line=10, columns=None),)
     """
     out = []
     for e in _json(raw) or ():
         if isinstance(e, Mapping) and e.get("sql"):
             line, kind = e.get("line"), str(e.get("kind") or "computed")
-            out.append(Expression(kind, without_comments(str(e["sql"])), str(e.get("key") or ""), int(line) if line else None))
+            cols = e.get("columns")
+            out.append(Expression(
+                kind, without_comments(str(e["sql"])), str(e.get("key") or ""), int(line) if line else None,
+                tuple(cols) if isinstance(cols, list) else None,
+            ))
     return tuple(out)
 
 
@@ -144,7 +150,7 @@ def filter_expressions(raw: Any, line: int | None) -> tuple[Expression, ...]:
 
     Example:
         >>> filter_expressions('[{"column": "is_seasonal", "op": "=", "value": false}]', 7)
-        (Expression(kind='filter', sql='is_seasonal = FALSE', key='is_seasonal = TRUE', line=7),)
+        (Expression(kind='filter', sql='is_seasonal = FALSE', key='is_seasonal = TRUE', line=7, columns=('is_seasonal',)),)
     """
     out = []
     for f in _json(raw) or ():
@@ -160,7 +166,7 @@ def filter_expressions(raw: Any, line: int | None) -> tuple[Expression, ...]:
         except ValueError:
             key, sql = "", f"{column} {op} {value!r}"
         f_line = f.get("line")
-        out.append(Expression("filter", sql, key, int(f_line) if f_line else line))
+        out.append(Expression("filter", sql, key, int(f_line) if f_line else line, (column,)))
     return tuple(out)
 
 
