@@ -1,7 +1,8 @@
 """The lineage columns: a :class:`~console.tui.lineage_layout.Layout` drawn as a table, with a cursor.
 
 Only what fits is drawn: each column shows a window of rows around the cursor (or around the
-focused node), so a neighbourhood of thousands draws as fast as one of ten. Names are
+focused node), and on a narrow terminal only the columns around the cursor's (``‹2`` and
+``3›`` count the ones folded away), so a neighbourhood of thousands draws as fast as one of ten. Names are
 :class:`rich.text.Text` (never markup); a cell's colour is its level (error red, warn yellow,
 ok green), ``↑``/``↓`` say upstream or downstream, ``●`` marks the focused node.
 """
@@ -20,6 +21,24 @@ from console.tui.lineage_layout import Cell, Layout
 
 LEVEL_STYLE = {"error": "bold red", "warn": "yellow", "ok": "green", "unknown": ""}
 MARK = {"up": "↑", "focus": "●", "down": "↓"}
+
+
+#: Narrowest a column may get before columns far from the cursor are folded away.
+MIN_COLUMN = 18
+
+
+def column_window(count: int, cursor: int, width: int) -> tuple[int, int]:
+    """The first and last column to draw: all that fit at :data:`MIN_COLUMN` each, around ``cursor``.
+
+    Example:
+        >>> column_window(8, 0, 160), column_window(8, 2, 80), column_window(8, 7, 80)
+        ((0, 7), (1, 4), (4, 7))
+    """
+    fit = max(1, width // MIN_COLUMN)
+    if count <= fit:
+        return 0, count - 1
+    first = max(0, min(cursor - (fit - 1) // 2, count - fit))
+    return first, first + fit - 1
 
 
 class LineageView(Widget, can_focus=True):
@@ -111,16 +130,24 @@ class LineageView(Widget, can_focus=True):
         rows = max(1, self.size.height - 1)
         table = Table(box=None, expand=True, padding=(0, 1, 0, 0), show_edge=False, header_style="bold")
         windows = []
+        first, last = column_window(len(layout.columns), self.cursor[0], self.size.width)
         for c, (title, cells) in enumerate(layout.columns):
+            if not first <= c <= last:
+                continue
             more = layout.more.get(title, 0)
-            table.add_column(f"{title} {len(cells) + more}", ratio=1, no_wrap=True, overflow="ellipsis")
+            head = f"{title} {len(cells) + more}"
+            if c == first and first > 0:
+                head = f"‹{first} {head}"
+            if c == last and last < len(layout.columns) - 1:
+                head = f"{head} {len(layout.columns) - 1 - last}›"
+            table.add_column(head, ratio=1, no_wrap=True, overflow="ellipsis")
             anchor = self.cursor[1] if c == self.cursor[0] else next((i for i, x in enumerate(cells) if x.direction == "focus"), 0)
             start = max(0, min(anchor - rows // 2, len(cells) - rows))
-            windows.append((start, cells[start:start + rows]))
-        height = max(len(w) for _, w in windows)
+            windows.append((c, start, cells[start:start + rows]))
+        height = max(len(w) for _, _, w in windows)
         for i in range(height):
             row = []
-            for c, (start, window) in enumerate(windows):
+            for c, start, window in windows:
                 if i >= len(window):
                     row.append(Text(""))
                     continue
