@@ -17,7 +17,9 @@ import polars as pl
 
 from collectors.summary import CollectSummary
 from console.errors import InputError
+from collectors.dbt_artifacts.sniff import NotAnArtifact
 from console.files import limit_for, read_limited
+from console.textsafe import one_line
 
 #: Parsed documents smaller than this (in JSON bytes) may be kept until the process exits
 #: (see :func:`collect`'s ``keep_documents``); bigger ones are freed at once to bound memory.
@@ -110,7 +112,14 @@ def parse_artifacts(loc, seen: dict, summary: CollectSummary, keep_documents: bo
             continue
         data = art.data  # read and hashed by _is_known
         with da.gc_paused():  # Python would walk the whole parsed document otherwise
-            kind, version, doc = da.sniff(f.path, data)
+            try:
+                kind, version, doc = da.sniff(f.path, data)
+            except NotAnArtifact as e:
+                if in_target:
+                    raise
+                summary.notes.append(f"skipped {one_line(art.rel)}: {e.problem}")
+                art.data = data = None
+                continue
             size = len(data)
             art.data = data = None  # the parsed document is all we keep: free the bytes before parsing
             if kind == "manifest":

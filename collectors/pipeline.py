@@ -52,10 +52,10 @@ def _has_target_manifest(loc) -> bool:
     return (loc.artifacts / "manifest.json").is_file()
 
 
-def _read_project_files(loc) -> dict[str, pl.DataFrame]:
+def _read_project_files(loc, notes: list[str]) -> dict[str, pl.DataFrame]:
     from collectors.dbt_project import read_project
 
-    return read_project(loc.project)
+    return read_project(loc.project, notes=notes)
 
 
 def _with_layers(nodes: pl.DataFrame, config) -> pl.DataFrame:
@@ -100,7 +100,9 @@ def _snapshot(loc, parsed: Parsed, summary: CollectSummary) -> dict[str, pl.Data
     elif _has_target_manifest(loc):
         summary.origin = "manifest (unchanged)"
     elif (root / "dbt_project.yml").is_file() or not parsed.history:
-        snapshot = _read_project_files(loc)
+        walk_notes: list[str] = []
+        snapshot = _read_project_files(loc, walk_notes)
+        summary.notes.extend(dict.fromkeys(walk_notes))  # a folder may be walked for several resource types
         summary.origin = "project files"
     if snapshot is not None:
         snapshot["nodes"] = _with_layers(snapshot["nodes"], loc.config)

@@ -51,7 +51,7 @@ def test_collect_summarises_on_stderr_and_a_second_collect_adds_nothing(project)
     [
         (lambda p: p.write_bytes(p.read_bytes()[:5000]), "not valid JSON"),
         (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00garbage"), "not"),
-        (lambda p: p.write_text("[1, 2, 3]"), "not a dbt artifact"),
+        (lambda p: p.write_text('{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json"}, "results": 3}'), "results"),
         (lambda p: p.write_text('{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v99.json"}}'), "v99"),
     ],
 )
@@ -68,6 +68,19 @@ def test_a_bad_artifact_is_one_line_exit_2_and_the_store_is_untouched(project, d
     assert "run_results.json" in lines[0] and expected in lines[0]
     assert "Traceback" not in out.stderr
     assert store.read_bytes() == before
+
+
+def test_json_that_is_no_dbt_artifact_in_an_archive_is_skipped_and_said(project):
+    (project / "archive" / "other").mkdir()
+    (project / "archive" / "other" / "run_results.json").write_text("[1, 2, 3]")
+    (project / "archive" / "other" / "sources.json").write_text('{"tool": "not dbt"}')
+    out = console("collect", str(project))
+    assert out.returncode == 0, out.stderr
+    assert "skipped archive/other/run_results.json: is a JSON array, not a dbt artifact" in out.stderr
+    assert "skipped archive/other/sources.json: not a dbt artifact" in out.stderr
+    (project / "target" / "run_results.json").write_text("[1, 2, 3]")  # in target/ it is an error
+    out = console("collect", str(project))
+    assert out.returncode == 2 and "not a dbt artifact" in out.stderr
 
 
 def test_missing_project_and_empty_folder_are_input_errors(tmp_path):

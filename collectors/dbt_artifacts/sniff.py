@@ -110,6 +110,11 @@ def schema_of(doc: dict) -> tuple[str, int] | None:
     return (_KIND_NAMES.get(kind, kind), int(match.group(2)))
 
 
+class NotAnArtifact(InputError):
+    """Valid JSON that is no dbt artifact at all (another tool's ``run_results.json``): an
+    error in ``target/``, a skip (said in the summary) in an archive walked for history."""
+
+
 def sniff(path: Path, data: bytes) -> tuple[ArtifactKind, int, dict]:
     """Parse an artifact's bytes and tell its kind and schema version.
 
@@ -131,10 +136,10 @@ def sniff(path: Path, data: bytes) -> tuple[ArtifactKind, int, dict]:
     """
     doc = parse_json(path, data)
     if not isinstance(doc, dict):
-        raise InputError(path, f"is a JSON {_json_type(doc)}, not a dbt artifact (expected a JSON object)")
+        raise NotAnArtifact(path, f"is a JSON {_json_type(doc)}, not a dbt artifact (expected a JSON object)")
     schema = schema_of(doc)
     if schema is None:
-        raise InputError(path, "not a dbt artifact: no metadata.dbt_schema_version")
+        raise NotAnArtifact(path, "not a dbt artifact: no metadata.dbt_schema_version")
     kind, version = schema
     if kind not in SUPPORTED:
         raise InputError(

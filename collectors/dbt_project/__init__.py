@@ -53,12 +53,16 @@ __all__ = [
 _COLUMN_NAMES = ("unique_id", "name", "description", "data_type", "tags", "meta", "constraints", "position")
 
 
-def read_project(root: Path, layer_rules: Sequence[LayerRule] = DEFAULT_LAYERS) -> dict[str, pl.DataFrame]:
+def read_project(
+    root: Path, layer_rules: Sequence[LayerRule] = DEFAULT_LAYERS, notes: list[str] | None = None
+) -> dict[str, pl.DataFrame]:
     """Read the dbt project at ``root`` (or every subproject below it) into store frames.
 
     Args:
         root: a dbt project folder, or a folder with dbt projects below it.
         layer_rules: how models are put in layers (the ``layer`` column).
+        notes: receives a line for each kind of entry the walk skipped (FIFOs, devices,
+            undecodable names; see :func:`console.files.walk_files`).
 
     Returns:
         Frames keyed ``project`` (one row: ``name``, ``root``, ``origin = 'project'``; with
@@ -76,7 +80,7 @@ def read_project(root: Path, layer_rules: Sequence[LayerRule] = DEFAULT_LAYERS) 
         graph = Graph(root)
         cache = FileCache()
         for project in projects:
-            files = scan_project(project)
+            files = scan_project(project, notes)
             props = read_properties(files.properties, cache)
             add_file_nodes(graph, project, files, props, cache)
             add_yml_nodes(graph, project, props)

@@ -46,14 +46,14 @@ class ProjectFiles:
     properties: list[tuple[Path, str, Path]] = field(default_factory=list)
 
 
-def scan_project(project: Project) -> ProjectFiles:
-    """List a project's files (nothing is read)."""
+def scan_project(project: Project, notes: list[str] | None = None) -> ProjectFiles:
+    """List a project's files (nothing is read); what the walk skipped goes to ``notes``."""
     files = ProjectFiles()
     seen_yml: set[Path] = set()
     for resource_type, suffixes in _KINDS.items():
         found = files.code.setdefault(resource_type, [])
         for folder in project.folders(resource_type):
-            for path in iter_files(folder, suffixes + YAML_SUFFIXES):
+            for path in iter_files(folder, suffixes + YAML_SUFFIXES, notes):
                 if path.suffix in YAML_SUFFIXES:
                     if path not in seen_yml:
                         seen_yml.add(path)

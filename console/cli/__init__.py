@@ -110,7 +110,15 @@ class _HeldStderr(io.TextIOBase):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the group, turning errors into one line on stderr and an exit code."""
+    """Entry point: run the group, turning errors into one line on stderr and an exit code.
+
+    Args:
+        argv: the arguments; None (the real command line) also ends the process without the
+            interpreter's teardown, which only adds noise (DuckDB's bindings report objects
+            still alive at exit) once the output is flushed.
+    """
+    global _HARD_EXIT
+    _HARD_EXIT = argv is None
     held = _HeldStderr(sys.stderr)
     sys.stderr = held
     try:
@@ -194,6 +202,9 @@ def _fail(held: _HeldStderr, line: str) -> None:
     _quiet_exit(EXIT_INPUT)
 
 
+_HARD_EXIT = False
+
+
 def _quiet_exit(code: int) -> None:
     """Exit without the interpreter complaining that stdout cannot be flushed (a closed pipe,
     a full disk): the error, if any, was said already."""
@@ -201,6 +212,10 @@ def _quiet_exit(code: int) -> None:
         sys.stdout.flush()
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
+            sys.stderr.flush()
+        os._exit(code)
+    if _HARD_EXIT:
+        with contextlib.suppress(OSError, ValueError):
             sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
