@@ -73,6 +73,7 @@ _SCHEMA: dict[str, Any] = {
     "exceptions": list,
     "priority": dict,  # weights of the findings' priority: console/ranking/weights.py validates them
     "scores": dict,  # weights of the health scores: console/scores/weights.py validates them
+    "hotspots": dict,  # weights of the layerinitis hotspot score: console/layerinitis/hotspots.py validates them
     "report": {"baseline": str},
     "query_logs": {"dbt_users": list, "ignore_users": list, "tools": dict, "declared": dict},
     "lastmile": {"paths": list, "ttl_days": float, "ttl_days_by_tool": dict, "dialect": str},
@@ -121,6 +122,8 @@ class Config:
     #: ``[priority]`` and ``[scores]`` as written (validated where they are used).
     priority: Mapping[str, Any] = field(default_factory=dict)
     scores: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[hotspots]`` as written: the hotspot score's weights (docs/layerinitis.md).
+    hotspots: Mapping[str, Any] = field(default_factory=dict)
     #: ``[report] baseline``: the JSON report ``console report`` hides the findings of by default.
     baseline: Path | None = None
     #: ``[warehouse]`` as written (see :data:`WAREHOUSE_DEFAULTS`; ``profiles_dir`` resolved).
@@ -144,6 +147,7 @@ class Config:
             "query_logs": dict(self.query_log_options),
             "lastmile_ttl_days": self.lastmile_ttl_days,
             "lastmile_ttl_days_by_tool": dict(self.lastmile_ttl_days_by_tool),
+            "hotspot_weights": dict(self.hotspots),
         }
 
 
@@ -367,6 +371,7 @@ def load_config(project: Path, explicit: Path | None = None) -> Config:
         exceptions=tuple(exceptions),
         priority=dict(data.get("priority", {})),
         scores=dict(data.get("scores", {})),
+        hotspots=dict(data.get("hotspots", {})),
         baseline=rel(data["report"]["baseline"]) if "baseline" in data.get("report", {}) else None,
         warehouse_options=_warehouse_options(data.get("warehouse", {}), base),
         query_log_options=_query_log_options(path, data.get("query_logs", {})),

@@ -43,8 +43,15 @@ def hotspots(project, artifacts, archive, lastmile, query_logs, warehouse, store
     from console.layerinitis import render
     from rules.context import Context
 
+    from console.errors import InputError
+    from console.layerinitis.hotspots import HotspotWeights
+
     now = parse_now(now_text)
     loc = resolve_locations(project, artifacts, archive, lastmile, query_logs, warehouse, store, config_file)
+    try:  # a bad [hotspots] table is a configuration error, before any work
+        weights = HotspotWeights.from_settings(loc.config.settings())
+    except ValueError as e:
+        raise InputError(loc.config.source, str(e)) from None
     if not no_collect:
         from collectors.pipeline import collect
 
@@ -52,7 +59,7 @@ def hotspots(project, artifacts, archive, lastmile, query_logs, warehouse, store
         click.echo(summary.to_text(), err=True)
 
     ctx = Context.from_store(loc.store, now=now, settings=loc.config.settings())
-    ranked = rank(ctx)
+    ranked = rank(ctx, weights)
     duplicates = duplicate_rules(ctx)
     name = ctx.project.get("name") or loc.project.name
     title = f"Layerinitis hotspots of {name}: {len(ranked['items'])} last-mile items, {len(ranked['nodes'])} dbt nodes"

@@ -25,6 +25,7 @@ it reads when nobody else reads it, else a new export ``exp_<item>_<tool>`` for 
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -62,21 +63,59 @@ class HotspotWeights:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None) -> HotspotWeights:
-        """Weights from ``settings["hotspot_weights"]`` (a table of the fields above), else defaults.
+        """Weights from ``settings["hotspot_weights"]`` (``[hotspots]`` in configuration: a table
+        of the fields above), else defaults.
+
+        Raises:
+            ValueError: an unknown key or a value that is not a number of at least 0, named.
 
         Example:
             >>> HotspotWeights.from_settings({"hotspot_weights": {"bypass": 5, "kinds": {"case": 3}}}).kinds["case"]
             3.0
+            >>> HotspotWeights.from_settings({"hotspot_weights": {"bypas": 5}})
+            Traceback (most recent call last):
+            ...
+            ValueError: unknown key `hotspots.bypas` (did you mean `bypass`?)
         """
         given = (settings or {}).get("hotspot_weights") or {}
         base = cls()
-        kinds = {**base.kinds, **{k: float(v) for k, v in (given.get("kinds") or {}).items()}}
-        crit = {**base.criticality, **{k: float(v) for k, v in (given.get("criticality") or {}).items()}}
+        _check(given, ("kinds", "duplication", "bypass", "criticality", "age"), "hotspots")
+        kinds = {**base.kinds, **_numbers(given.get("kinds") or {}, tuple(base.kinds), "hotspots.kinds")}
+        crit = {**base.criticality, **_numbers(given.get("criticality") or {}, None, "hotspots.criticality")}
+        scalars = _numbers({k: given[k] for k in ("duplication", "bypass", "age") if k in given}, None, "hotspots")
         return cls(
             kinds=_ro(kinds), criticality=_ro(crit),
-            duplication=float(given.get("duplication", base.duplication)),
-            bypass=float(given.get("bypass", base.bypass)), age=float(given.get("age", base.age)),
+            duplication=scalars.get("duplication", base.duplication),
+            bypass=scalars.get("bypass", base.bypass), age=scalars.get("age", base.age),
         )
+
+
+def _check(table: Any, valid: tuple[str, ...], where: str) -> None:
+    if not isinstance(table, Mapping):
+        raise ValueError(f"`{where}` must be a table")
+    for key in table:
+        if key not in valid:
+            close = difflib.get_close_matches(str(key), valid, n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else f" (valid keys: {', '.join(valid)})"
+            raise ValueError(f"unknown key `{where}.{key}`{hint}")
+
+
+def _numbers(table: Any, valid: tuple[str, ...] | None, where: str) -> dict[str, float]:
+    """A table of non-negative numbers (keys checked against ``valid`` when given).
+
+    Raises:
+        ValueError: naming the key that is unknown or not a number of at least 0.
+    """
+    if valid is not None:
+        _check(table, valid, where)
+    elif not isinstance(table, Mapping):
+        raise ValueError(f"`{where}` must be a table")
+    out = {}
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ValueError(f"`{where}.{key}` must be a number of at least 0, not {value!r}")
+        out[str(key)] = float(value)
+    return out
 
 
 @dataclass(frozen=True)

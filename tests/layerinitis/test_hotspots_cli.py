@@ -100,3 +100,17 @@ def test_missing_store_and_bad_options_exit_2(story, tmp_path):
     assert len(out.stderr.strip().splitlines()) == 1 and "no store here yet" in out.stderr
     assert hotspots(*_args(story, "--format", "html")).returncode == 2
     assert hotspots(*_args(story, "--limit", "0")).returncode == 2
+
+
+def test_hotspots_weights_from_configuration(story, tmp_path):
+    proj = tmp_path / "weighted"
+    proj.mkdir()
+    (proj / "console.toml").write_text("[hotspots]\ncriticality = { production = 1.0 }\nkinds = { case = 3 }\n")
+    args = [str(proj), "--no-collect", "--store", str(story / "store.duckdb"), "--now", NOW, "--format", "json"]
+    doc = json.loads(hotspots(*args).stdout)
+    assert doc["items"][0]["label"] == "LookML dimension `size_bucket`"
+    (proj / "console.toml").write_text("[hotspots]\nbypas = 5\n")
+    out = hotspots(*args)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip().endswith("unknown key `hotspots.bypas` (did you mean `bypass`?)")
+    assert "console.toml" in out.stderr and len(out.stderr.strip().splitlines()) == 1
