@@ -2,7 +2,10 @@
 
 The writer truncates the file and writes it in two chunks with a pause between, as dbt rewrites
 run_results.json in place; the first collect sees half a JSON document, which must be retried
-quietly (no notification, no traceback) until the whole file is there.
+quietly (no notification, no traceback) until the whole file is there. The target is 3 s
+from the end of the write; on a machine slower than that allows right now (twice a collect
+measured in the same test) the bound is that instead: tests never assert absolute times, and
+``benchmarks/bench_tui.py`` reports the latency itself.
 """
 
 from __future__ import annotations
@@ -36,6 +39,12 @@ async def test_a_new_run_shows_up_live_with_a_notification(project_copy):
         await settle(pilot, app)
         assert app.data.has_store and app.data.failed_nodes == frozenset()
         assert app._watcher is not None and app.activity == "live"
+        # a baseline on this machine now: one collect and refresh with nothing new
+        started = time.monotonic()
+        app.start_refresh(collect=True)
+        await settle(pilot, app)
+        baseline = time.monotonic() - started
+        budget = max(3.0, 2 * baseline)  # 3 s (the target), unless the machine is far slower right now
         # the build of day 6 (the Juneau test fails) again, as a new run after day 7's
         doc = json.loads((project_copy / "archive/2026-11-06T07-00-00_build/run_results.json").read_text())
         doc["metadata"]["invocation_id"] = NEW_RUN
@@ -46,12 +55,12 @@ async def test_a_new_run_shows_up_live_with_a_notification(project_copy):
         while writer.is_alive():
             await pilot.pause(0.05)
         done = time.monotonic()
-        while time.monotonic() - done < 3.0:
+        while time.monotonic() - done < budget:
             if app.data.latest_run and app.data.latest_run["invocation_id"] == NEW_RUN:
                 break
             await pilot.pause(0.05)
         seen_after = time.monotonic() - done
-        assert app.data.latest_run["invocation_id"] == NEW_RUN, f"not seen {seen_after:.1f} s after the write"
+        assert app.data.latest_run["invocation_id"] == NEW_RUN, f"not seen {seen_after:.1f} s after the write (baseline {baseline:.1f} s)"
         assert JUNEAU in app.data.failed_nodes
         await pilot.pause(0.1)
         messages = [n.message for n in app._notifications]
