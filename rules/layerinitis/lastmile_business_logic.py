@@ -56,7 +56,9 @@ class LastmileBusinessLogic(Rule):
         for item in items(ctx):
             if not item.expressions:
                 continue
-            reads = list(dict.fromkeys(read_label(ctx, r) for r in reads_of(ctx, item)))
+            all_reads = reads_of(ctx, item)
+            nodes = [r for r in all_reads if r.unique_id]  # name the dbt nodes it rests on, else what it reads
+            reads = list(dict.fromkeys(read_label(ctx, r) for r in (nodes or all_reads)))
             on = f" on {', '.join(reads)}" if reads else ""
             exprs = [f"`{e.sql}` at {item.path}:{e.line or item.line}" for e in item.expressions]
             first_line = next((e.line for e in item.expressions if e.line), item.line)
