@@ -145,6 +145,38 @@ def _parse_all(jobs: list[tuple[str, bytes, str, str]]) -> list[dict]:
     return [p for chunk in results for p in chunk]
 
 
+def _resolve_lookml(payloads: dict[str, dict], changed_rows: list[tuple], cache: dict[str, tuple], dialect: str) -> None:
+    """Resolve LookML across its files, in place; the resolved items go to the cache too.
+
+    When no LookML file changed (none parsed, re-bound or removed), the cached resolution is
+    kept as it is. Otherwise every file is resolved again, but only SQL not seen before is
+    checked with sqlglot.
+    """
+    rels = [rel for rel, p in payloads.items() if p.get("tool") == "lookml"]
+    changed = {row[0] for row in changed_rows}
+    removed = any(row[5] == "lookml" and rel not in payloads for rel, row in cache.items())
+    if not rels or (not removed and not changed.intersection(rels) and all("parse_skips" in payloads[r] for r in rels)):
+        return
+    from collectors.lastmile.lookml import lookml_items
+
+    known = {it["sql"]: it.get("parse_error") for r in rels for it in payloads[r]["items"] if it.get("sql")}
+    resolved = lookml_items({r: payloads[r].get("doc") for r in rels}, dialect, known)
+    rows = {row[0]: i for i, row in enumerate(changed_rows)}
+    for rel in rels:
+        items, skips = resolved[rel]
+        old = payloads[rel]
+        parse_skips = old.get("parse_skips", old["skips"])
+        new = {"tool": "lookml", "doc": old.get("doc"), "parse_skips": parse_skips, "items": items, "skips": parse_skips + skips}
+        payloads[rel] = new
+        text = orjson.dumps(new).decode()
+        if rel in rows:
+            row = changed_rows[rows[rel]]
+            changed_rows[rows[rel]] = (*row[:7], text)
+        elif rel in cache and cache[rel][6] != text:
+            size, mtime, sha = cache[rel][0], cache[rel][1], cache[rel][2]
+            changed_rows.append((rel, size, mtime, sha, dialect, READER_VERSION, "lookml", text))
+
+
 def _artifact_ids(tool: str, rel: str, items: list[dict]) -> list[str]:
     """Stable ids: ``lastmile.<tool>.<path>#<name or kind:line>``, made unique within the file."""
     ids, used = [], set()
@@ -210,13 +242,7 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
         size, mtime, sha = pending[rel]
         changed_rows.append((rel, size, mtime, sha, dialect, READER_VERSION, result["tool"], orjson.dumps(result).decode()))
 
-    # LookML: resolved across every LookML file
-    lookml_docs = {rel: p.get("doc") for rel, p in payloads.items() if p.get("tool") == "lookml"}
-    if lookml_docs:
-        from collectors.lastmile.lookml import lookml_items
-
-        for rel, (items, skips) in lookml_items(lookml_docs, dialect).items():
-            payloads[rel] = {**payloads[rel], "items": items, "skips": payloads[rel]["skips"] + skips}
+    _resolve_lookml(payloads, changed_rows, cache, dialect)
 
     from collectors.lastmile.dbt_sync import dbt_sync_items
     from collectors.lastmile.owners import owners_and_dates

@@ -175,7 +175,7 @@ def _from(views: _Views, view: str) -> str:
     return view if views.is_derived(view) else f"{views.relation(view)} AS {view}"
 
 
-def _view_items(views: _Views, view: str, block: dict, dialect: str) -> tuple[list[dict], list[dict]]:
+def _view_items(views: _Views, view: str, block: dict, check) -> tuple[list[dict], list[dict]]:
     items, skips = [], []
     rel_table = block["pairs"].get("sql_table_name")
     base_meta = {"view": view}
@@ -189,14 +189,14 @@ def _view_items(views: _Views, view: str, block: dict, dialect: str) -> tuple[li
             for key in ("datagroup_trigger", "persist_for", "sql_trigger_value", "materialized_view"):
                 if key in sub["pairs"]:
                     meta[key] = sub["pairs"][key][0]
-            items.append(item("derived_table", view, block["line"], sql=sql, sql_line=sql_pair[2], meta=meta, parse_error=parse_error(sql, dialect)))
+            items.append(item("derived_table", view, block["line"], sql=sql, sql_line=sql_pair[2], meta=meta, parse_error=check(sql)))
         elif "explore_source" in {b["type"] for b in sub["blocks"]}:
             src = next(b for b in sub["blocks"] if b["type"] == "explore_source")
             items.append(item("derived_table", view, block["line"], meta={**base_meta, "explore_source": src["name"]}))
         trigger = sub["pairs"].get("sql_trigger_value")
         if trigger:
             sql, _ = resolve(trigger[0], view, view, views)
-            items.append(item("trigger", f"{view}.sql_trigger_value", trigger[1], sql=sql, sql_line=trigger[2], meta=base_meta, parse_error=parse_error(sql, dialect)))
+            items.append(item("trigger", f"{view}.sql_trigger_value", trigger[1], sql=sql, sql_line=trigger[2], meta=base_meta, parse_error=check(sql)))
     if rel_table and not any(i["kind"] == "derived_table" for i in items):
         items.append(item("view", view, block["line"], relations_read=[rel_table[0].strip()], meta=base_meta))
     source = _from(views, view)
@@ -218,11 +218,11 @@ def _view_items(views: _Views, view: str, block: dict, dialect: str) -> tuple[li
         if unresolved:
             meta["unresolved"] = unresolved
         sql = f"SELECT {expr} AS {field['name']} FROM {source}"
-        items.append(item(kind, name, field["line"], sql=sql, sql_line=sql_pair[2], literal_filters=filters, meta=meta, parse_error=parse_error(sql, dialect)))
+        items.append(item(kind, name, field["line"], sql=sql, sql_line=sql_pair[2], literal_filters=filters, meta=meta, parse_error=check(sql)))
     return items, skips
 
 
-def _explore_items(views: _Views, block: dict, dialect: str) -> tuple[list[dict], list[dict]]:
+def _explore_items(views: _Views, block: dict, check) -> tuple[list[dict], list[dict]]:
     explore = block["name"]
     base = block["pairs"].get("from", block["pairs"].get("view_name", [explore]))[0]
     aliases = {explore: base}
@@ -239,7 +239,7 @@ def _explore_items(views: _Views, block: dict, dialect: str) -> tuple[list[dict]
             clause = "WHERE" if key == "sql_always_where" else "HAVING"
             sql = f"SELECT * FROM {base_from} {clause} {cond}"
             m = {**meta, "fragment": key, **({"unresolved": unresolved} if unresolved else {})}
-            items.append(item("filter", f"{explore}.{key}", pair[1], sql=sql, sql_line=pair[2], meta=m, parse_error=parse_error(sql, dialect)))
+            items.append(item("filter", f"{explore}.{key}", pair[1], sql=sql, sql_line=pair[2], meta=m, parse_error=check(sql)))
     for sub in block["blocks"]:
         if sub["type"] in ("always_filter", "conditionally_filter"):
             filters, bad = _filters(views, base, sub["lists"].get("filters", []))
@@ -257,7 +257,7 @@ def _explore_items(views: _Views, block: dict, dialect: str) -> tuple[list[dict]
             sql = f"SELECT * FROM {base_from} JOIN {target} ON {cond}"
             if unresolved:
                 m["unresolved"] = unresolved
-            items.append(item("explore_join", f"{explore}.{j['name']}", j["line"], sql=sql, sql_line=on[2], meta=m, parse_error=parse_error(sql, dialect)))
+            items.append(item("explore_join", f"{explore}.{j['name']}", j["line"], sql=sql, sql_line=on[2], meta=m, parse_error=check(sql)))
         else:
             fk = j["pairs"].get("foreign_key")
             if fk:
@@ -266,16 +266,29 @@ def _explore_items(views: _Views, block: dict, dialect: str) -> tuple[list[dict]
     return items, skips
 
 
-def lookml_items(docs: dict[str, dict | None], dialect: str) -> dict[str, tuple[list[dict], list[dict]]]:
-    """file -> (items, skips) for every LookML file, resolved across all of them."""
+def lookml_items(
+    docs: dict[str, dict | None], dialect: str, known: dict[str, str | None] | None = None
+) -> dict[str, tuple[list[dict], list[dict]]]:
+    """file -> (items, skips) for every LookML file, resolved across all of them.
+
+    ``known`` maps SQL texts already checked to their parse error (None: it parses): a
+    re-collect after one view changed checks only the SQL that changed.
+    """
+    memo = dict(known or {})
+
+    def check(sql: str) -> str | None:
+        if sql not in memo:
+            memo[sql] = parse_error(sql, dialect)
+        return memo[sql]
+
     views = _Views(docs)
     out: dict[str, tuple[list[dict], list[dict]]] = {rel: ([], []) for rel in docs}
     for name, (block, rel) in views.views.items():
-        items, skips = _view_items(views, name, block, dialect)
+        items, skips = _view_items(views, name, block, check)
         out[rel][0].extend(items)
         out[rel][1].extend(skips)
     for block, rel in views.explores:
-        items, skips = _explore_items(views, block, dialect)
+        items, skips = _explore_items(views, block, check)
         out[rel][0].extend(items)
         out[rel][1].extend(skips)
     for rel, (items, _) in out.items():

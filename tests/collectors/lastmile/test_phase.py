@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -151,3 +152,43 @@ def test_sample_project_end_to_end(tmp_path):
     assert json.loads(nb[0]["literal_filters"]) == [{"column": "is_seasonal", "op": "=", "value": False}]
     syncs = {r["name"] for r in items.iter_rows(named=True) if r["tool"] == "dbt_sync"}
     assert {"exp_top_items_salesforce", "exp_top_items_crm", "exp_retailer_app_skus"} <= syncs
+
+
+@pytest.mark.slow
+def test_one_changed_view_re_resolves_the_joins_of_other_files(tmp_path):
+    view = "view: shops {\n  sql_table_name: analytics.dim_shops ;;\n  dimension: id { sql: ${TABLE}.shop_id ;; }\n}\n"
+    model = "explore: orders {\n  join: shops {\n    sql_on: ${orders.shop_id} = ${shops.id} ;;\n  }\n}\n"
+    orders = "view: orders {\n  sql_table_name: analytics.fct_orders ;;\n  dimension: shop_id { sql: ${TABLE}.shop_id ;; }\n}\n"
+    root = _project(tmp_path, {"lookml/shops.view.lkml": view, "lookml/shop.model.lkml": model, "lookml/orders.view.lkml": orders})
+    _, frames = _collect(root)
+    join = frames["lastmile_artifacts"].filter(frames["lastmile_artifacts"]["kind"] == "explore_join")["sql"].item()
+    assert join.endswith("ON orders.shop_id = shops.shop_id")
+    path = root / "lastmile" / "lookml" / "shops.view.lkml"
+    path.write_text(view.replace("${TABLE}.shop_id", "${TABLE}.id"))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10_000_000))
+    summary, frames = _collect(root)
+    assert summary.lastmile.files_parsed == 1
+    join = frames["lastmile_artifacts"].filter(frames["lastmile_artifacts"]["kind"] == "explore_join")["sql"].item()
+    assert join.endswith("ON orders.shop_id = shops.id")  # the model file was not parsed again, but resolved again
+    again, frames2 = _collect(root)
+    assert again.lastmile.files_parsed == 0 and frames2["lastmile_artifacts"].sort("artifact_id").equals(frames["lastmile_artifacts"].sort("artifact_id"))
+
+
+@pytest.mark.slow
+def test_cli_lastmile_one_file_and_a_missing_path(tmp_path):
+    root = _project(tmp_path, GOOD)
+    store = tmp_path / "s.duckdb"
+    one = root / "lastmile" / "app" / "ok.py"
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "console"), "collect", str(root), "--store", str(store), "--lastmile", str(one), "--no-sql-facts"],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[3],
+    )
+    assert done.returncode == 0, done.stderr
+    items = read_tables(store, {"lastmile_artifacts": ["artifact_id"]})["lastmile_artifacts"]["artifact_id"].to_list()
+    assert items == ["lastmile.python.lastmile/app/ok.py#Q"]
+    missing = subprocess.run(
+        [str(Path(sys.executable).parent / "console"), "collect", str(root), "--store", str(store), "--lastmile", str(root / "nope")],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[3],
+    )
+    assert missing.returncode == 2 and "nope: last-mile path not found" in missing.stderr
+    assert "Traceback" not in missing.stderr
