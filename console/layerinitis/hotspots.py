@@ -180,14 +180,15 @@ def ttl_days(settings: Mapping[str, Any] | None, tool: str) -> int:
     Example:
         >>> ttl_days({"lastmile_ttl_days": 30, "lastmile_ttl_days_by_tool": {"notebook": 14}}, "notebook")
         14
-        >>> ttl_days({}, "lookml")
-        90
+        >>> ttl_days({}, "lookml"), ttl_days({"lastmile_ttl_days": 0}, "lookml")
+        (90, 0)
     """
     settings = settings or {}
     by_tool = settings.get("lastmile_ttl_days_by_tool") or {}
     if tool in by_tool:
         return int(by_tool[tool])
-    return int(settings.get("lastmile_ttl_days") or DEFAULT_TTL_DAYS)
+    days = settings.get("lastmile_ttl_days")
+    return int(DEFAULT_TTL_DAYS if days is None else days)
 
 
 def age_days(ctx: Any, item: Item) -> int | None:
