@@ -106,8 +106,8 @@ def item_reads(ctx: Any) -> dict[str, tuple[Read, ...]]:
     names read: a LookML dimension on ``${TABLE}`` of a derived-table view reads the view, hence
     what the derived table reads; a Metabase question on ``{{#201}}`` reads card 201
     (``metabase_card_201``), hence what it reads; a notebook's dataframe filter on the result of
-    a SQL cell (``meta.from_sql``) reads what that cell reads. The object itself is kept as a
-    read of kind ``tool``. In SQL that application code built from placeholders
+    a SQL cell (``meta.from_sql``) reads what that cell reads; a Hightouch or Census sync reads
+    its model (``meta.model``). The object itself is kept as a read of kind ``tool``. In SQL that application code built from placeholders
     (``meta.placeholders``), the identifiers ``p1``, ``p2``... are holes (see
     :meth:`console.relations.RelationIndex.resolve`).
     """
@@ -132,6 +132,11 @@ def item_reads(ctx: Any) -> dict[str, tuple[Read, ...]]:
             cell = by_file.get((item.path, source)) if isinstance(source, str) else None
             if cell is not None and cell.artifact_id not in seen:
                 out.extend(expand(cell, seen | {cell.artifact_id}))
+            model = item.meta.get("model") if item.kind == "sync" else None
+            synced = objects.get((item.tool, model.lower())) if isinstance(model, str) else None
+            if synced is not None and synced.artifact_id not in seen:  # a sync reads its model
+                out.append(Read(model, Resolution("tool", None, (item.tool, "", model), tool=item.tool)))
+                out.extend(expand(synced, seen | {synced.artifact_id}))
             return list(dict.fromkeys(out))
 
         return {i.artifact_id: tuple(expand(i, frozenset({i.artifact_id}))) for i in all_items}

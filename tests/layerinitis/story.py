@@ -106,7 +106,7 @@ def lastmile_item(tool: str, kind: str, path: str, line: int, name: str, *, sql:
 
 ITEMS = [
     lastmile_item("hightouch", "model", "lastmile/hightouch/models/top_items_for_salesforce.yaml", 2,
-                  "Top items for Salesforce", sql=HIGHTOUCH_SQL, sql_line=8),
+                  "Top items for Salesforce", sql=HIGHTOUCH_SQL, sql_line=8, meta={"slug": "top-items-for-salesforce"}),
     lastmile_item("hightouch", "sync", "lastmile/hightouch/syncs/salesforce_store_pitch.yaml", 2,
                   "salesforce_store_pitch", relations_read=[], meta={"model": "top-items-for-salesforce"}),
     lastmile_item("metabase", "native_question", "lastmile/metabase/card_118_top_sellers_full_size.json", 1,

@@ -135,3 +135,14 @@ def test_reads_through_a_tools_own_objects(ctx):
     assert dim == ["`market_top_items` (LookML object)", "`top_selling_skus_by_market`"]
     nb = [read_label(ctx, r) for r in reads_of(ctx, by_name["df"])]
     assert nb == ["`exp_top_items_salesforce`"]  # through the SQL cell `pitches` it filters
+
+
+def test_a_sync_filter_rests_on_what_its_model_reads(tmp_path):
+    model, sync = [dict(i) for i in ITEMS if i["tool"] == "hightouch"]
+    sync["literal_filters"] = [{"column": "market", "op": "!=", "value": "juneau"}]
+    ctx = story_context(tmp_path, items=[model, sync])
+    spot = next(h for h in hotspots(ctx)["items"] if h.id == sync["artifact_id"])
+    assert "reads `top-items-for-salesforce` (Hightouch object), `exp_top_items_salesforce`" in spot.reasons
+    assert spot.reasons[0] == "feeds `salesforce_store_pitch_sync` (production application)"
+    assert spot.belongs == "`exp_top_items_salesforce`, the export it reads"
+    assert [e["sql"] for e in spot.expressions] == ["market != 'juneau'"]
