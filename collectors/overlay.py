@@ -64,7 +64,7 @@ def find_edited(
         path = os.path.join(base, rel)  # plain strings: pathlib costs more than the stat here
         try:
             st = os.stat(path)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL in a path from a hostile manifest
             continue  # removed since the parse: dbt will say so on its next run
         if st.st_mtime_ns <= manifest_mtime_ns:
             continue
