@@ -26,7 +26,9 @@ Decisions (each is a rule of the warehouse, not a guess):
   database and schema: the profile's when given, else the most common database and schema of
   the project's models. When the defaulted name matches no node, a name whose written parts
   match exactly one node's trailing parts resolves to that node (the warehouse's search path
-  may differ from the default); several candidates resolve to none. Names of 4 parts and more
+  may differ from the default); several candidates resolve to none. Likewise a 3-part name in a
+  database the project has no node in (the production database, while the manifest was built
+  for development) resolves by schema and name when exactly one node has them. Names of 4 parts and more
   keep their last 3.
 * **Special forms.** ``ref:<model>`` (a Hightouch model built on a dbt model) resolves by model
   name (the latest version of a versioned model); ``source:<source>.<table>`` by source and
@@ -224,6 +226,7 @@ class RelationIndex:
         self._source_schemas: set[tuple[str, str]] = set()
         self._memo: dict[str, Resolution] = {}
         self._tool_objects: dict[str, str] = {}
+        self._databases: set[str] = set()
         databases: Counter[str] = Counter()
         schemas: Counter[str] = Counter()
         for row in rows:
@@ -234,6 +237,7 @@ class RelationIndex:
                 continue
             entry = {"unique_id": row["unique_id"], "resource_type": row["resource_type"], "layer": row.get("layer"), "key": key}
             self._by_key.setdefault(key, entry)
+            self._databases.add(key[0])
             self._by_suffix2.setdefault(key[1:], []).append(entry)
             self._by_suffix1.setdefault(key[2], []).append(entry)
             if row["resource_type"] == "source":
@@ -416,6 +420,10 @@ class RelationIndex:
             return Resolution("tool", None, (self._tool_objects[parts[0][0].lower()], "", parts[0][0]), tool=self._tool_objects[parts[0][0].lower()])
         if written < 3:
             candidates = self._by_suffix1.get(forms[0], ()) if written == 1 else self._by_suffix2.get((forms[0], forms[1]), ())
+            if len(candidates) == 1:
+                return self._node(candidates[0])
+        elif key[0] not in self._databases:  # another environment's database (prod, while dbt built dev)
+            candidates = self._by_suffix2.get(key[1:], ())
             if len(candidates) == 1:
                 return self._node(candidates[0])
         tool = TOOL_SCHEMAS.get(key[1].lower())
