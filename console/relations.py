@@ -226,7 +226,7 @@ class RelationIndex:
         self._source_schemas: set[tuple[str, str]] = set()
         self._memo: dict[str, Resolution] = {}
         self._tool_objects: dict[str, str] = {}
-        self._databases: set[str] = set()
+        self._databases_folded: set[str] = set()  # a database differing only by case is not another environment
         databases: Counter[str] = Counter()
         schemas: Counter[str] = Counter()
         for row in rows:
@@ -237,7 +237,7 @@ class RelationIndex:
                 continue
             entry = {"unique_id": row["unique_id"], "resource_type": row["resource_type"], "layer": row.get("layer"), "key": key}
             self._by_key.setdefault(key, entry)
-            self._databases.add(key[0])
+            self._databases_folded.add(key[0].lower())
             self._by_suffix2.setdefault(key[1:], []).append(entry)
             self._by_suffix1.setdefault(key[2], []).append(entry)
             if row["resource_type"] == "source":
@@ -422,7 +422,7 @@ class RelationIndex:
             candidates = self._by_suffix1.get(forms[0], ()) if written == 1 else self._by_suffix2.get((forms[0], forms[1]), ())
             if len(candidates) == 1:
                 return self._node(candidates[0])
-        elif key[0] not in self._databases:  # another environment's database (prod, while dbt built dev)
+        elif key[0].lower() not in self._databases_folded:  # another environment's database (prod, while dbt built dev)
             candidates = self._by_suffix2.get(key[1:], ())
             if len(candidates) == 1:
                 return self._node(candidates[0])

@@ -186,3 +186,9 @@ def test_another_environments_database_resolves_by_schema_and_name(duckdb_index)
     assert duckdb_index.resolve("prod.analytics.fct_orders").unique_id == "model.p.fct_orders"
     assert duckdb_index.resolve("prod.raw.orders").unique_id == "source.p.shop.orders"
     assert duckdb_index.resolve("warehouse.analytics.nope").kind == "unknown"  # a known database: no fallback
+
+
+def test_a_database_differing_only_by_quoted_case_is_not_another_environment():
+    idx = RelationIndex.from_nodes(_nodes([_model("dim_c", "ANALYTICS", "MARTS", "ANALYTICS.MARTS.dim_c")]), adapter="snowflake")
+    assert idx.resolve('"analytics".marts.dim_c').kind == "raw"
+    assert idx.resolve("prod.marts.dim_c").unique_id == "model.p.dim_c"
