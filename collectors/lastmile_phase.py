@@ -76,6 +76,13 @@ class LastmileResult:
     files_cached: int = 0
     other_files: int = 0
     seconds: float = 0.0
+    #: sha256 of every item row: equal to the last collect's, nothing needs writing or analysing
+    digest: str = ""
+    unchanged: bool = False
+
+    def changed_artifacts(self) -> pl.DataFrame | None:
+        """The items for the SQL-logic phase, or None when they are the ones already stored."""
+        return None if self.unchanged else self.artifacts
 
 
 def lastmile_paths(loc) -> tuple[Path, ...]:
@@ -106,22 +113,26 @@ def _content_hash(sql: str, dialect: str) -> str:
     return content_hash(sql, dialect)
 
 
-def _store_state(store: Path, need_nodes: bool) -> tuple[dict[str, tuple], pl.DataFrame | None]:
-    """The cache rows by path, and the stored nodes when the snapshot is not new."""
+def _store_state(store: Path, need_nodes: bool) -> tuple[dict[str, tuple], pl.DataFrame | None, str | None]:
+    """The cache rows by path, the stored nodes when the snapshot is not new, and the digest of
+    the items the last collect wrote."""
     from console.errors import InputError
     from console.store import read_tables
 
     if not store.exists():
-        return {}, None
-    tables: dict = {"lastmile_files": None}
+        return {}, None, None
+    tables: dict = {"lastmile_files": None, "collects": ["collect_id", "summary"]}
     if need_nodes:
         tables["nodes"] = ["unique_id", "resource_type", "name", "path", "tags", "meta", "config", "layer", "relation_name"]
     try:
         frames = read_tables(store, tables)
     except InputError:
-        return {}, None  # an older store (migrated by this collect's write) or none: parse everything
+        return {}, None, None  # an older store (migrated by this collect's write) or none: parse everything
     cache = {row[0]: row[1:] for row in frames["lastmile_files"].iter_rows()}
-    return cache, frames.get("nodes")
+    collects = frames["collects"].sort("collect_id")
+    last = orjson.loads(collects["summary"][-1] or "{}") if collects.height else {}
+    digest = (last.get("lastmile") or {}).get("digest") if isinstance(last, dict) else None
+    return cache, frames.get("nodes"), digest
 
 
 def _parse_jobs(jobs: list[tuple[str, bytes, str, str]]) -> list[dict]:
@@ -202,7 +213,7 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
     root = loc.project
     dialect = _dialect(loc, snapshot, seen)
     files, others = find_files(paths, root) if paths else ([], 0)
-    cache, stored_nodes = _store_state(loc.store, snapshot is None)
+    cache, stored_nodes, last_digest = _store_state(loc.store, snapshot is None)
     nodes = snapshot["nodes"] if snapshot is not None else stored_nodes
 
     payloads: dict[str, dict] = {}
@@ -289,6 +300,7 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
             c.parsed += 1
     seen_rels = set(payloads)
     removed = [rel for rel in cache if rel not in seen_rels]
+    digest = hashlib.sha256(orjson.dumps([rows, skip_rows])).hexdigest()
     result = LastmileResult(
         artifacts=pl.DataFrame(rows, schema=ARTIFACT_SCHEMA) if rows else pl.DataFrame(schema=ARTIFACT_SCHEMA),
         skips=pl.DataFrame(skip_rows, schema=SKIP_SCHEMA, orient="row"),
@@ -298,6 +310,8 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
         files_parsed=len(jobs),
         files_cached=len(files) - len(jobs),
         other_files=others,
+        digest=digest,
+        unchanged=digest == last_digest and not changed_rows and not removed,
     )
     result.seconds = time.perf_counter() - t0
     summary.lastmile = result
@@ -321,7 +335,7 @@ def _row(aid, tool, rel, it, owner, source, modified, sha, dialect) -> dict:
 
 def write_lastmile(w, result: LastmileResult | None) -> None:
     """Write the phase's frames inside the collect's transaction."""
-    if result is None:
+    if result is None or result.unchanged:
         return
     w.replace("lastmile_artifacts", result.artifacts)
     w.replace("lastmile_skips", result.skips)
@@ -350,8 +364,9 @@ def summary_lines(result: LastmileResult) -> list[str]:
 
 
 def summary_dict(result: LastmileResult) -> dict:
-    """The counts as the ``collects`` table keeps them."""
-    return {
+    """The counts as the ``collects`` table keeps them, and the digest of the items written."""
+    tools = {
         tool: {"files": c.files, "items": c.items, "parsed": c.parsed, "skipped": c.skipped, "reasons": dict(c.reasons)}
         for tool, c in result.counts.items()
     }
+    return {"digest": result.digest, "tools": tools}

@@ -167,7 +167,7 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     warehouse = warehouse_phase(loc, snapshot, summary)
     lastmile = lastmile_phase(loc, snapshot, seen, summary)
     logic = logic_phase(
-        loc, snapshot, seen, updates if edited else None, lastmile.artifacts if lastmile else None, summary, models=sql_facts
+        loc, snapshot, seen, updates if edited else None, lastmile.changed_artifacts(), summary, models=sql_facts
     )
     querylogs = querylog_phase(loc, seen, snapshot)
 
