@@ -107,18 +107,32 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def find_files(paths: tuple[Path, ...], root: Path) -> list[LogFile]:
-    """Every log file under ``paths``, with its stat (sorted, each once)."""
+def find_files(paths: tuple[Path, ...], root: Path, notes: list[str] | None = None) -> list[LogFile]:
+    """Every log file under ``paths``, with its stat (sorted, each once).
+
+    Folders are walked as :func:`console.files.walk_files` walks them (regular files only,
+    bounded); a file named directly must be a regular file within the ``query_log`` size limit.
+
+    Raises:
+        InputError: a path that does not exist, is not a regular file, or is too big.
+    """
+    from console.files import is_regular, limit_for, walk_files
+
+    limit = limit_for("query_log")
     found: dict[Path, LogFile] = {}
     for given in paths:
         if given.is_dir():
-            candidates = sorted(p for p in given.rglob("*") if p.is_file() and is_log_file(p) and not p.name.startswith("."))
-        elif given.is_file():
-            candidates = [given]
-        else:
+            candidates = walk_files(given, lambda name: is_log_file(Path(name)), notes=notes)
+        elif not given.exists():
             raise InputError(given, "query log not found (give a file or a folder of query-log exports)")
+        elif not is_regular(given):
+            raise InputError(given, "is not a regular file (give a query-log export or a folder of them)")
+        else:
+            candidates = [given]
         for p in candidates:
             st = p.stat()
+            if st.st_size > limit:
+                raise InputError(p, f"is {st.st_size / 2**20:.1f} MB, over the {limit // 2**20} MB limit for query logs (CONSOLE_MAX_FILE_MB raises it)")
             found.setdefault(p, LogFile(p, _rel(p, root), st.st_size, st.st_mtime_ns))
     return list(found.values())
 
@@ -173,8 +187,9 @@ def querylog_phase(loc, seen: dict, snapshot: dict | None) -> QueryLogFrames | N
     if not loc.query_logs:
         return None
     dialect = project_dialect(snapshot, seen)
-    files = find_files(loc.query_logs, loc.project)
-    out = QueryLogFrames(seen_files=files)
+    out = QueryLogFrames()
+    files = find_files(loc.query_logs, loc.project, out.notes)
+    out.seen_files = files
     if not files:
         return out
     stats, hashes = seen["file_stats"], seen["artifact_hashes"]
@@ -225,17 +240,23 @@ def _load_all(con, files: list[LogFile], dialect: str, out: QueryLogFrames) -> N
         (access if f.fmt.name == "snowflake_access" else other).append(select)
     cols = ", ".join(NORMALISED)
     empty = f"SELECT {cols}, NULL::VARCHAR AS dialect, NULL::VARCHAR AS source_file FROM f0 WHERE FALSE"
-    con.execute(f"CREATE TEMP TABLE acc AS {' UNION ALL BY NAME '.join(access) or empty}")
-    con.execute(f"CREATE TEMP TABLE hist AS {' UNION ALL BY NAME '.join(other) or empty}")
+    # views, not copies: a million query texts are not copied again
+    con.execute(f"CREATE TEMP VIEW acc AS {' UNION ALL BY NAME '.join(access) or empty}")
+    con.execute(f"CREATE TEMP VIEW hist AS {' UNION ALL BY NAME '.join(other) or empty}")
     # one row per query id: the first file's (a log exported twice, or overlapping windows)
+    first = "QUALIFY row_number() OVER (PARTITION BY query_id) = 1"
+    duplicated = con.execute("SELECT count(*) - count(DISTINCT query_id) FROM hist").fetchall()[0][0]
+    history = f"(SELECT * FROM hist {first})" if duplicated else "hist"
+    if not access:
+        con.execute(f"CREATE TEMP VIEW rows AS SELECT * FROM {history}")
+        return
     con.execute(
         "CREATE TEMP TABLE rows AS "
         "SELECT h.* REPLACE (coalesce(h.objects_read, a.objects_read) AS objects_read) "
-        "FROM (SELECT * FROM hist QUALIFY row_number() OVER (PARTITION BY query_id) = 1) h "
+        f"FROM {history} h "
         "LEFT JOIN (SELECT query_id, any_value(objects_read) AS objects_read FROM acc GROUP BY query_id) a USING (query_id) "
         "UNION ALL BY NAME "
-        "SELECT * FROM acc WHERE query_id NOT IN (SELECT query_id FROM hist) "
-        "QUALIFY row_number() OVER (PARTITION BY query_id) = 1"
+        f"SELECT * FROM acc WHERE query_id NOT IN (SELECT query_id FROM hist) {first}"
     )
 
 
@@ -305,14 +326,43 @@ def consumers_summary(query_log: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _merge(existing: pl.DataFrame, delta: pl.DataFrame) -> pl.DataFrame:
+    """``query_consumers`` rows plus the summary of newly stored rows."""
+    both = pl.concat([existing.select(delta.columns), delta], how="vertical_relaxed")
+    return both.group_by(*_SUMMARY_KEYS, "relation").agg(
+        pl.col("query_count").sum(), pl.col("first_seen").min(), pl.col("last_seen").max(),
+    )
+
+
 def write_querylog(w, frames: QueryLogFrames, summary) -> None:
-    """Inside the collect's transaction: add the rows and files, refresh ``query_consumers``."""
+    """Inside the collect's transaction: add the rows and files, refresh ``query_consumers``.
+
+    Rows whose query id is stored already add nothing. When only new query ids arrive (the
+    common case: each day's export), ``query_consumers`` is the stored summary plus the new
+    rows' own, so a million stored rows are never read back; rows that replace stored ones
+    (pg_stat_statements' counters, rows completed by a new ACCESS_HISTORY file) make it
+    recomputed from the whole ``query_log``. Rows go in sorted by query id: the key's index
+    takes sorted keys several times faster.
+    """
     added = 0
+    recompute = False
     if frames.rows is not None and frames.rows.height:
-        rows = frames.rows.with_columns(pl.lit(w.collect_id).alias("collect_id"))
+        rows = frames.rows.with_columns(pl.lit(w.collect_id, dtype=pl.Int64).alias("collect_id"))
         pg = pl.col("query_id").str.starts_with("pg:")
-        added += (w.upsert if frames.replace else w.append)("query_log", rows.filter(~pg))
-        added += w.upsert("query_log", rows.filter(pg))
+        replacing = rows.filter(pg) if not frames.replace else rows
+        fresh = rows.filter(~pg) if not frames.replace else rows.clear()
+        if fresh.height:
+            stored = w.current("query_log", ["query_id"])
+            if stored.height:
+                fresh = fresh.join(stored, on="query_id", how="anti")
+            added += w.append("query_log", fresh.sort("query_id"))
+        if replacing.height:
+            added += w.upsert("query_log", replacing.sort("query_id"))
+            recompute = True
+        if added and not recompute:
+            delta = consumers_summary(fresh)
+            existing = w.current("query_consumers")
+            w.replace("query_consumers", _merge(existing, delta) if existing.height else delta)
     if frames.texts is not None and frames.texts.height:
         w.append("query_texts", frames.texts)
     if frames.new_files:
@@ -326,7 +376,7 @@ def write_querylog(w, frames: QueryLogFrames, summary) -> None:
             [(f.rel, f.size, f.mtime_ns, f.sha256) for f in frames.seen_files],
             schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String}, orient="row",
         ))
-    if added:
+    if recompute:
         columns = [*_SUMMARY_KEYS, "objects_read", "calls", "started_at", "execution_status"]
         w.replace("query_consumers", consumers_summary(w.current("query_log", columns)))
     summary.notes.append(frames.describe(added))

@@ -204,9 +204,10 @@ def _timestamp(column: str) -> str:
     ``2026-11-01 09:15:02.123 -0800``, ``... UTC``, or epoch seconds or milliseconds."""
     text = f"trim(CAST({column} AS VARCHAR))"
     number = f"TRY_CAST({text} AS DOUBLE)"
+    spaced_offset = f"substr({text}, length({text}) - 5, 2) IN (' +', ' -')"  # '... -0800': drop the space
     return (
-        f"CAST(coalesce(TRY_CAST({text} AS TIMESTAMPTZ), "
-        f"TRY_CAST(regexp_replace({text}, ' ([+-][0-9]{{2}}:?[0-9]{{2}})$', '\\1') AS TIMESTAMPTZ), "
+        f"CAST(coalesce(CASE WHEN {spaced_offset} THEN TRY_CAST(substr({text}, 1, length({text}) - 6) || right({text}, 5) AS TIMESTAMPTZ) "
+        f"ELSE TRY_CAST({text} AS TIMESTAMPTZ) END, "
         f"CASE WHEN {number} > 1e11 THEN to_timestamp({number} / 1000) WHEN {number} > 1e8 THEN to_timestamp({number}) END"
         f") AS TIMESTAMP)"
     )
@@ -234,36 +235,27 @@ def _app_of_tag(column: str) -> str:
 
 def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, columns: dict[str, str], header: bool,
               table: str, dialect: str) -> Skips:
-    """Read one file into ``table`` (the :data:`NORMALISED` columns) and count what was skipped."""
+    """Read one file into ``table`` (the :data:`NORMALISED` columns) and count what was skipped.
+
+    One pass: the normalised columns are computed as DuckDB reads the file (a query text of a
+    million rows is copied once, not once per step); rows are numbered by the table's rowid,
+    which keeps the file's order.
+    """
     col = fmt.columns(list(columns)) if header else dict(zip(("started_at", "user_name", "query_text"), HEADERLESS))
     src = _literal(str(path))
-    raw = f"{table}_raw"
     skips = Skips()
-    rejected: list[int] = []
-    rejected_count = 0
     time_col = col.get("started_at")
-    try:
-        if is_json(path):
-            wanted = {c: ("JSON" if f in ("direct_objects", "base_objects", "referenced_tables", "labels", "error_result") else "VARCHAR")
-                      for f, c in col.items()}
-            spec = "{" + ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in wanted.items()) + "}"
-            con.execute(
-                f"CREATE TEMP TABLE {raw} AS SELECT row_number() OVER () AS _record, * "
-                f"FROM read_json({src}, format='auto', columns={spec})"
-            )
-        else:
-            spec = "{" + ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in columns) + "}"
-            con.execute(
-                f"CREATE TEMP TABLE {raw} AS SELECT row_number() OVER () AS _record, * FROM {_csv(src, _delimiter(path))}, "
-                f"header={str(header).lower()}, auto_detect=false, columns={spec}, ignore_errors=true, store_rejects=true, "
-                f"rejects_table='{table}_rej', rejects_scan='{table}_scan')"
-            )
-            # DuckDB numbers a rejected row by record, the header being 1: data record = line - 1
-            rejected = [int(r[0]) - int(header) for r in con.execute(
-                f"SELECT DISTINCT line FROM {table}_rej ORDER BY line LIMIT {_MAX_REJECTS_MAPPED}").fetchall()]
-            rejected_count = con.execute(f"SELECT count(DISTINCT line) FROM {table}_rej").fetchall()[0][0]
-    except duckdb.Error as e:
-        raise InputError(path, f"cannot be read as a {fmt.label} log: {_first_line(e)}") from None
+    if is_json(path):
+        wanted = {c: ("JSON" if f in ("direct_objects", "base_objects", "referenced_tables", "labels", "error_result") else "VARCHAR")
+                  for f, c in col.items()}
+        spec = "{" + ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in wanted.items()) + "}"
+        reader = f"read_json({src}, format='auto', columns={spec})"
+    else:
+        spec = "{" + ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in columns) + "}"
+        reader = (
+            f"{_csv(src, _delimiter(path))}, header={str(header).lower()}, auto_detect=false, columns={spec}, "
+            f"ignore_errors=true, store_rejects=true, rejects_table='{table}_rej', rejects_scan='{table}_scan')"
+        )
 
     def c(field_name: str) -> str:
         return f"CAST({_ident(col[field_name])} AS VARCHAR)" if field_name in col else "NULL::VARCHAR"
@@ -296,12 +288,11 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, columns: 
         conditions = []
         if "execution_status" in col:
             conditions.append(f"coalesce(upper({c('execution_status')}) = 'DONE', TRUE)")
-        if "error_result" in col:
-            conditions.append(f"({_ident(col['error_result'])} IS NULL OR {_ident(col['error_result'])} = 'null'::JSON)")
-        ok = " AND ".join(conditions) or "TRUE"
         if "error_result" in col:  # a job DONE with an error failed
             err = _ident(col["error_result"])
+            conditions.append(f"({err} IS NULL OR {err} = 'null'::JSON)")
             status = f"CASE WHEN {err} IS NOT NULL AND {err} <> 'null'::JSON THEN 'ERROR' ELSE {c('execution_status')} END"
+        ok = " AND ".join(conditions) or "TRUE"
         if "labels" in col:
             labels = _ident(col["labels"])
             app = (
@@ -316,28 +307,45 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, columns: 
             pieces.append(c("toplevel"))
         query_id = "'pg:' || concat_ws(':', " + ", ".join(f"coalesce({p}, '')" for p in pieces) + ")"
         calls = f"coalesce(TRY_CAST({_ident(col['calls'])} AS BIGINT), 1)"
-        database = c("database_name")
-    if fmt.name == "plain" or "query_id" not in col and fmt.name != "pg_stat_statements":
-        # no id in the log: the same (time, user, text) seen n times gives n stable ids
+    numbered = fmt.name == "plain" or "query_id" not in col and fmt.name != "pg_stat_statements"
+    if numbered:
+        # no id in the log: the same (time, user, text) seen n times gives n stable ids; the
+        # window reorders rows, so they carry their place in the file
         key = f"concat_ws(chr(31), {started}::VARCHAR, {user}, md5(coalesce({text}, '')))"
         query_id = f"'log:' || md5({key} || chr(31) || row_number() OVER (PARTITION BY {key}))"
+        reader = f"(SELECT row_number() OVER () AS _record, * FROM {reader})"
+    ordinal = "_record" if numbered else "rowid + 1"
     dbt_comment = f"contains(left(coalesce({text}, ''), 400), '\"app\": \"dbt\"')"
-    con.execute(
-        f"""CREATE TEMP TABLE {table}_all AS SELECT
-            {query_id} AS query_id, {started} AS started_at, {user} AS user_name, {c('role_name')} AS role_name,
-            {c('warehouse_name')} AS warehouse_name, {c('query_type')} AS query_type,
-            {status} AS execution_status, {c('query_tag')} AS query_tag,
-            {database} AS database_name, {c('schema_name')} AS schema_name, {text} AS query_text,
-            {objects} AS objects_read,
-            CASE WHEN {text} IS NOT NULL THEN md5({_literal(dialect)} || chr(0) || {text}) END AS query_hash,
-            CASE WHEN {dbt_comment} THEN 'dbt' ELSE {app} END AS app,
-            {ok} AS ok, {calls} AS calls, _record
-        FROM {raw}"""
-    )
+    try:
+        con.execute(
+            f"""CREATE TEMP TABLE {table} AS SELECT
+                {query_id} AS query_id, {started} AS started_at, {user} AS user_name, {c('role_name')} AS role_name,
+                {c('warehouse_name')} AS warehouse_name, {c('query_type')} AS query_type,
+                {status} AS execution_status, {c('query_tag')} AS query_tag,
+                {database} AS database_name, {c('schema_name')} AS schema_name, {text} AS query_text,
+                {objects} AS objects_read,
+                CASE WHEN {text} IS NOT NULL THEN md5({_literal(dialect)} || chr(0) || {text}) END AS query_hash,
+                CASE WHEN {dbt_comment} THEN 'dbt' ELSE {app} END AS app,
+                {ok} AS ok, {calls} AS calls{', _record' if numbered else ''}
+            FROM {reader}"""
+        )
+        rejected: list[int] = []
+        rejected_count = 0
+        if not is_json(path):
+            # DuckDB numbers a rejected row by record, the header being 1: data record = line - 1
+            rejected = [int(r[0]) - int(header) for r in con.execute(
+                f"SELECT DISTINCT line FROM {table}_rej ORDER BY line LIMIT {_MAX_REJECTS_MAPPED}").fetchall()]
+            rejected_count = con.execute(f"SELECT count(DISTINCT line) FROM {table}_rej").fetchall()[0][0]
+    except duckdb.Error as e:
+        raise InputError(path, f"cannot be read as a {fmt.label} log: {_first_line(e)}") from None
     where_bad = "user_name IS NULL OR (query_text IS NULL AND objects_read IS NULL) OR query_id IS NULL"
     if time_col:
         where_bad += " OR started_at IS NULL"
-    bad = con.execute(f"SELECT count(*), list(_record ORDER BY _record)[1:3] FROM {table}_all WHERE {where_bad}").fetchall()[0]
+    bad = con.execute(f"SELECT count(*), list({ordinal} ORDER BY {ordinal})[1:3] FROM {table} WHERE {where_bad}").fetchall()[0]
+    if bad[0]:
+        con.execute(f"DELETE FROM {table} WHERE {where_bad}")
+    if numbered:
+        con.execute(f"ALTER TABLE {table} DROP COLUMN _record")
     if is_json(path):
         skips.add(int(bad[0]), [f"record {n}" for n in (bad[1] or [])])
     elif bad[0] or rejected_count:
@@ -345,7 +353,4 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, columns: 
         records = sorted([*rejected[:3], *(_record_number(n, rejected) for n in (bad[1] or []))])[:3]
         lines = _physical_lines(path, _delimiter(path), header, records)
         skips.add(int(bad[0]) + int(rejected_count), [f"line {lines[r]}" for r in records if r in lines])
-    cols = ", ".join(NORMALISED)
-    con.execute(f"CREATE TEMP TABLE {table} AS SELECT {cols} FROM {table}_all WHERE NOT ({where_bad})")
-    con.execute(f"DROP TABLE {table}_all; DROP TABLE {raw}")
     return skips
