@@ -97,14 +97,10 @@ def lastmile_inputs(items: pl.DataFrame, default_dialect: str) -> list:
 def analyse_inputs(inputs: list, store, progress=None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Logic facts of ``inputs``, with the store's cache (visited only for enough texts)."""
     from collectors.sql_logic import analyse_many, content_hash
-    from console.gc_pause import gc_paused
     from console.store import cached_logic
 
     hashes = [content_hash(i.sql, i.dialect) for i in inputs]
-    cached: dict[str, Any] = {}
-    if len(inputs) >= CACHE_VISIT_MIN:
-        with gc_paused():
-            cached = cached_logic(store, hashes)
+    cached = cached_logic(store, hashes) if len(inputs) >= CACHE_VISIT_MIN else None
     return analyse_many(inputs, cached, hashes=hashes, progress=progress)
 
 

@@ -20,6 +20,8 @@ Public API:
 * :func:`analyse_many` ``(items, cached, ...) -> (logic_facts frame, new logic_cache rows)``:
   the cached batch entry point, with a process pool for cold runs; items are
   :class:`LogicInput`.
+* :func:`facts_and_logic_many`: SQL facts (:mod:`collectors.sql_facts`) and logic facts of dbt
+  models from ONE parse per text (what a collect runs for models when both caches miss).
 * The collect phase is :func:`collectors.logic_phase.logic_phase`.
 
 Keys (:mod:`collectors.sql_logic.normalise`): the same business rule written differently gets
@@ -53,6 +55,7 @@ from collectors.sql_logic.batch import (
     content_hash,
     facts_row,
 )
+from collectors.sql_logic.shared import facts_and_logic, facts_and_logic_many
 from collectors.sql_logic.normalise import canonical_sql, key_of_filter, normal_sql, rule_key
 
 __all__ = [
@@ -67,6 +70,8 @@ __all__ = [
     "canonical_sql",
     "content_hash",
     "empty_logic",
+    "facts_and_logic",
+    "facts_and_logic_many",
     "facts_row",
     "key_of_filter",
     "normal_sql",

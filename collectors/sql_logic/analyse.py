@@ -31,6 +31,7 @@ dialect's syntax: ``"Analytics"."Orders"``, ``analytics.fct_orders``), without C
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlglot import exp
@@ -47,6 +48,8 @@ from collectors.sql_facts.extract import (
 from collectors.sql_logic.normalise import (
     canonical,
     canonical_sql,
+    clone,
+    condition_forms,
     has_parameter,
     is_constant,
     normal_sql,
@@ -66,6 +69,8 @@ _DATE_FUNCS: tuple[type, ...] = tuple(
     )
     if hasattr(exp, name)
 )
+_WALKED = (exp.Where, exp.Having, exp.Qualify, exp.Join, exp.Select, exp.SetOperation)
+"""The nodes the walk acts on; everything else is reached from them."""
 _BOOLEAN = (exp.Predicate, exp.Not, exp.Connector)
 """Expressions whose value is a truth value: conditions, wherever they stand."""
 _MAX_SQL = 400
@@ -145,6 +150,7 @@ def analyse_statements(statements: list, dialect: str, *, line_offset: int = 1) 
 class _Walker:
     def __init__(self, dialect: str, line_offset: int) -> None:
         self.dialect = dialect or None
+        self.generator = _generator(dialect or "")
         self.offset = line_offset
         self.out: list[dict[str, Any]] = []
         self.seen: set[tuple] = set()
@@ -183,20 +189,25 @@ class _Walker:
             return ""
         if table.this.this.startswith(PLACEHOLDER_PREFIX):
             return ""
-        return ".".join(p.sql(dialect=self.dialect) for p in table.parts)
+        return ".".join(self.sql(p) for p in table.parts)
 
     # -- expressions --------------------------------------------------------------------------
 
+    def sql(self, node: exp.Expr) -> str:
+        """``node`` as SQL of the text's dialect."""
+        return self.generator.generate(clone(node), copy=False)
+
     def walk(self, root: exp.Expr) -> None:
-        for node in root.walk(bfs=False):
-            if isinstance(node, (exp.Where, exp.Having, exp.Qualify)):
-                self.conditions(node.this, "filter")
-            elif isinstance(node, exp.Join):
-                self.join(node)
-            elif isinstance(node, exp.Select):
+        for node in root.find_all(*_WALKED, bfs=False):
+            kind = type(node)
+            if kind is exp.Select:
                 self.select(node)
+            elif kind is exp.Join:
+                self.join(node)
             elif isinstance(node, exp.SetOperation):
                 self.union(node)
+            else:
+                self.conditions(node.this, "filter")
 
     def add(self, kind: str, node: exp.Expr, key: str, normal: str | None = None, negated: bool = False,
             sql: str | None = None, columns: list[str] | None = None) -> None:
@@ -204,7 +215,7 @@ class _Walker:
         if (kind, key, line) in self.seen:
             return
         self.seen.add((kind, key, line))
-        text = sql if sql is not None else node.sql(dialect=self.dialect)
+        text = sql if sql is not None else self.sql(node)
         if columns is None:
             columns = sorted({c.name.lower() for c in node.find_all(exp.Column) if not isinstance(c.this, exp.Star)})
         self.out.append({
@@ -237,10 +248,10 @@ class _Walker:
             return
         if isinstance(part, exp.Column) and isinstance(part.this, exp.Star):
             return
-        key, negated = rule_of(part)
+        key, normal, negated = condition_forms(part)
         if kind == "filter" and any(isinstance(n, _DATE_FUNCS) for n in part.walk()):
             kind = "date_math"
-        self.add(kind, part, key, normal_sql(part), negated)
+        self.add(kind, part, key, normal, negated)
 
     def join(self, join: exp.Join) -> None:
         on = join.args.get("on")
@@ -263,7 +274,7 @@ class _Walker:
         using = join.args.get("using")
         if using:
             key += " USING (" + ", ".join(sorted(u.name.lower() for u in using)) + ")"
-        self.add("join", join, key, sql=f"{words} {name}" + (f" ON {on.sql(dialect=self.dialect)}" if on is not None else ""))
+        self.add("join", join, key, sql=f"{words} {name}" + (f" ON {self.sql(on)}" if on is not None else ""))
 
     def select(self, select: exp.Select) -> None:
         has_agg = False
@@ -312,8 +323,8 @@ class _Walker:
         ):
             self.add("date_math", node, canonical_sql(node))
         elif isinstance(top, _BOOLEAN):  # `qty > 0 AS in_stock`: a rule, keyed like a filter
-            key, negated = rule_of(top)
-            self.add("computed", node, key, normal_sql(top), negated)
+            key, normal, negated = condition_forms(top)
+            self.add("computed", node, key, normal, negated)
         elif not _only_wraps_special(top):
             self.add("computed", node, canonical_sql(node))
         return found_agg
@@ -324,10 +335,10 @@ class _Walker:
         for part in _conjuncts(condition):
             if is_constant(part) or _parameter_only(part):
                 continue
-            key, negated = rule_of(part)
+            key, normal, negated = condition_forms(part)
             value = branch.args.get("true")
-            sql = f"WHEN {part.sql(dialect=self.dialect)}" + (f" THEN {value.sql(dialect=self.dialect)}" if value is not None else "")
-            self.add("case", part, key, normal_sql(part), negated, sql=sql)
+            sql = f"WHEN {self.sql(part)}" + (f" THEN {self.sql(value)}" if value is not None else "")
+            self.add("case", part, key, normal, negated, sql=sql)
 
     def union(self, node: exp.SetOperation) -> None:
         if isinstance(node.parent, exp.SetOperation) and type(node.parent) is type(node):
@@ -338,6 +349,12 @@ class _Walker:
         names = sorted({self.relation_name(t).lower() for t in node.find_all(exp.Table)} - {""})
         key = f"{word} OF " + ", ".join(names)
         self.add("union", node, key, sql=f"{word} of {', '.join(names)}", columns=[])
+
+
+@functools.lru_cache(maxsize=None)
+def _generator(dialect: str):
+    """One generator per dialect (sqlglot builds one per ``.sql()`` call otherwise)."""
+    return _dialect(dialect).generator()
 
 
 def _conjuncts(condition: exp.Expr) -> list[exp.Expr]:

@@ -25,7 +25,7 @@ from collectors.sql_facts.parallel import _context, _cores, _worker_init
 from collectors.sql_logic.analyse import analyse
 from console.gc_pause import gc_paused
 
-LOGIC_VERSION = "1"
+LOGIC_VERSION = "2"
 """Part of every content hash: bump it when the logic facts change shape or meaning."""
 
 POOL_MIN = 50
@@ -38,8 +38,11 @@ LOGIC_FACTS_SCHEMA: dict[str, pl.DataType] = {
 }
 """Columns of the store table ``logic_facts`` (``expressions`` as JSON text)."""
 
-LOGIC_CACHE_SCHEMA: dict[str, pl.DataType] = {"content_hash": pl.String(), "facts": pl.String()}
-"""Columns of the store table ``logic_cache``."""
+LOGIC_CACHE_SCHEMA: dict[str, pl.DataType] = {
+    "content_hash": pl.String(), "classification": pl.String(), "relations": pl.List(pl.String()),
+    "expressions": pl.String(), "parse_error": pl.String(),
+}
+"""Columns of the store table ``logic_cache`` (``expressions`` as JSON text, lines from the text's start)."""
 
 Progress = Callable[[int, int], None]
 
@@ -80,7 +83,7 @@ def content_hash(sql: str, dialect: str) -> str:
 
 def analyse_many(
     items: Sequence[LogicInput],
-    cached: Mapping[str, dict],
+    cached: Mapping[str, dict] | pl.DataFrame | None = None,
     *,
     workers: int | None = None,
     progress: Progress | None = None,
@@ -90,14 +93,16 @@ def analyse_many(
 
     Args:
         items: the SQL texts, one per subject.
-        cached: content hash -> facts, as ``logic_cache`` holds them.
+        cached: what the cache holds: ``logic_cache`` rows as a frame
+            (:func:`console.store.cached_logic`), or content hash -> facts as :func:`analyse`
+            returns them, or None.
         workers: processes to parse with (default: the cores this process may use).
         progress: ``progress(done, total)`` while parsing.
         hashes: the items' content hashes when already computed.
 
     Returns:
         ``(logic_facts, new_cache)``: one row per item (columns :data:`LOGIC_FACTS_SCHEMA`), and
-        the ``logic_cache`` rows of the texts that were parsed.
+        the ``logic_cache`` rows of the texts that were parsed (:data:`LOGIC_CACHE_SCHEMA`).
 
     Example:
         >>> facts, new = analyse_many([LogicInput("lastmile.x", "lastmile", "select a from t where b > 1", "duckdb", 10)], {})
@@ -105,20 +110,40 @@ def analyse_many(
         (('business', ['t']), 1)
         >>> orjson.loads(facts["expressions"][0])[0]["line"]
         10
+        >>> again, new = analyse_many([LogicInput("lastmile.y", "lastmile", "select a from t where b > 1", "duckdb", 3)], new)
+        >>> new.height, orjson.loads(again["expressions"][0])[0]["line"]
+        (0, 3)
     """
     if hashes is None:
         hashes = [content_hash(i.sql, i.dialect) for i in items]
+    cache = cached if isinstance(cached, pl.DataFrame) else cache_rows(cached or {})
+    known = set(cache["content_hash"].to_list())
     todo: dict[str, tuple[str, str]] = {}
     for item, h in zip(items, hashes):
-        if h not in cached and h not in todo:
+        if h not in known and h not in todo:
             todo[h] = (item.sql, item.dialect)
-    fresh = _parse_all(list(todo.items()), workers, progress)
+    fresh = cache_rows(_parse_all(list(todo.items()), workers, progress))
     with gc_paused():
-        return _frames(items, hashes, cached, fresh)
+        return _frames(items, hashes, pl.concat([cache.select(list(LOGIC_CACHE_SCHEMA)), fresh])), fresh
+
+
+def cache_rows(facts: Mapping[str, dict]) -> pl.DataFrame:
+    """``logic_cache`` rows of content hash -> facts (as :func:`analyse` returns them)."""
+    with gc_paused():
+        return pl.DataFrame(
+            {
+                "content_hash": list(facts),
+                "classification": [f["classification"] for f in facts.values()],
+                "relations": [f["relations"] for f in facts.values()],
+                "expressions": [orjson.dumps(f["expressions"]).decode() for f in facts.values()],
+                "parse_error": [f["parse_error"] for f in facts.values()],
+            },
+            schema=LOGIC_CACHE_SCHEMA,
+        )
 
 
 def facts_row(item: LogicInput, h: str, facts: dict[str, Any]) -> dict[str, Any]:
-    """The ``logic_facts`` row of one item from its (cached) facts."""
+    """The ``logic_facts`` row of one item from its facts (as :func:`analyse` returns them)."""
     shift = item.line_offset - 1
     expressions = facts["expressions"]
     if shift:
@@ -131,14 +156,29 @@ def facts_row(item: LogicInput, h: str, facts: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def _frames(items, hashes, cached, fresh) -> tuple[pl.DataFrame, pl.DataFrame]:
-    rows = [facts_row(i, h, cached[h] if h in cached else fresh[h]) for i, h in zip(items, hashes)]
-    frame = pl.DataFrame(rows, schema=LOGIC_FACTS_SCHEMA, orient="row") if rows else pl.DataFrame(schema=LOGIC_FACTS_SCHEMA)
-    new_cache = pl.DataFrame(
-        {"content_hash": list(fresh), "facts": [orjson.dumps(f).decode() for f in fresh.values()]},
-        schema=LOGIC_CACHE_SCHEMA,
+def _shifted(expressions: str, shift: int) -> str:
+    """Expressions (JSON text) with ``shift`` added to every line."""
+    if not shift or expressions == "[]":
+        return expressions
+    return orjson.dumps([{**e, "line": e["line"] + shift} for e in orjson.loads(expressions)]).decode()
+
+
+def _frames(items: Sequence[LogicInput], hashes: Sequence[str], cache: pl.DataFrame) -> pl.DataFrame:
+    """``logic_facts`` rows: the items joined with the cache rows of their hashes (columns, no JSON decoding)."""
+    subjects = pl.DataFrame(
+        {
+            "subject_id": [i.subject_id for i in items], "subject_type": [i.subject_type for i in items],
+            "content_hash": list(hashes), "dialect": [i.dialect for i in items],
+            "shift": [i.line_offset - 1 for i in items],
+        },
+        schema={"subject_id": pl.String, "subject_type": pl.String, "content_hash": pl.String,
+                "dialect": pl.String, "shift": pl.Int64},
     )
-    return frame, new_cache
+    joined = subjects.join(cache.unique("content_hash"), on="content_hash", how="left", maintain_order="left")
+    if (joined["shift"] != 0).any():
+        exprs = [_shifted(e, s) for e, s in zip(joined["expressions"].to_list(), joined["shift"].to_list())]
+        joined = joined.with_columns(pl.Series("expressions", exprs, dtype=pl.String))
+    return joined.select(list(LOGIC_FACTS_SCHEMA)).cast(LOGIC_FACTS_SCHEMA)
 
 
 def _parse_all(todo: list[tuple[str, tuple[str, str]]], workers: int | None, progress: Progress | None) -> dict[str, dict]:

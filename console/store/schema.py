@@ -366,9 +366,16 @@ TABLES: dict[str, Table] = {
         ),
         _t(
             "logic_cache",
-            ["content_hash VARCHAR", "facts JSON"],
+            [
+                "content_hash VARCHAR", "classification VARCHAR", "relations VARCHAR[]", "expressions JSON",
+                "parse_error VARCHAR",
+            ],
             key=["content_hash"],
-            doc="logic facts by hash of (logic version, dialect, SQL text): unchanged SQL is never parsed twice",
+            doc=(
+                "logic facts by hash of (logic version, dialect, SQL text): unchanged SQL is never "
+                "parsed twice. Columns as in logic_facts, lines counted from the text's first line "
+                "(typed columns, so a warm collect reads them as columns instead of decoding JSON)"
+            ),
         ),
         _t(
             "warehouse_snapshots",

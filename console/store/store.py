@@ -327,12 +327,12 @@ def peek(store_path: Path) -> dict[str, object]:
             con.close()
 
 
-def _cached_facts(con: duckdb.DuckDBPyConnection, hashes: Iterable[str], table: str = "sql_facts_cache") -> dict[str, dict]:
+def _cached_facts(con: duckdb.DuckDBPyConnection, hashes: Iterable[str]) -> dict[str, dict]:
     frame = pl.DataFrame({"content_hash": list(hashes)}, schema={"content_hash": pl.String})
     if frame.is_empty():
         return {}
     con.register("_wanted", frame)
-    rows = _run(con, f'SELECT c.content_hash, c.facts FROM "{table}" c JOIN _wanted USING (content_hash)')
+    rows = _run(con, "SELECT c.content_hash, c.facts FROM sql_facts_cache c JOIN _wanted USING (content_hash)")
     con.unregister("_wanted")
     return {h: orjson.loads(f) for h, f in rows}
 
@@ -349,18 +349,23 @@ def cached_sql_facts(store_path: Path, hashes: Iterable[str]) -> dict[str, dict]
             con.close()
 
 
-def cached_logic(store_path: Path, hashes: Iterable[str]) -> dict[str, dict]:
-    """content_hash -> logic facts for the hashes the store's ``logic_cache`` holds (shared-lock visit).
+def cached_logic(store_path: Path, hashes: Iterable[str]) -> pl.DataFrame | None:
+    """The store's ``logic_cache`` rows of these hashes, as a frame (shared-lock visit).
 
-    A store older than schema version 3 has no logic cache yet: nothing is cached then.
+    None when there is no store, or it is older than schema version 3 (no logic cache yet).
     """
     if not store_path.exists():
-        return {}
+        return None
     with store_lock(store_path, exclusive=False):
         con = _connect(store_path, read_only=True)
         try:
             if (_schema_version(con) or 0) < 3:
-                return {}
-            return _cached_facts(con, hashes, "logic_cache")
+                return None
+            wanted = pl.DataFrame({"content_hash": list(dict.fromkeys(hashes))}, schema={"content_hash": pl.String})
+            con.register("_wanted", wanted)
+            cols = ", ".join(f'c."{c}"' for c in TABLES["logic_cache"].column_names)
+            frame = con.sql(f"SELECT {cols} FROM logic_cache c JOIN _wanted USING (content_hash)").pl()
+            con.unregister("_wanted")
+            return frame
         finally:
             con.close()
