@@ -10,7 +10,9 @@
 * **query-log consumers**: who the warehouse's query history shows reading those relations
   (reads only: writes are dbt building them), grouped by user.
 
-Relation names (last mile, query log) are resolved to dbt nodes by :class:`console.relations.RelationIndex`.
+Relation names (last mile, query log) are resolved to dbt nodes once per load
+(:mod:`console.triage.readers`); a consumer's ``queries`` count its reads of the radius's
+relations (a query reading two of them counts twice).
 When a table is empty the radius says so in ``notes`` instead of pretending nothing is there.
 """
 
@@ -20,14 +22,13 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from console.triage.extras import Extras
 from console.triage.model import CRITICALITY, BlastRadius, Consumer, Impacted, LastMileItem
+from console.triage.readers import Readers
 from console.triage.signals import SignalIndex
 from rules._production import production_exposures, production_trees
 from rules.context import Context
 
 MODEL_TYPES = ("model", "seed", "snapshot")
-_WRITES = ("CREATE", "INSERT", "MERGE", "UPDATE", "DELETE", "COPY", "ALTER", "DROP", "TRUNCATE")
 _RANK = {c: i for i, c in enumerate(CRITICALITY)}
 
 
@@ -43,18 +44,17 @@ def _production_set(ctx: Context) -> set[str]:
     return cached
 
 
-def relation_index(ctx: Context):
-    """The project's :class:`console.relations.RelationIndex` (cached on the context)."""
-    cached = ctx.__dict__.get("_triage_relation_index")
+def _exposure_rows(ctx: Context) -> dict[str, tuple[str | None, str | None]]:
+    """exposure unique_id -> (type, maturity), cached on the context."""
+    cached = ctx.__dict__.get("_triage_exposures")
     if cached is None:
-        from console.relations import RelationIndex
-
-        cached = RelationIndex.from_nodes(ctx.frames["nodes"], adapter=ctx.project.get("adapter"))
-        ctx.__dict__["_triage_relation_index"] = cached
+        rows = ctx.frames["nodes"].filter(pl.col("resource_type") == "exposure").select("unique_id", "exposure_type", "maturity")
+        cached = {u: (t, m) for u, t, m in rows.iter_rows()}
+        ctx.__dict__["_triage_exposures"] = cached
     return cached
 
 
-def blast_radius(ctx: Context, index: SignalIndex, starts: Iterable[str], extras: Extras | None = None,
+def blast_radius(ctx: Context, index: SignalIndex, starts: Iterable[str], readers: Readers | None = None,
                  *, include_starts: bool = False) -> BlastRadius:
     """Everything downstream of ``starts`` (the starts' own relations count for the last mile and the log).
 
@@ -67,7 +67,7 @@ def blast_radius(ctx: Context, index: SignalIndex, starts: Iterable[str], extras
         down = {**{s: 0 for s in starts}, **down}
     production = _production_set(ctx)
     prod_exposures = {e.unique_id: e for e in production_exposures(ctx)}
-    node_rows = ctx.node_index
+    exposure_rows = _exposure_rows(ctx)
     exposures_down = [n for n in down if n.startswith("exposure.")]
     declared = set(ctx.graph.ancestors(exposures_down)) if exposures_down else set()
 
@@ -82,72 +82,49 @@ def blast_radius(ctx: Context, index: SignalIndex, starts: Iterable[str], extras
         elif kind in MODEL_TYPES:
             models.append(Impacted(index.ref(n), kind, critical(n), dist))
         elif kind == "exposure":
-            row = node_rows.get(n, {})
+            etype, maturity = exposure_rows.get(n, (None, None))
             prod = prod_exposures.get(n)
-            exposures.append(Impacted(index.ref(n), row.get("exposure_type") or "exposure",
-                                      "production" if prod else "declared", dist, row.get("maturity"),
+            exposures.append(Impacted(index.ref(n), etype or "exposure", "production" if prod else "declared", dist, maturity,
                                       (prod.reason or f"{prod.type} exposure") if prod else ""))
     order = lambda i: (_RANK[i.critical], i.distance, i.node.name)  # noqa: E731
-    reach = set(down) | set(starts)
-    extras = extras or Extras()
-    lastmile, notes = _lastmile(ctx, extras, reach, production)
-    consumers, note = _consumers(ctx, extras, reach)
-    if note:
-        notes.append(note)
-    return BlastRadius(tuple(sorted(models, key=order)), tuple(sorted(exposures, key=order)), tuple(lastmile),
-                       tuple(consumers), tests, tuple(notes))
+    reach = {**{s: 0 for s in starts}, **down}
+    readers = readers or Readers()
+    notes = []
+    if not readers.has_lastmile:
+        notes.append("no last-mile files collected (give --lastmile to see the tools downstream)")
+    if not readers.has_log:
+        notes.append("no query log collected (give --query-log to see who reads these relations)")
+    return BlastRadius(tuple(sorted(models, key=order)), tuple(sorted(exposures, key=order)),
+                       tuple(_lastmile(index, readers, reach, production)), tuple(_consumers(index, readers, reach)), tests, tuple(notes))
 
 
-def _lastmile(ctx: Context, extras: Extras, reach: set[str], production: set[str]) -> tuple[list[LastMileItem], list[str]]:
-    items = extras.table("lastmile_artifacts")
-    if items.is_empty():
-        return [], ["no last-mile files collected (give --lastmile to see the tools downstream)"]
-    reads: dict[str, list[str]] = {}
-    for aid, rels in zip(items["artifact_id"].to_list(), items["relations_read"].to_list()):
-        reads.setdefault(aid, []).extend(rels or ())
-    facts = extras.table("logic_facts")
-    if not facts.is_empty():
-        for sid, kind, rels in facts.select("subject_id", "subject_type", "relations").iter_rows():
-            if kind == "lastmile":
-                reads.setdefault(sid, []).extend(rels or ())
-    index = relation_index(ctx)
-    resolved = index.resolve_many({r for rs in reads.values() for r in rs})
+def _lastmile(index: SignalIndex, readers: Readers, reach: dict[str, int], production: set[str]) -> list[LastMileItem]:
+    hits: dict[str, list[str]] = {}
+    items = {}
+    for uid in reach:
+        for item in readers.lastmile.get(uid, ()):
+            items[item.artifact_id] = item
+            hits.setdefault(item.artifact_id, []).append(uid)
     out = []
-    for aid, tool, kind, path, name, owner in items.select("artifact_id", "tool", "kind", "path", "name", "owner").iter_rows():
-        hits = sorted({resolved[r].unique_id for r in reads.get(aid, ()) if resolved[r].unique_id in reach})
-        if not hits:
-            continue
-        crit = "production" if any(h in production for h in hits) else "declared"
-        names = tuple(ctx.node_index.get(h, {}).get("name") or h for h in hits)
-        out.append(LastMileItem(aid, name or aid, tool or "", kind or "", path, owner, names, crit))
+    for aid, item in items.items():
+        nodes = sorted(set(hits[aid]))
+        crit = "production" if any(h in production for h in nodes) else "declared"
+        out.append(LastMileItem(aid, item.name, item.tool, item.kind, item.path, item.owner, tuple(index.ref(h).name for h in nodes), crit))
     out.sort(key=lambda x: (_RANK[x.critical], x.tool, x.name))
-    return out, []
+    return out
 
 
-def _consumers(ctx: Context, extras: Extras, reach: set[str]) -> tuple[list[Consumer], str]:
-    log = extras.table("query_log")
-    if log.is_empty():
-        return [], "no query log collected (give --query-log to see who reads these relations)"
-    qtype = pl.col("query_type").fill_null("").str.to_uppercase()
-    reads = log.filter(~pl.any_horizontal(*(qtype.str.starts_with(w) for w in _WRITES)))
-    reads = reads.filter(pl.col("objects_read").list.len() > 0).explode("objects_read")
-    if reads.is_empty():
-        return [], ""
-    index = relation_index(ctx)
-    names = reads["objects_read"].unique().to_list()
-    resolved = index.resolve_many(n for n in names if n)
-    hit = {n: r.unique_id for n, r in resolved.items() if r.unique_id in reach}
-    if not hit:
-        return [], ""
-    rows = reads.filter(pl.col("objects_read").is_in(list(hit)))
-    rows = rows.with_columns(pl.col("objects_read").replace_strict(hit, default=None).alias("node"))
-    grouped = rows.group_by("user_name", maintain_order=True).agg(
-        pl.col("role_name").drop_nulls().first(), pl.col("query_id").n_unique().alias("queries"),
-        pl.col("started_at").max().alias("last_seen"), pl.col("node").unique().sort(),
-    )
-    out = [
-        Consumer(user or "(unknown user)", role, queries, last, tuple(ctx.node_index.get(n, {}).get("name") or n for n in nodes))
-        for user, role, queries, last, nodes in grouped.iter_rows()
-    ]
+def _consumers(index: SignalIndex, readers: Readers, reach: dict[str, int]) -> list[Consumer]:
+    users: dict[str, dict] = {}
+    for uid in reach:
+        for r in readers.log.get(uid, ()):
+            u = users.setdefault(r.user, {"role": r.role, "queries": 0, "last": None, "nodes": []})
+            u["queries"] += r.queries
+            u["role"] = u["role"] or r.role
+            if r.last_seen is not None and (u["last"] is None or r.last_seen > u["last"]):
+                u["last"] = r.last_seen
+            u["nodes"].append(uid)
+    out = [Consumer(user, u["role"], u["queries"], u["last"], tuple(sorted(index.ref(n).name for n in set(u["nodes"]))))
+           for user, u in users.items()]
     out.sort(key=lambda c: (-c.queries, c.user))
-    return out, ""
+    return out

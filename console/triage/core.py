@@ -68,6 +68,13 @@ class Triage:
         return build_signals(self.ctx, self.findings, self.as_of)
 
     @cached_property
+    def readers(self):
+        """Last-mile items and query-log readers by node (:mod:`console.triage.readers`), once per load."""
+        from console.triage.readers import build_readers
+
+        return build_readers(self.ctx, self.extras)
+
+    @cached_property
     def evidence(self):
         """Warehouse evidence on stale sources (see :func:`rename_evidence`)."""
         return rename_evidence(self.ctx, self.signals, self.extras.table("warehouse_relations"))
@@ -100,7 +107,7 @@ class Triage:
         status = self.status(unique_id)
         roots, symptoms = self.causes(unique_id)
         start = walk_start(self.signals, unique_id)  # a test: what reads the model it tests
-        radius = blast_radius(self.ctx, self.signals, [start], self.extras, include_starts=start != unique_id)
+        radius = blast_radius(self.ctx, self.signals, [start], self.readers, include_starts=start != unique_id)
         changes = changed_since_last_success(self.ctx, self.signals, unique_id, self.extras, self.as_of)
         downstream = len(radius.models) + len(radius.exposures)
         level = worst([status.level, *(c.level for c in roots)])
@@ -143,7 +150,7 @@ class Triage:
             entry[1].append(Failure(self.signals.ref(uid), status, tuple(c.node.unique_id for c in roots)))
         out = []
         for root_id, (root, failures) in groups.items():
-            radius = blast_radius(self.ctx, self.signals, [root_id], self.extras)
+            radius = blast_radius(self.ctx, self.signals, [root_id], self.readers)
             failures.sort(key=lambda f: (-level_rank(f.status.level), f.node.resource_type != "model", f.node.name))
             out.append(FailureGroup(root, tuple(failures), radius, rerun_commands(None, [root])))
         out.sort(key=lambda g: (-level_rank(g.level), tuple(-x for x in g.blast_radius.score), g.root.node.name))

@@ -108,7 +108,8 @@ def rename_evidence(ctx: Context, index: SignalIndex, relations: pl.DataFrame) -
     for kind, schema, alias, ident, name in nodes.select("resource_type", "schema", "alias", "identifier", "name").iter_rows():
         if kind in ("model", "seed", "snapshot", "source") and schema:
             known.add((schema.lower(), (ident or alias or name or "").lower()))
-    rows = ctx.node_index
+    sources = nodes.filter(pl.col("unique_id").is_in(stale)).select("unique_id", "schema", "identifier", "name")
+    rows = {r["unique_id"]: r for r in sources.iter_rows(named=True)}
     out: dict[str, list[Signal]] = {}
     for uid in stale:
         row = rows.get(uid) or {}

@@ -17,8 +17,6 @@ from __future__ import annotations
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-import polars as pl
-
 #: The columns, left to right: (key, title).
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("source", "sources"), ("staging", "staging"), ("intermediate", "intermediate"), ("mart", "marts"),
@@ -102,6 +100,7 @@ class LineageIndex:
         readers: unique_id -> ((user, queries), ...) of the query-log readers.
         layer_counts: column title -> number of nodes.
         fanouts: (unique_id, children) of the widest fan-outs, widest first.
+        refs: unique_id -> :class:`console.triage.model.NodeRef` (layer, owner, path).
     """
 
     graph: object
@@ -113,6 +112,7 @@ class LineageIndex:
     readers: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
     layer_counts: dict[str, int] = field(default_factory=dict)
     fanouts: tuple[tuple[str, int], ...] = ()
+    refs: dict = field(default_factory=dict)
 
     @property
     def searchable(self) -> list[str]:
@@ -142,48 +142,14 @@ def build_index(ctx, findings=(), extras=None) -> LineageIndex:
     graph = ctx.graph
     widths = [(u, sum(1 for c in graph.children.get(u, ()) if kinds.get(c) not in HIDDEN)) for u in names if kinds[u] not in HIDDEN]
     widths = sorted((w for w in widths if w[1] > 0), key=lambda w: (-w[1], names[w[0]]))[:TOP_FANOUTS]
-    index = LineageIndex(graph, names, columns, levels, kinds, layer_counts=dict(counts), fanouts=tuple(widths))
+    index = LineageIndex(graph, names, columns, levels, kinds, layer_counts=dict(counts), fanouts=tuple(widths), refs=signals.refs)
     if extras is not None:
-        _readers(ctx, extras, index)
+        from console.triage.readers import build_readers
+
+        readers = build_readers(ctx, extras)
+        index.lastmile = {u: tuple((i.artifact_id, f"{i.tool}: {i.name}") for i in items) for u, items in readers.lastmile.items()}
+        index.readers = {u: tuple((r.user, r.queries) for r in reads) for u, reads in readers.log.items()}
     return index
-
-
-def _readers(ctx, extras, index: LineageIndex) -> None:
-    """Last-mile items and query-log readers, by the node whose relation they read."""
-    from console.triage.blast import relation_index
-
-    items = extras.table("lastmile_artifacts")
-    if not items.is_empty():
-        reads: dict[str, list[str]] = {}
-        for aid, rels in zip(items["artifact_id"].to_list(), items["relations_read"].to_list()):
-            reads.setdefault(aid, []).extend(rels or ())
-        facts = extras.table("logic_facts")
-        if not facts.is_empty():
-            for sid, kind, rels in facts.select("subject_id", "subject_type", "relations").iter_rows():
-                if kind == "lastmile":
-                    reads.setdefault(sid, []).extend(rels or ())
-        resolved = relation_index(ctx).resolve_many({r for rs in reads.values() for r in rs})
-        by_node: dict[str, list[tuple[str, str]]] = {}
-        for aid, tool, name in items.select("artifact_id", "tool", "name").iter_rows():
-            for uid in {resolved[r].unique_id for r in reads.get(aid, ()) if resolved[r].unique_id}:
-                by_node.setdefault(uid, []).append((aid, f"{tool}: {name or aid}"))
-        index.lastmile = {u: tuple(sorted(v, key=lambda x: x[1])) for u, v in by_node.items()}
-    log = extras.table("query_log")
-    if not log.is_empty():
-        qtype = pl.col("query_type").fill_null("").str.to_uppercase()
-        rows = log.filter(~pl.any_horizontal(*(qtype.str.starts_with(w) for w in ("CREATE", "INSERT", "MERGE", "UPDATE", "DELETE", "COPY"))))
-        rows = rows.filter(pl.col("objects_read").list.len() > 0).explode("objects_read")
-        if rows.is_empty():
-            return
-        resolved = relation_index(ctx).resolve_many(n for n in rows["objects_read"].unique().to_list() if n)
-        hit = {n: r.unique_id for n, r in resolved.items() if r.unique_id}
-        rows = rows.filter(pl.col("objects_read").is_in(list(hit)))
-        rows = rows.with_columns(pl.col("objects_read").replace_strict(hit, default=None).alias("node"))
-        grouped = rows.group_by("node", "user_name").agg(pl.col("query_id").n_unique().alias("n")).sort("n", descending=True)
-        readers: dict[str, list[tuple[str, int]]] = {}
-        for node, user, n in grouped.iter_rows():
-            readers.setdefault(node, []).append((user or "(unknown user)", n))
-        index.readers = {u: tuple(v) for u, v in readers.items()}
 
 
 def _walk(step: dict[str, list[str]], start: str, depth: int, hidden: dict[str, str]) -> dict[str, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from console.triage import Triage, find_node
+from tests.triage.triage_fixtures import sample, triage  # noqa: F401 (fixtures)
 
 INVENTORY = "source.alcohol_marketplace.inventory_feed.inventory"
 APPS = {"retailer_app", "crm_missing_items_campaign", "salesforce_store_pitch_sync"}
@@ -101,7 +102,7 @@ def test_an_edit_after_the_last_green_run_shows_as_a_change_with_its_sql_diff(tm
     from console.cli.options import resolve_locations
     from console.triage import load_extras
     from rules.context import Context
-    from tests.triage.conftest import SAMPLE
+    from tests.triage.triage_fixtures import SAMPLE
 
     project = tmp_path / "sample"
     shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns(".console"))

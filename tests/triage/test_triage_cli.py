@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.triage.conftest import NOW, console
+from tests.triage.triage_fixtures import NOW, console, sample  # noqa: F401 (fixture)
 
 NOW_ARG = "--now=" + NOW.isoformat()
 

@@ -1,4 +1,5 @@
-"""The sample project copied to a temporary folder and collected once, the real way."""
+"""Fixtures of the triage tests (imported by each test module: a second conftest.py outside a package
+clashes with the others under --doctest-modules): sample_project copied and collected once."""
 
 from __future__ import annotations
 

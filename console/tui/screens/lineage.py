@@ -161,7 +161,8 @@ class LineageScreen(ConsoleScreen):
         if key not in index.names:
             box.update(Text(clean(key, keep_lines=False), style="dim"))
             return
-        row = data.ctx.node_index.get(key, {})
+        ref = index.refs.get(key)
+        row = {"layer": ref.layer, "owner": ref.owner} if ref is not None else {}
         level = index.levels.get(key, "unknown")
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(clean(index.names[key], keep_lines=False), style="bold")

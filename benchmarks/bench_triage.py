@@ -1,0 +1,183 @@
+"""Benchmark: triage and the Lineage screen on generated projects of 10,000 and 50,000 nodes.
+
+For each size, writes a synthetic project (:mod:`benchmarks.synthetic`), collects its metadata
+once (SQL facts off: triage and the lineage do not read them), then measures in one run:
+
+* ``console triage PROJECT --no-collect`` (the latest run) and ``--node <a staging model>``
+  end to end in a subprocess, against ``console report --no-collect --format json`` on the
+  same store as the baseline (both read the store and evaluate every rule);
+* in process: the triage core on the loaded Context (the run, one node);
+* the Lineage screen with the Pilot: each key press (move right, down, enter to recentre on a
+  node with many neighbours, a deeper level, typing a search) from the press until the screen
+  has drawn it. Target: every key press within 100 ms at 10,000 nodes (and responsive at
+  50,000: only the neighbourhood is drawn). The same presses on sample_project are the
+  baseline the ratios compare with.
+
+Absolute times drift with the machine and its load; read the ratios, and run it twice.
+
+Usage::
+
+    python benchmarks/bench_triage.py                    # 10,000 and 50,000 nodes
+    python benchmarks/bench_triage.py --sizes 10000 --keep /tmp/bench_triage
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+KEYS = ("right", "down", "enter", "plus", "left", "up")
+
+
+def _run(*args: str) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "console", *args], capture_output=True, text=True, cwd=ROOT)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"console {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
+    return elapsed
+
+
+def prepare(project: Path, nodes: int) -> None:
+    import synthetic
+
+    from collectors.pipeline import collect
+    from console.cli.options import resolve_locations
+
+    if not (project / "target" / "manifest.json").exists():
+        print(f"generating a {nodes}-node project in {project} ...", file=sys.stderr)
+        synthetic.generate(project, nodes)
+    if not (project / ".console" / "store.duckdb").exists():
+        print("collecting its metadata (once) ...", file=sys.stderr)
+        collect(resolve_locations(project), sql_facts=False)
+
+
+def hub(project: Path) -> str:
+    """A staging model with the most children (the busiest neighbourhood to walk)."""
+    from console.cli.options import resolve_locations
+    from rules.context import Context
+
+    ctx = Context.from_store(resolve_locations(project).store)
+    g = ctx.graph
+    models = [u for u in ctx.of_type("model") if ".stg_" in u] or ctx.of_type("model")
+    return max(models, key=lambda u: (len(g.children.get(u, ())), u))
+
+
+def core(project: Path, node: str) -> list[tuple[str, float]]:
+    from console.cli.options import resolve_locations
+    from console.triage import Triage, load_extras
+    from rules.context import Context
+
+    loc = resolve_locations(project)
+    ctx = Context.from_store(loc.store, settings=loc.config.settings())
+    out = []
+    t0 = time.perf_counter()
+    triage = Triage(ctx, (), load_extras(loc.store))
+    triage.signals  # noqa: B018
+    out.append(("signals + extras", time.perf_counter() - t0))
+    t0 = time.perf_counter()
+    triage.run()
+    out.append(("triage the latest run", time.perf_counter() - t0))
+    t0 = time.perf_counter()
+    triage.node(node)
+    out.append(("triage one node", time.perf_counter() - t0))
+    return out
+
+
+async def key_presses(project: Path, node: str, search: str) -> dict[str, float]:
+    """Milliseconds per key press on the Lineage screen (median of 3 rounds)."""
+    from console.cli.options import resolve_locations
+    from console.tui.app import ConsoleApp
+
+    loc = resolve_locations(project)
+    app = ConsoleApp(loc, collect=False, live=False)
+    times: dict[str, list[float]] = {}
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(200):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if app.data is not None and not app._busy:
+                break
+        app.action_switch("lineage")
+        screen = app.get_screen("lineage")
+        for _ in range(400):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if screen.index is not None:
+                break
+        screen.centre(node)
+        await pilot.pause()
+        for _ in range(3):
+            for key in KEYS:
+                t0 = time.perf_counter()
+                await pilot.press(key)
+                await pilot.pause()
+                times.setdefault(key, []).append(time.perf_counter() - t0)
+            screen.centre(node)
+            screen.depth = 3
+            await pilot.pause()
+        await pilot.press("slash")
+        t0 = time.perf_counter()
+        for ch in search:
+            await pilot.press(ch)
+        await pilot.pause()
+        times["type a search (per key)"] = [(time.perf_counter() - t0) / len(search)]
+        t0 = time.perf_counter()
+        await pilot.press("enter")
+        await pilot.pause()
+        times["enter on a search result"] = [time.perf_counter() - t0]
+    return {k: statistics.median(v) * 1000 for k, v in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
+    parser.add_argument("--keep", type=Path, help="write the projects under this folder and keep them")
+    args = parser.parse_args()
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "console", "collectors", "rules"], check=True, cwd=ROOT)
+
+    sample = Path(tempfile.mkdtemp()) / "sample"
+    import shutil
+
+    shutil.copytree(ROOT / "sample_project", sample, ignore=shutil.ignore_patterns(".console"))
+    from collectors.pipeline import collect
+    from console.cli.options import resolve_locations
+
+    collect(resolve_locations(sample))
+    base = asyncio.run(key_presses(sample, "model.alcohol_marketplace.stg_inventory", "inventory"))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        top = args.keep or Path(tmp)
+        for n in args.sizes:
+            project = top / f"p{n}"
+            prepare(project, n)
+            node = hub(project)
+            name = node.rsplit(".", 1)[-1]
+            report = _run("report", str(project), "--no-collect", "--format", "json", "--exit-zero")
+            run = _run("triage", str(project), "--no-collect", "--exit-zero")
+            one = _run("triage", str(project), "--no-collect", "--exit-zero", "--node", name)
+            print(f"\n{n} nodes, end to end (subprocess), baseline `report --no-collect --format json` {report:.2f} s:")
+            print(f"  console triage (latest run)      {run:6.2f} s   {run / report:5.2f}x the report")
+            print(f"  console triage --node {name:<10.10} {one:6.2f} s   {one / report:5.2f}x the report")
+            print("in process:")
+            for step, t in core(project, node):
+                print(f"  {step:<32} {t * 1000:8.1f} ms")
+            presses = asyncio.run(key_presses(project, node, name[:12]))
+            print(f"Lineage key presses at {n} nodes (centred on {name}), median of 3; sample_project as baseline:")
+            for key, ms in presses.items():
+                flag = "" if ms <= 100 else "   over the 100 ms target"
+                print(f"  {key:<26} {ms:7.1f} ms   {ms / max(base.get(key, ms), 0.1):5.2f}x sample{flag}")
+
+
+if __name__ == "__main__":
+    main()
