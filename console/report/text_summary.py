@@ -3,13 +3,13 @@
 ::
 
     shop · health 6.4/10 ▃▄▆ +0.4 · 57 findings (+3 since last report)
-    category        error   warn   info  change
+    category        error   warn   info  vs last
     checks              1      0      0      +1
     hardening           0     12      0       ·
     Top findings by priority
      87 error CHK001 failing-test  `not_null_fct_orders_id` failed on 3 rows
      ...
-    Most frequent: FRS002 ×116 [*], STR018 ×40 [*] · [*] config-fixable
+    Most frequent: FRS002 ×116 [*], STR018 ×40 [*] · [*] fixable by config
 
 Lines are cut at 80 columns with ``…``; at most :data:`MAX_CATEGORY_ROWS` category rows (the
 rest are summed into ``other``), so the whole summary never passes 24 lines.
@@ -66,6 +66,18 @@ def category_rows(ov: Overview, limit: int = MAX_CATEGORY_ROWS) -> list[tuple[st
     return rows
 
 
+def busiest_line(ov: Overview, width: int = WIDTH) -> str:
+    """``Most frequent: STR014 ×9 [*], LYR001 ×7 · [*] fixable by config``: as many rules as fit."""
+    parts = [f"{clean(c.rule)} ×{c.count}" + (" [*]" if c.fixable_by_config else "") for c in ov.busiest]
+    while True:
+        shown = ov.busiest[: len(parts)]
+        legend = " · [*] fixable by config" if any(c.fixable_by_config for c in shown) else ""
+        line = "Most frequent: " + ", ".join(parts) + legend
+        if len(line) <= width or len(parts) == 1:
+            return line
+        parts.pop()
+
+
 def summary_lines(data: ReportData, *, style: Callable[[str, str], str] = lambda code, text: text) -> list[str]:
     """The summary, as lines of at most :data:`WIDTH` visible columns."""
     ov = data.overview
@@ -77,12 +89,12 @@ def summary_lines(data: ReportData, *, style: Callable[[str, str], str] = lambda
     change = ov.change()
     since = f" ({signed(change)} since {ov.reference_label})" if change is not None else ""
     if ov.new is not None:
-        since = f", {ov.new} new since baseline"
+        since = f", {ov.new} new"
     head.append(f"{plural(ov.total, 'finding')}{since}")
     lines = [style("1", cut(" · ".join(head)))]
     rows = category_rows(ov)
     if rows:
-        change_head = f"{'change':>8}" if ov.reference is not None else ""
+        change_head = f"{'vs ' + ov.reference_label.split()[0][:4]:>8}" if ov.reference is not None else ""
         lines.append(style("2", f"{'category':<14}{'error':>7}{'warn':>7}{'info':>7}{change_head}"))
         for cat, counts, delta in rows:
             line = f"{clean(cat)[:14]:<14}" + "".join(f"{n:>7}" for n in counts)
@@ -93,7 +105,5 @@ def summary_lines(data: ReportData, *, style: Callable[[str, str], str] = lambda
             text = f"{ov.priority.get(f.fingerprint, 0):>3} {f.severity:<5} {clean(f.rule)} {clean(f.name)}  {clean(f.message)}"
             lines.append(cut(text))
     if ov.busiest:
-        parts = [f"{clean(c.rule)} ×{c.count}" + (" [*]" if c.fixable_by_config else "") for c in ov.busiest]
-        legend = " · [*] config-fixable" if any(c.fixable_by_config for c in ov.busiest) else ""
-        lines.append(cut("Most frequent: " + ", ".join(parts) + legend))
+        lines.append(cut(busiest_line(ov)))
     return lines[:MAX_LINES]

@@ -119,7 +119,7 @@ def test_the_summary_compares_with_the_previous_report(tmp_path):
     lines = summary_block(second.stdout)
     checks = sum(int(n) for n in lines[[line.split()[0] for line in lines].index("checks")].split()[1:4])
     assert f"(+{checks} since last report)" in lines[0]
-    assert lines[1].split()[-1] == "change"
+    assert lines[1].endswith("vs last")
     assert next(line for line in lines if line.startswith("checks")).split()[-1] == f"+{checks}"
     assert next(line for line in lines if line.startswith("hardening")).split()[-1] == "·"
     history = json.loads(console("scores", str(SAMPLE), "--store", str(store), "--no-collect", "--format", "json").stdout)
