@@ -30,11 +30,14 @@ def sql_facts_of(
     progress: Callable | None,
     summary: CollectSummary,
     all_edges: pl.DataFrame | None = None,
+    logic=None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """SQL facts for the nodes of ``code`` (unique_id, resource_type, raw_code, compiled_code, language).
 
     ``nodes`` and ``edges`` are the whole project: hard-coded relations are the tables a model
-    reads that are none of its parents' relations.
+    reads that are none of its parents' relations. With ``logic`` (a
+    :class:`collectors.logic_phase.ModelLogic`), the models' logic facts come from the same
+    parse and are put there.
     """
     from collectors.sql_facts import (
         SqlInput,
@@ -61,7 +64,12 @@ def sql_facts_of(
     else:
         with gc_paused():  # decoding thousands of cached facts is 5x faster without the cyclic GC
             cached = cached_sql_facts(store, hashes)
-    facts, new_cache = compute_facts(inputs, dialect, cached, progress=progress, hashes=hashes)
+    if logic is not None:
+        from collectors.logic_phase import facts_with_logic
+
+        facts, new_cache = facts_with_logic(inputs, dialect, cached, store, logic, progress=progress)
+    else:
+        facts, new_cache = compute_facts(inputs, dialect, cached, progress=progress, hashes=hashes)
     summary.sql_parsed += new_cache.height
     summary.sql_cached += len(inputs) - new_cache.height
     if facts.height:
@@ -122,20 +130,22 @@ def parent_relations(nodes: pl.DataFrame, edges: pl.DataFrame, all_edges: pl.Dat
     return parents
 
 
-def facts_phase(loc, snapshot, seen, edited, updates, new_edges, progress, summary):
-    """SQL facts: every model of a new snapshot (cached by content), or only the edited ones."""
+def facts_phase(loc, snapshot, seen, edited, updates, new_edges, progress, summary, logic=None):
+    """SQL facts: every model of a new snapshot (cached by content), or only the edited ones
+    (with ``logic``, their logic facts too: see :func:`sql_facts_of`)."""
     bar = progress_bar() if progress else None
     t_sql = time.perf_counter()
     try:
         if snapshot is not None:
             adapter = (snapshot["project"].to_dicts() or [{}])[0].get("adapter")
             return sql_facts_of(
-                snapshot["nodes"], snapshot["nodes"], snapshot["edges"], adapter, loc.store, bar.update if bar else None, summary
+                snapshot["nodes"], snapshot["nodes"], snapshot["edges"], adapter, loc.store, bar.update if bar else None, summary,
+                logic=logic,
             )
         if edited:
             code = seen["nodes"].select("unique_id", "resource_type", "language").join(
                 updates.select("unique_id", "raw_code", "compiled_code"), on="unique_id", how="inner")
-            return sql_facts_of(code, seen["nodes"], new_edges, seen["adapter"], loc.store, None, summary, seen["edges"])
+            return sql_facts_of(code, seen["nodes"], new_edges, seen["adapter"], loc.store, None, summary, seen["edges"], logic=logic)
         return None, None
     finally:
         if bar:

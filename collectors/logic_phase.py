@@ -55,6 +55,43 @@ class LogicResult:
     cached: int = 0
 
 
+@dataclass
+class ModelLogic:
+    """Logic facts of models, filled by the SQL-facts phase from the parse it makes anyway.
+
+    :func:`collectors.facts_phase.facts_phase` takes one of these: every model text that
+    neither cache holds is then parsed once for both facts (:func:`facts_with_logic`), and
+    :func:`logic_phase` uses what it holds instead of analysing the models again.
+
+    Attributes:
+        facts: ``logic_facts`` rows of the models, or None when the SQL-facts phase did not run.
+        new_cache: ``logic_cache`` rows of the texts parsed.
+        parsed, cached: texts analysed, and texts found in the cache.
+    """
+
+    facts: pl.DataFrame | None = None
+    new_cache: pl.DataFrame | None = None
+    parsed: int = 0
+    cached: int = 0
+
+
+def facts_with_logic(inputs, dialect: str, facts_cached, store, sink: ModelLogic, *, progress=None):
+    """SQL facts of ``inputs`` (as :func:`collectors.sql_facts.compute_facts` returns them), with
+    their logic facts put in ``sink``: one parse per text that either cache lacks."""
+    from collectors.sql_facts.parallel import parsed_text
+    from collectors.sql_logic import content_hash, facts_and_logic_many
+    from console.store import cached_logic
+
+    logic_hashes = [content_hash(parsed_text(i), dialect) for i in inputs]
+    logic_cached = cached_logic(store, logic_hashes) if len(inputs) >= CACHE_VISIT_MIN else None
+    (facts, new_cache), (logic, new_logic) = facts_and_logic_many(
+        inputs, dialect, facts_cached, logic_cached, progress=progress, logic_hashes=logic_hashes
+    )
+    sink.facts, sink.new_cache = logic, new_logic
+    sink.parsed, sink.cached = new_logic.height, len(inputs) - new_logic.height
+    return facts, new_cache
+
+
 def model_inputs(code: pl.DataFrame, dialect: str) -> list:
     """One :class:`collectors.sql_logic.LogicInput` per SQL model of ``code``.
 
@@ -113,6 +150,7 @@ def logic_phase(
     summary: CollectSummary,
     *,
     models: bool = True,
+    model_logic: ModelLogic | None = None,
 ) -> LogicResult:
     """Logic facts for this collect (see the module docstring).
 
@@ -126,6 +164,8 @@ def logic_phase(
             when the last-mile phase did not run.
         summary: the collect summary (texts parsed and cached, seconds).
         models: analyse the models too (the SQL-facts switch).
+        model_logic: the models' logic facts when the SQL-facts phase computed them from its
+            own parse (then the models are not analysed here).
     """
     from collectors.sql_facts import dialect_for_adapter
 
@@ -133,7 +173,13 @@ def logic_phase(
     result = LogicResult()
     inputs: list = []
     n_models = 0
-    if models:
+    if models and model_logic is not None and model_logic.facts is not None:
+        result.models = model_logic.facts
+        result.models_replace = snapshot is not None
+        result.new_cache = model_logic.new_cache
+        result.parsed, result.cached = model_logic.parsed, model_logic.cached
+        models = analysed_models = False
+    elif models:
         if snapshot is not None:
             adapter = (snapshot["project"].to_dicts() or [{}])[0].get("adapter")
             inputs = model_inputs(snapshot["nodes"], dialect_for_adapter(adapter))
@@ -151,20 +197,20 @@ def logic_phase(
         if snapshot is not None:
             adapter = (snapshot["project"].to_dicts() or [{}])[0].get("adapter")
         inputs = inputs + lastmile_inputs(lastmile, dialect_for_adapter(adapter))
-    if not inputs:
-        if analysed_models:
-            result.models = _empty()
+    if analysed_models and not n_models:
+        result.models = _empty()
+    if inputs:
+        facts, new_cache = analyse_inputs(inputs, loc.store)
+        if analysed_models and n_models:
+            result.models = facts.slice(0, n_models)
         if lastmile is not None:
-            result.lastmile = _empty()
-        return result
-    facts, new_cache = analyse_inputs(inputs, loc.store)
-    if analysed_models:
-        result.models = facts.slice(0, n_models)
-    if lastmile is not None:
-        result.lastmile = facts.slice(n_models)
-    result.new_cache = new_cache
-    result.parsed = new_cache.height
-    result.cached = len(inputs) - new_cache.height
+            result.lastmile = facts.slice(n_models)
+        parts = [f for f in (result.new_cache, new_cache) if f is not None]
+        result.new_cache = pl.concat(parts).unique("content_hash", maintain_order=True)
+        result.parsed += new_cache.height
+        result.cached += len(inputs) - new_cache.height
+    elif lastmile is not None:
+        result.lastmile = _empty()
     summary.logic_parsed += result.parsed
     summary.logic_cached += result.cached
     summary.logic_seconds = time.perf_counter() - t0

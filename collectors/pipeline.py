@@ -36,7 +36,7 @@ import polars as pl
 from collectors.artifact_phase import Parsed, parse_artifacts
 from collectors.facts_phase import facts_phase
 from collectors.lastmile_phase import lastmile_phase, write_lastmile
-from collectors.logic_phase import logic_phase, write_logic
+from collectors.logic_phase import ModelLogic, logic_phase, write_logic
 from collectors.overlay import find_edited, overlay
 from collectors.querylog_phase import querylog_phase, write_querylog
 from collectors.summary import CollectSummary
@@ -162,12 +162,14 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     snapshot = _snapshot(loc, parsed, summary)
     edited, updates, new_edges, hashed = _apply_overlay(loc, snapshot, seen, summary)
     facts = new_cache = None
+    model_logic = ModelLogic()  # the SQL-facts phase fills it from the parse it makes anyway
     if sql_facts:
-        facts, new_cache = facts_phase(loc, snapshot, seen, edited, updates, new_edges, progress, summary)
+        facts, new_cache = facts_phase(loc, snapshot, seen, edited, updates, new_edges, progress, summary, model_logic)
     warehouse = warehouse_phase(loc, snapshot, summary)
     lastmile = lastmile_phase(loc, snapshot, seen, summary)
     logic = logic_phase(
-        loc, snapshot, seen, updates if edited else None, lastmile.changed_artifacts(), summary, models=sql_facts
+        loc, snapshot, seen, updates if edited else None, lastmile.changed_artifacts(), summary, models=sql_facts,
+        model_logic=model_logic,
     )
     querylogs = querylog_phase(loc, seen, snapshot)
 

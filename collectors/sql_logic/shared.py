@@ -72,6 +72,7 @@ def facts_and_logic_many(
     workers: int | None = None,
     progress=None,
     subject_type: str = "model",
+    logic_hashes: Sequence[str] | None = None,
 ) -> tuple[tuple[pl.DataFrame, pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]]:
     """SQL facts and logic facts of models (:class:`collectors.sql_facts.SqlInput`), each text parsed once.
 
@@ -84,7 +85,7 @@ def facts_and_logic_many(
     logic_known = set(logic_cache["content_hash"].to_list())
     texts = [parsed_text(i) for i in inputs]
     f_hashes = input_hashes(inputs, dialect)
-    l_hashes = [content_hash(t, dialect) for t in texts]
+    l_hashes = list(logic_hashes) if logic_hashes is not None else [content_hash(t, dialect) for t in texts]
     jobs: dict[tuple[str | None, str | None], str] = {}
     f_todo: set[str] = set()
     l_todo: set[str] = set()
