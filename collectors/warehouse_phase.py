@@ -163,7 +163,10 @@ def write_warehouse(w, read: WarehouseRead) -> None:
     cid = pl.lit(w.collect_id, dtype=pl.Int64)
     rels = read.relations
     w.replace("warehouse_relations", rels.with_columns(stamp.alias("collected_at"), pl.lit(read.engine).alias("engine")))
-    w.replace("warehouse_columns", read.columns)
+    columns_hash = f"{read.columns.height}:{read.columns.hash_rows(seed=0).sum() if read.columns.height else 0}"
+    before = w.current("warehouse_snapshots", ["collect_id", "columns_hash"]).sort("collect_id").tail(1)["columns_hash"].to_list()
+    if before != [columns_hash]:  # a catalogue unchanged since the last collect is not rewritten (40k rows at 5,000 tables)
+        w.replace("warehouse_columns", read.columns)
     w.append("warehouse_relation_history", rels.select(
         cid.alias("collect_id"), "database", "schema", "name", "table_type", "row_count", "bytes", "last_altered"))
     w.append("warehouse_column_history", read.nulls.with_columns(cid.alias("collect_id")))
@@ -171,6 +174,7 @@ def write_warehouse(w, read: WarehouseRead) -> None:
     w.append("warehouse_snapshots", pl.DataFrame({
         "collect_id": [w.collect_id], "collected_at": [w.started_at], "engine": [read.engine], "target": [read.target],
         "relations": [rels.height], "columns": [read.columns.height], "bytes": [read.bytes],
-        "seconds": [round(read.seconds, 3)], "skipped": [orjson.dumps(read.skipped).decode()],
+        "seconds": [round(read.seconds, 3)], "skipped": [orjson.dumps(read.skipped).decode()], "columns_hash": [columns_hash],
     }, schema={"collect_id": pl.Int64, "collected_at": pl.Datetime("us"), "engine": pl.String, "target": pl.String,
-               "relations": pl.Int64, "columns": pl.Int64, "bytes": pl.Int64, "seconds": pl.Float64, "skipped": pl.String}))
+               "relations": pl.Int64, "columns": pl.Int64, "bytes": pl.Int64, "seconds": pl.Float64, "skipped": pl.String,
+               "columns_hash": pl.String}))

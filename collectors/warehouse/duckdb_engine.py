@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from collectors.warehouse._common import (
     COLUMN_SCHEMA, NULLS_SCHEMA, RELATION_SCHEMA, Budget, Plan, WarehouseRead, WarehouseUnavailable,
@@ -32,10 +33,10 @@ MEMORY_LIMIT = os.environ.get("CONSOLE_WAREHOUSE_MEMORY_LIMIT", "1GB")
 _SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 
 _RELATIONS = """
-SELECT database_name, schema_name, table_name, 'table', estimated_size
+SELECT database_name, schema_name, table_name, 'table', estimated_size, NULL::BIGINT
 FROM duckdb_tables() WHERE NOT internal AND NOT temporary AND database_name = current_database()
 UNION ALL
-SELECT database_name, schema_name, view_name, 'view', NULL
+SELECT database_name, schema_name, view_name, 'view', NULL, NULL
 FROM duckdb_views() WHERE NOT internal AND NOT temporary AND database_name = current_database()
 ORDER BY 2, 3
 """
@@ -72,16 +73,30 @@ def _bounded(con: duckdb.DuckDBPyConnection, sql: str, seconds: float) -> list[t
         timer.cancel()
 
 
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, schema: dict, seconds: float) -> pl.DataFrame:
+    """A catalogue query straight into polars (Arrow, no Python rows), columns named and typed
+    after ``schema`` (missing trailing columns NULL)."""
+    timer = threading.Timer(max(seconds, 0.001), con.interrupt)
+    timer.start()
+    try:
+        got = con.sql(sql).pl()
+    finally:
+        timer.cancel()
+    names = list(schema)
+    got = got.rename(dict(zip(got.columns, names)))
+    return got.select(
+        [pl.col(c).cast(t) if c in got.columns else pl.lit(None, dtype=t).alias(c) for c, t in schema.items()]
+    )
+
+
 def list_catalogue(con: duckdb.DuckDBPyConnection, plan: Plan, out: WarehouseRead) -> None:
     """Relations and columns of the schemas the plan wants, into ``out``."""
-    rels = [
-        (db, schema, name, kind, rows, None, None, False, None)
-        for db, schema, name, kind, rows in _bounded(con, _RELATIONS, plan.statement_timeout)
-        if schema not in _SYSTEM_SCHEMAS and plan.wants_schema(schema)
-    ]
-    cols = [r for r in _bounded(con, _COLUMNS, plan.statement_timeout) if r[1] not in _SYSTEM_SCHEMAS and plan.wants_schema(r[1])]
-    out.relations = frame(rels, RELATION_SCHEMA)
-    out.columns = frame(cols, COLUMN_SCHEMA)
+    keep = ~pl.col("schema").is_in(_SYSTEM_SCHEMAS)
+    if plan.schemas:
+        keep &= pl.col("schema").str.to_lowercase().is_in(plan.schemas)
+    rels = _frame(con, _RELATIONS, RELATION_SCHEMA, plan.statement_timeout).filter(keep)
+    out.relations = rels.with_columns(pl.lit(False).alias("row_count_exact"))
+    out.columns = _frame(con, _COLUMNS, COLUMN_SCHEMA, plan.statement_timeout).filter(keep)
     size = con.execute("SELECT block_size * total_blocks FROM pragma_database_size() WHERE database_name = current_database()").fetchall()
     out.bytes = int(size[0][0]) if size and size[0][0] is not None else None
 

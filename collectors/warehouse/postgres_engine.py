@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import time
 
+import polars as pl
+
 from collectors.warehouse._common import (
     COLUMN_SCHEMA, NULLS_SCHEMA, RELATION_SCHEMA, Budget, Plan, WarehouseRead, WarehouseUnavailable,
     count_nulls_query, empty_read, first_line, frame, freshness_row, max_query,
@@ -54,7 +56,6 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition AND {_SYSTEM}
   AND n.nspname = ANY(%(schemas)s)
-ORDER BY 2, 3
 """
 COLUMNS_SQL = f"""
 SELECT current_database(), n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnum::int, NOT a.attnotnull
@@ -63,7 +64,6 @@ JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
   AND {_SYSTEM} AND n.nspname = ANY(%(schemas)s)
-ORDER BY 2, 3, 6
 """
 #: The bare catalogue query the benchmark compares the collect with.
 BARE_CATALOGUE_SQL = "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns"
@@ -118,8 +118,16 @@ def list_catalogue(con, plan: Plan, out: WarehouseRead) -> None:
         else:
             out.skip(f"schema {schema}", "permission denied: the role has no USAGE on it")
     params = {"schemas": usable}
-    out.relations = frame(con.execute(RELATIONS_SQL, params).fetchall(), RELATION_SCHEMA)
-    out.columns = frame(con.execute(COLUMNS_SQL, params).fetchall(), COLUMN_SCHEMA)
+    out.relations = _columnar(con, RELATIONS_SQL, params, RELATION_SCHEMA).sort("schema", "name")
+    out.columns = _columnar(con, COLUMNS_SQL, params, COLUMN_SCHEMA).sort("schema", "name", "position")
+
+
+def _columnar(con, sql: str, params: dict, schema: dict) -> pl.DataFrame:
+    """A query's rows as a frame built column by column (faster than row tuples for 40k rows)."""
+    rows = con.execute(sql, params).fetchall()
+    if not rows:
+        return frame([], schema)
+    return pl.DataFrame(dict(zip(schema, map(list, zip(*rows)))), schema=schema)
 
 
 def _bounded(con, sql: str, seconds: float):

@@ -287,14 +287,15 @@ TABLES: dict[str, Table] = {
                 # version 3
                 "app VARCHAR", "database_name VARCHAR", "schema_name VARCHAR", "calls BIGINT",
             ],
-            key=["query_id"],
             doc=(
                 "warehouse query history (e.g. Snowflake QUERY_HISTORY joined with ACCESS_HISTORY): who read "
                 "which relation. objects_read: the relations the log names, else those sqlglot "
                 "found in the text (query_texts), as written. Since version 3: app the tool the "
                 "log itself names (a query tag's app, a BigQuery label, dbt's query comment), "
                 "database_name/schema_name the session's defaults, calls the executions the row "
-                "stands for (pg_stat_statements' calls; else 1)"
+                "stands for (pg_stat_statements' calls; else 1); query_id is unique (the collect "
+                "adds only ids it does not hold) but no longer a primary key: its index made "
+                "storing a million rows several times slower"
             ),
         ),
         _t(
@@ -382,6 +383,7 @@ TABLES: dict[str, Table] = {
             [
                 "collect_id INTEGER", "collected_at TIMESTAMP", "engine VARCHAR", "target VARCHAR",
                 "relations INTEGER", "columns INTEGER", "bytes BIGINT", "seconds DOUBLE", "skipped JSON",
+                "columns_hash VARCHAR",
             ],
             key=["collect_id"],
             doc=(
@@ -389,7 +391,8 @@ TABLES: dict[str, Table] = {
                 "secret (profile and target, or the URL without its password); bytes the whole "
                 "database where the engine says (DuckDB); skipped what could not be read and why "
                 "([{what, reason}]: a schema without USAGE, a relation dropped mid-collect, a "
-                "statement timeout, the server gone)"
+                "statement timeout, the server gone); columns_hash a hash of warehouse_columns as "
+                "this collect read them (an unchanged catalogue is not rewritten)"
             ),
         ),
         _t(
@@ -510,6 +513,10 @@ _V3_ALTERS: tuple[str, ...] = (
         f"ALTER TABLE query_log ADD COLUMN IF NOT EXISTS {c}"  # (v2 creates it from TABLES)
         for c in ("app VARCHAR", "database_name VARCHAR", "schema_name VARCHAR", "calls BIGINT")
     ),
+    # query_log without its primary key (see its doc): rebuilt, rows kept
+    "CREATE TABLE query_log_v3 AS SELECT " + ", ".join(f'"{c}"' for c in TABLES["query_log"].column_names) + " FROM query_log",
+    "DROP TABLE query_log",
+    "ALTER TABLE query_log_v3 RENAME TO query_log",
 )
 
 SNAPSHOT_TABLES = tuple(name for name, t in TABLES.items() if t.snapshot)

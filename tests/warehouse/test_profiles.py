@@ -146,3 +146,22 @@ def test_warehouse_option_config_and_switching_off(project, monkeypatch, tmp_pat
         _collect(project, monkeypatch, warehouse=str(tmp_path / "missing.duckdb"))
     with pytest.raises(InputError, match=r"warehouse URL scheme `mysql://` is not supported"):
         _collect(project, monkeypatch, warehouse="mysql://u:p@h/db")
+
+
+def test_each_collect_adds_a_snapshot_and_an_unchanged_catalogue_is_kept(project, monkeypatch):
+    _collect(project, monkeypatch)
+    _collect(project, monkeypatch)
+    con = duckdb.connect(str(project / "wh.duckdb"))
+    con.execute("ALTER TABLE analytics.orders ADD COLUMN note VARCHAR; INSERT INTO analytics.orders VALUES (2, 'x')")
+    con.close()
+    _collect(project, monkeypatch)
+    con = duckdb.connect(str(project / "store.duckdb"), read_only=True)
+    try:
+        hashes = [r[0] for r in con.execute("SELECT columns_hash FROM warehouse_snapshots ORDER BY collect_id").fetchall()]
+        history = con.execute("SELECT collect_id, row_count FROM warehouse_relation_history ORDER BY collect_id").fetchall()
+        columns = [r[0] for r in con.execute("SELECT column_name FROM warehouse_columns ORDER BY position").fetchall()]
+    finally:
+        con.close()
+    assert hashes[0] == hashes[1] != hashes[2]
+    assert history == [(1, 1), (2, 1), (3, 2)]
+    assert columns == ["id", "note"]

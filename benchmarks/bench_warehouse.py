@@ -1,0 +1,187 @@
+"""Benchmark: the warehouse collect on 5,000 tables, in DuckDB and in PostgreSQL.
+
+For each engine, one run generates a warehouse of N tables (default 5,000, in 5 schemas, 8
+columns each, a ``_loaded_at`` column; the S tables measured for freshness hold 20 rows) and measures, best of ``--repeat`` rounds (each round runs the three measures in turn):
+
+* **bare**: the engine's own catalogue query, on a fresh connection:
+  ``SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns``;
+* **read**: the console's warehouse read (:func:`collectors.warehouse.read_warehouse`) with
+  no sources: connect, relations with counts and sizes, columns;
+* **collect**: the read plus writing it into the store in one transaction
+  (:func:`collectors.warehouse_phase.write_warehouse`), as every collect after a project's
+  first does (the store exists; creating it is not the warehouse's cost);
+* **freshness**: ``max(_loaded_at)`` of S sources (default 500) under the 10 s budget.
+
+Targets: collect at most 5 s and at most 2x the bare query (read and collect ratios are
+printed); freshness at most 10 s in all (the budget bounds it by design; the line says how
+many sources were measured within it). PostgreSQL runs on a temporary server this script
+starts and stops (``tests/warehouse/pg_server.py``); skipped when PostgreSQL is not installed.
+
+Usage::
+
+    python benchmarks/bench_warehouse.py [--tables 5000] [--sources 500] [--repeat 5] [--engine duckdb|postgres|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SCHEMAS = ("raw", "staging", "intermediate", "marts", "exports")
+BARE = "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns"
+COLUMNS = "id INTEGER, customer_id INTEGER, sku_id INTEGER, amount DECIMAL(10, 2), status VARCHAR, note VARCHAR, created_at TIMESTAMP, _loaded_at TIMESTAMP"
+
+
+def _best(func, repeat: int) -> tuple[float, object]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = func()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def _names(n: int):
+    for i in range(n):
+        yield SCHEMAS[i % len(SCHEMAS)], f"t_{i:05d}"
+
+
+def _requests(n_sources: int, database: str | None):
+    from collectors.warehouse import FreshnessRequest
+
+    return tuple(FreshnessRequest(f"source.bench.{s}.{t}", database, s, t, "_loaded_at") for s, t in list(_names(n_sources)))
+
+
+def _collect_into_store(read, store: Path) -> None:
+    """The warehouse's part of a collect: its rows written in one transaction of an existing store."""
+    from collectors.warehouse_phase import write_warehouse
+    from console.store import open_writer
+
+    with open_writer(store, store.parent) as w:
+        write_warehouse(w, read)
+        w.finish({})
+
+
+def _measure(label: str, target, bare, n_sources: int, database: str | None, repeat: int, work: Path) -> None:
+    from collectors.warehouse import Plan, read_warehouse
+
+    store = work / f"{label}-store.duckdb"
+    _collect_into_store(read_warehouse(target, Plan()), store)  # the store exists, as after a project's first collect
+    t_bare = t_read = t_collect = float("inf")
+    for _ in range(repeat):  # interleaved, so that the machine's load weighs on each measure alike
+        t, rows = _best(bare, 1)
+        t_bare = min(t_bare, t)
+        t, read = _best(lambda: read_warehouse(target, Plan()), 1)
+        t_read = min(t_read, t)
+        t, _ = _best(lambda: _collect_into_store(read_warehouse(target, Plan()), store), 1)
+        t_collect = min(t_collect, t)
+    plan = Plan(freshness=_requests(n_sources, database), freshness_timeout=10.0)
+    t0 = time.perf_counter()
+    fresh = read_warehouse(target, plan)
+    t_fresh = time.perf_counter() - t0
+    measured = fresh.freshness.filter(fresh.freshness["error"].is_null()).height
+    print(f"{label}: {read.relations.height} relations, {read.columns.height} columns (bare query: {rows} rows)")
+    print(f"  bare catalogue query   {t_bare:7.3f} s")
+    print(f"  warehouse read         {t_read:7.3f} s   ratio {t_read / t_bare:5.2f}x bare")
+    ok = t_collect <= 5.0 and t_collect <= 2 * t_bare
+    print(f"  collect (read + write) {t_collect:7.3f} s   ratio {t_collect / t_bare:5.2f}x bare   target <= 5 s and <= 2x: {'PASS' if ok else 'MISS'}")
+    ok = t_fresh <= 10.5  # (the budget is 10 s; a last query may overrun it by its own interrupt latency)
+    print(f"  freshness of {n_sources} sources {t_fresh:6.3f} s in all ({measured} measured, {len(fresh.skipped)} skipped)   target <= 10 s: {'PASS' if ok else 'MISS'}")
+
+
+def bench_duckdb(n: int, n_sources: int, repeat: int, work: Path) -> None:
+    import duckdb
+
+    from collectors.warehouse.target import target_from_value
+
+    path = work / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    t0 = time.perf_counter()
+    con.execute("BEGIN")
+    for s in SCHEMAS:
+        con.execute(f"CREATE SCHEMA {s}")
+    con.execute(";".join(f"CREATE TABLE {s}.{t} ({COLUMNS})" for s, t in _names(n)))
+    # rows only where freshness is measured: DuckDB gives every table with rows blocks of its own
+    con.execute(";".join(
+        f"INSERT INTO {s}.{t} SELECT i, i % 7, i % 100, i * 1.5, 'ok', NULL, TIMESTAMP '2026-11-01', TIMESTAMP '2026-11-07' FROM range(20) r(i)"
+        for s, t in list(_names(n))[:n_sources]
+    ))
+    con.execute("COMMIT")
+    con.close()
+    print(f"duckdb: generated {n} tables in {time.perf_counter() - t0:.1f} s ({path.stat().st_size / 2**20:.0f} MiB)")
+
+    def bare():
+        c = duckdb.connect(str(path), read_only=True)
+        try:
+            return len(c.execute(BARE).fetchall())
+        finally:
+            c.close()
+
+    _measure("duckdb", target_from_value(str(path), base=work, source=None), bare, n_sources, None, repeat, work)
+
+
+def bench_postgres(n: int, n_sources: int, repeat: int, work: Path) -> None:
+    from tests.warehouse.pg_server import pg_bin, start_server
+
+    if pg_bin() is None:
+        print("postgres: skipped (PostgreSQL is not installed)")
+        return
+    import psycopg
+
+    from collectors.warehouse.target import target_from_value
+
+    server = start_server()
+    try:
+        server.psql("CREATE DATABASE bench")
+        t0 = time.perf_counter()
+        with psycopg.connect(host=server.socket_dir, port=server.port, user="postgres", dbname="bench") as con:
+            for s in SCHEMAS:
+                con.execute(f"CREATE SCHEMA {s}")
+            names = list(_names(n))
+            for start in range(0, n, 500):  # (each new table holds a lock until the commit)
+                con.execute(";".join(f"CREATE TABLE {s}.{t} ({COLUMNS})" for s, t in names[start:start + 500]))
+                con.commit()
+            con.execute(";".join(
+                f"INSERT INTO {s}.{t} SELECT i, i % 7, i % 100, i * 1.5, 'ok', NULL, '2026-11-01', '2026-11-07' FROM generate_series(1, 20) i"
+                for s, t in names[:n_sources]
+            ))
+            con.commit()
+        server.psql("ANALYZE", dbname="bench")
+        print(f"postgres: generated {n} tables in {time.perf_counter() - t0:.1f} s")
+
+        def bare():
+            with psycopg.connect(host=server.socket_dir, port=server.port, user="postgres", dbname="bench") as c:
+                return len(c.execute(BARE + " WHERE table_schema NOT IN ('pg_catalog', 'information_schema')").fetchall())
+
+        _measure("postgres", target_from_value(server.url("bench"), base=work, source=None), bare, n_sources, "bench", repeat, work)
+    finally:
+        server.stop()
+        server.remove()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tables", type=int, default=5000)
+    parser.add_argument("--sources", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--engine", choices=("duckdb", "postgres", "both"), default="both")
+    args = parser.parse_args()
+    compileall.compile_dir(str(ROOT / "collectors"), quiet=1)
+    compileall.compile_dir(str(ROOT / "console"), quiet=1)
+    with tempfile.TemporaryDirectory(prefix="bench_wh") as tmp:
+        work = Path(tmp)
+        if args.engine in ("duckdb", "both"):
+            bench_duckdb(args.tables, args.sources, args.repeat, work)
+        if args.engine in ("postgres", "both"):
+            bench_postgres(args.tables, args.sources, args.repeat, work)
+
+
+if __name__ == "__main__":
+    main()
