@@ -1,0 +1,226 @@
+"""Layerinitis: business logic living outside dbt, ranked, with where it belongs.
+
+The same ranking as ``console hotspots`` (:mod:`console.layerinitis`): the last-mile items with
+business logic, the business rules implemented in several places, and the dbt nodes the last
+mile rests on. ``f`` cycles items / rules / nodes, ``/`` filters by name, tool or expression; the
+pane below shows the whole of the row under the cursor (where, logic, why it ranks, where it
+belongs; every place of a rule). Enter opens the dbt node in Lineage (a node hotspot itself; an
+item's home or the first node it reads); ``t`` opens Triage on it.
+
+The ranking is computed by a worker off the UI thread (the rules already resolved and cached most
+of it on the load's context); the table shows "ranking..." until it arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static
+
+from console.tui.messages import ShowNode, WorkFailed
+from console.tui.screens.base import ConsoleScreen
+from console.tui.state import AppData
+from console.tui.widgets.node_table import NodeTable
+
+VIEWS = ("items", "rules", "nodes")
+_TITLES = {"items": "last-mile items", "rules": "rules in several places", "nodes": "dbt nodes"}
+
+
+def ranking(data: AppData) -> dict[str, Any]:
+    """``{"items", "nodes", "rules"}``: the hotspots and the duplicated rules of one load."""
+    from console.layerinitis import duplicate_rules, hotspots
+
+    ranked = hotspots(data.ctx)
+    return {"items": ranked["items"], "nodes": ranked["nodes"], "rules": duplicate_rules(data.ctx)}
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def row_cells(view: str, n: int, entry: Any) -> tuple:
+    """The table cells of one row: rank, score (places for a rule), what, tools, where it belongs."""
+    if view == "rules":
+        places = "; ".join(p.label for p in entry.places)
+        return (str(n), str(len(entry.places)), f"`{entry.key}`", ", ".join(entry.tools), places)
+    return (str(n), f"{entry.score:.1f}", entry.label, ", ".join(entry.tools), entry.belongs)
+
+
+def detail_text(view: str, entry: Any) -> Text:
+    """The whole of a row: every line of the hotspot, or every place of the rule."""
+    out = Text()
+    if view == "rules":
+        out.append(f"`{entry.key}`", style="bold")
+        out.append(f" in {len(entry.places)} places ({', '.join(entry.tools)})")
+        for place in entry.places:
+            out.append("\n  - " + place.described)
+        return out
+    out.append(entry.label, style="bold")
+    out.append(f"  score {entry.score:.1f}")
+    where = f"{entry.path}:{entry.line}" if entry.path and entry.line else (entry.path or entry.id)
+    out.append(f"\nwhere    {where}")
+    for e in entry.expressions[:6]:
+        out.append(f"\nlogic    `{e['sql']}` at {e['path']}:{e['line']}")
+    for reason in entry.reasons:
+        out.append(f"\nwhy      {reason}")
+    out.append("\nbelongs  ")
+    out.append(entry.belongs, style="green")
+    return out
+
+
+class LayerinitisScreen(ConsoleScreen):
+    """Hotspots and duplicated rules (see the module docstring)."""
+
+    TITLE_TEXT = "Layerinitis"
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("f", "cycle_view", "Items/rules/nodes"),
+        Binding("enter", "lineage", "Lineage", show=False),
+        Binding("escape", "escape", "Back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = "items"
+        self.ranked: dict[str, Any] | None = None
+        self._ranked_for = -1
+        self._rows: dict[str, Any] = {}
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Input(placeholder="/ filter by name, tool or expression", id="ly-filter", classes="filter-line")
+        yield Static(id="ly-count", classes="count-line")
+        yield NodeTable(("#", 3), ("score", 6), ("what", 40), ("tools", 12), ("belongs", 60), id="ly-table")
+        yield Static(id="ly-detail", classes="detail-line")
+
+    def on_mount(self) -> None:
+        self.query_one("#ly-table").focus()
+
+    def render_data(self, data: AppData) -> None:
+        if self._ranked_for != data.generation:
+            self.query_one("#ly-count", Static).update(Text("ranking the last mile...", style="italic"))
+            self._rank(data)
+        else:
+            self._fill()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="layerinitis")
+    def _rank(self, data: AppData) -> None:
+        try:
+            result = ranking(data)
+        except Exception as e:  # every failure reaches a person, through the app's one place
+            self.app.post_message(WorkFailed("Could not rank the layerinitis hotspots.", e))
+            return
+        self.app.call_from_thread(self._ranked, data.generation, result)
+
+    def _ranked(self, generation: int, result: dict[str, Any]) -> None:
+        if self.data is not None and generation != self.data.generation:
+            return  # a newer load is being ranked
+        self.ranked, self._ranked_for = result, generation
+        self._fill()
+
+    def _entries(self) -> list[tuple[str, int, Any]]:
+        if self.ranked is None:
+            return []
+        words = self.query_one("#ly-filter", Input).value.lower().split()
+        out = []
+        for n, entry in enumerate(self.ranked[self.view], 1):
+            if self.view == "rules":
+                key, text = f"rule:{entry.key}", " ".join([entry.key, *(p.label + " " + p.sql for p in entry.places)])
+            else:
+                key, text = entry.id, " ".join([entry.label, *entry.tools, *(e["sql"] for e in entry.expressions)])
+            if all(w in text.lower() for w in words):
+                out.append((key, n, entry))
+        return out
+
+    def _fill(self) -> None:
+        if self.data is None or self.ranked is None:
+            return
+        entries = self._entries()
+        self._rows = {key: entry for key, _, entry in entries}
+        self.query_one("#ly-table", NodeTable).fill((key, row_cells(self.view, n, entry)) for key, n, entry in entries)
+        counts = " · ".join(f"{len(self.ranked[v])} {_TITLES[v]}" for v in VIEWS)
+        text = Text(f"{counts} · showing {_TITLES[self.view]}")
+        if not self.ranked["items"] and not self.ranked["rules"]:
+            text = Text(" · ").join([text, Text("no last-mile business logic collected (see [lastmile] paths)", style="italic")])
+        self.query_one("#ly-count", Static).update(text)
+        self._detail()
+
+    def _detail(self) -> None:
+        entry = self._rows.get(self.query_one("#ly-table", NodeTable).selected_key or "")
+        self.query_one("#ly-detail", Static).update(detail_text(self.view, entry) if entry is not None else Text())
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._detail()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_lineage()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#ly-table").focus()
+
+    def selected_node(self) -> str | None:
+        """The dbt node of the row: a node hotspot itself, an item's home or first node read,
+        a rule's first dbt model."""
+        entry = self._rows.get(self.query_one("#ly-table", NodeTable).selected_key or "")
+        if entry is None:
+            return None
+        if self.view == "rules":
+            return next((p.subject_id for p in entry.places if p.subject_type == "model"), None)
+        if entry.kind == "node":
+            return entry.id
+        if entry.home_node:
+            return entry.home_node
+        from console.layerinitis.items import items
+        from console.layerinitis.resolve import reads_of
+
+        item = next((i for i in items(self.data.ctx) if i.artifact_id == entry.id), None) if self.data else None
+        return next((r.unique_id for r in reads_of(self.data.ctx, item) if r.unique_id), None) if item else None
+
+    def action_cycle_view(self) -> None:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        self._fill()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#ly-filter").focus()
+
+    def action_escape(self) -> None:
+        box = self.query_one("#ly-filter", Input)
+        if box.has_focus:
+            self.query_one("#ly-table").focus()
+        elif box.value:
+            box.value = ""
+
+    def action_lineage(self) -> None:
+        node = self.selected_node()
+        if node:
+            self.post_message(ShowNode(node, screen="lineage"))
+        else:
+            self.notify("No dbt node for this row.", severity="warning")
+
+    def focus_node(self, unique_id: str) -> None:
+        """Put the cursor on a node hotspot, or on the first item that rests on the node."""
+        def find() -> None:
+            table = self.query_one("#ly-table", NodeTable)
+            for view in ("nodes", "items"):
+                self.view = view
+                self._fill()
+                if table.select_key(unique_id):
+                    return
+                for key, entry in self._rows.items():
+                    if view == "items" and entry.home_node == unique_id and table.select_key(key):
+                        return
+            self.view = "items"
+            self._fill()
+
+        self.query_one("#ly-filter", Input).value = ""
+        if self.ranked is not None:
+            find()
+        self.query_one("#ly-table").focus()
