@@ -94,7 +94,7 @@ class LayerinitisScreen(ConsoleScreen):
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder="/ filter by name, tool or expression", id="ly-filter", classes="filter-line")
         yield Static(id="ly-count", classes="count-line")
-        yield NodeTable(("#", 3), ("score", 6), ("what", 40), ("tools", 12), ("belongs", 60), id="ly-table")
+        yield NodeTable(("#", 3), ("score", 6), ("what", 48), ("tools", 10), ("belongs", 70), id="ly-table")
         yield Static(id="ly-detail", classes="detail-line")
 
     def on_mount(self) -> None:
