@@ -69,6 +69,8 @@ class QueryLogFrames:
     texts_unparsed: int = 0
     rows_skipped: int = 0
     replace: bool = False
+    delta: pl.DataFrame | None = None
+    """``query_consumers`` rows of :attr:`rows` alone, summed by DuckDB outside the store's lock."""
     """True when new ACCESS_HISTORY rows may complete query rows stored before: upsert them."""
     notes: list[str] = field(default_factory=list)
 
@@ -219,10 +221,12 @@ def querylog_phase(loc, seen: dict, snapshot: dict | None) -> QueryLogFrames | N
         out.files_unchanged = len(files) - len(to_read)
         _load_all(con, to_read, dialect, out)
         _parse(con, loc.store, out)
-        out.rows = con.sql(
-            "SELECT r.* EXCLUDE (objects_read, ok, dialect, query_text), "
+        con.execute(
+            "CREATE TEMP VIEW final AS SELECT r.* EXCLUDE (objects_read, ok, dialect, query_text), "
             "coalesce(r.objects_read, t.objects_read) AS objects_read FROM rows r LEFT JOIN texts t USING (query_hash)"
-        ).pl()
+        )
+        out.rows = con.sql("SELECT * FROM final").pl()
+        out.delta = _summary_in_duckdb(con)
     finally:
         con.close()
     return out
@@ -326,6 +330,18 @@ def consumers_summary(query_log: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _summary_in_duckdb(con) -> pl.DataFrame:
+    """:func:`consumers_summary` of the phase's rows, in DuckDB (a million rows stay columns)."""
+    keys = ", ".join(_SUMMARY_KEYS)
+    statuses = ", ".join(f"'{s}'" for s in OK_STATUSES)
+    return con.sql(
+        f"SELECT {keys}, relation, sum(coalesce(calls, 1)) AS query_count, min(started_at) AS first_seen, "
+        f"max(started_at) AS last_seen FROM (SELECT {keys}, calls, started_at, unnest(objects_read) AS relation FROM final "
+        f"WHERE execution_status IS NULL OR upper(execution_status) IN ({statuses})) "
+        f"WHERE relation IS NOT NULL AND relation <> '' GROUP BY ALL"
+    ).pl()
+
+
 def _merge(existing: pl.DataFrame, delta: pl.DataFrame) -> pl.DataFrame:
     """``query_consumers`` rows plus the summary of newly stored rows."""
     both = pl.concat([existing.select(delta.columns), delta], how="vertical_relaxed")
@@ -341,8 +357,7 @@ def write_querylog(w, frames: QueryLogFrames, summary) -> None:
     common case: each day's export), ``query_consumers`` is the stored summary plus the new
     rows' own, so a million stored rows are never read back; rows that replace stored ones
     (pg_stat_statements' counters, rows completed by a new ACCESS_HISTORY file) make it
-    recomputed from the whole ``query_log``. Rows go in sorted by query id: the key's index
-    takes sorted keys several times faster.
+    recomputed from the whole ``query_log``.
     """
     added = 0
     recompute = False
@@ -355,12 +370,15 @@ def write_querylog(w, frames: QueryLogFrames, summary) -> None:
             stored = w.current("query_log", ["query_id"])
             if stored.height:
                 fresh = fresh.join(stored, on="query_id", how="anti")
-            added += w.append("query_log", fresh.sort("query_id"))
+            added += w.append("query_log", fresh)
         if replacing.height:
-            added += w.upsert("query_log", replacing.sort("query_id"))
+            w.delete_where_in("query_log", "query_id", replacing["query_id"].to_list())
+            added += w.append("query_log", replacing)
             recompute = True
         if added and not recompute:
-            delta = consumers_summary(fresh)
+            # the summary DuckDB made of every row, unless some were stored already
+            complete = frames.delta is not None and fresh.height == rows.filter(~pg).height
+            delta = frames.delta if complete else consumers_summary(fresh)
             existing = w.current("query_consumers")
             w.replace("query_consumers", _merge(existing, delta) if existing.height else delta)
     if frames.texts is not None and frames.texts.height:

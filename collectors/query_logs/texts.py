@@ -1,7 +1,7 @@
 """The relations a query text reads, parsed once per distinct text with sqlglot.
 
 Real logs repeat a few thousand texts millions of times, so texts are keyed by
-``md5(dialect NUL text)`` (computed in DuckDB by :mod:`collectors.query_logs.load`), and a key
+``hash(dialect NUL text)`` (computed in DuckDB by :mod:`collectors.query_logs.load`), and a key
 the store's ``query_texts`` table already holds is never parsed again. What is left is parsed
 in this process, or on every core when there are many (``fork``: workers start with sqlglot
 imported).

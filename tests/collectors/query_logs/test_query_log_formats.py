@@ -41,7 +41,7 @@ def test_snowflake_query_history_csv_with_multiline_texts_and_tags(tmp_path):
     assert tableau["started_at"] == dt.datetime(2026, 11, 1, 17, 15, 2, 123000)  # -08:00 to UTC
     assert (tableau["user_name"], tableau["role_name"], tableau["warehouse_name"], tableau["database_name"]) == (
         "TABLEAU_SVC", "TABLEAU_READER", "BI_WH", "WAREHOUSE")
-    assert tableau["objects_read"] is None and tableau["ok"] and len(tableau["query_hash"]) == 32
+    assert tableau["objects_read"] is None and tableau["ok"] and len(tableau["query_hash"]) == 16
     assert (looker["app"], looker["ok"]) == ("looker", False)
     assert dbt["app"] == "dbt"
 
