@@ -5,7 +5,8 @@ Prints, for synthetic projects made by :mod:`benchmarks.synthetic`:
 1. cold collect of a 10k-node manifest with its run_results (SQL facts excluded), whole
    process, against a whole process that only does ``orjson.loads`` of the same manifest
    (target: ratio at most 2.0);
-2. peak memory (max RSS) of that collect at 50k nodes (target: at most 1.5 GiB);
+2. peak memory (max RSS) of that collect at 50k nodes (target: at most 1.5 GiB), and of a
+   ``report --no-collect`` on the store it wrote (target: at most 0.8 GB);
 3. collect again after one model's SQL file changed, at 10k nodes: in a long-running process
    (the terminal UI follows changes this way) and as a whole process (target: at most 0.3 s);
 4. SQL facts for 10k models through the pipeline, in process: cold (empty cache, both
@@ -82,6 +83,8 @@ def bench_size(n: int, work: Path, repeat: int, incremental: bool, sql: bool) ->
     print(f"orjson.loads whole process      {base_s:7.2f} s  {base_mb:7.0f} MiB")
     print(f"console collect cold (no SQL)   {cold_s:7.2f} s  {cold_mb:7.0f} MiB  ratio {cold_s / base_s:.2f} (target <= 2.0)")
     print(f"peak memory of the collect      {cold_mb:7.0f} MiB  (target at 50k: 1.5 GiB = 1536 MiB; orjson.loads alone peaks at {base_mb:.0f} MiB)")
+    report_s, report_mb = best(lambda: run_measured(console_cmd("report", str(proj), "--store", str(store), "--no-collect", "--format", "json", "-o", os.devnull, "--exit-zero")), repeat)
+    print(f"peak memory of the report       {report_mb:7.0f} MiB  (target at 50k: 0.8 GB = 763 MiB; {report_mb / base_mb:.2f}x orjson's peak; {report_s:.2f} s)")
 
     if incremental:
         same_s, _ = best(lambda: run_measured(console_cmd("collect", str(proj), "--store", str(store), "--no-sql-facts", "-q")), repeat)
