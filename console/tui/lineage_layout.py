@@ -123,6 +123,17 @@ class LineageIndex:
             self.__dict__["_searchable"] = cached
         return cached
 
+    @property
+    def search_keys(self) -> list[str]:
+        """The :attr:`searchable` nodes' names as rapidfuzz compares them (processed once, not per key press)."""
+        cached = self.__dict__.get("_search_keys")
+        if cached is None:
+            from rapidfuzz import utils
+
+            cached = [utils.default_process(self.names[u]) for u in self.searchable]
+            self.__dict__["_search_keys"] = cached
+        return cached
+
 
 def build_index(ctx, findings=(), extras=None) -> LineageIndex:
     """The :class:`LineageIndex` of a load (``extras``: :class:`console.triage.Extras`, may be None)."""
@@ -143,6 +154,7 @@ def build_index(ctx, findings=(), extras=None) -> LineageIndex:
     widths = [(u, sum(1 for c in graph.children.get(u, ()) if kinds.get(c) not in HIDDEN)) for u in names if kinds[u] not in HIDDEN]
     widths = sorted((w for w in widths if w[1] > 0), key=lambda w: (-w[1], names[w[0]]))[:TOP_FANOUTS]
     index = LineageIndex(graph, names, columns, levels, kinds, layer_counts=dict(counts), fanouts=tuple(widths), refs=signals.refs)
+    index.search_keys  # noqa: B018 (names processed for search here, in the worker)
     if extras is not None:
         from console.triage.readers import build_readers
 

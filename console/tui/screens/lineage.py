@@ -37,11 +37,11 @@ def search(index: LineageIndex, text: str, limit: int = SEARCH_LIMIT) -> list[st
     """unique_ids whose names match ``text`` best (rapidfuzz WRatio), best first."""
     from rapidfuzz import fuzz, process, utils
 
-    ids = index.searchable
-    if not text.strip():
+    query = utils.default_process(text)
+    if not query:
         return []
-    names = [index.names[u] for u in ids]
-    found = process.extract(text, names, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit, score_cutoff=50)
+    ids = index.searchable
+    found = process.extract(query, index.search_keys, scorer=fuzz.WRatio, processor=None, limit=limit, score_cutoff=50)
     return [ids[i] for _, _, i in found]
 
 
@@ -110,13 +110,13 @@ class LineageScreen(ConsoleScreen):
         project = self.query_one("#ln-project", OptionList)
         if self.index is None:
             return
-        if self.focus_id is None:
-            view.add_class("-hidden")
-            project.remove_class("-hidden")
+        showing_project = self.focus_id is None
+        if view.has_class("-hidden") != showing_project:  # restyling costs: only when it changes
+            view.set_class(showing_project, "-hidden")
+            project.set_class(not showing_project, "-hidden")
+        if showing_project:
             self._detail(self._project_selected())
             return
-        project.add_class("-hidden")
-        view.remove_class("-hidden")
         current = view.current()
         keep = keep or (current.key if current is not None else None)
         view.set_layout(neighbourhood(self.index, self.focus_id, self.depth), keep=keep)
@@ -272,7 +272,8 @@ class LineageScreen(ConsoleScreen):
             line = Text(clean(self.index.names[uid], keep_lines=False), style=LEVEL_STYLE.get(self.index.levels.get(uid, ""), ""))
             line.append(f"  {self.index.kinds.get(uid, '')}", style="dim")
             results.add_option(Option(line))
-        results.set_class(not self._result_ids, "-hidden")
+        if results.has_class("-hidden") != (not self._result_ids):
+            results.set_class(not self._result_ids, "-hidden")
         if self._result_ids:
             results.highlighted = 0
 
@@ -293,6 +294,7 @@ class LineageScreen(ConsoleScreen):
 
     def _close_search(self) -> None:
         box = self.query_one("#ln-search", Input)
+        self._result_ids = []
         box.value = ""
         self.query_one("#ln-results", OptionList).add_class("-hidden")
         self._result_ids = []
