@@ -113,26 +113,26 @@ def _content_hash(sql: str, dialect: str) -> str:
     return content_hash(sql, dialect)
 
 
-def _store_state(store: Path, need_nodes: bool) -> tuple[dict[str, tuple], pl.DataFrame | None, str | None]:
-    """The cache rows by path, the stored nodes when the snapshot is not new, and the digest of
-    the items the last collect wrote."""
+def _store_state(store: Path, need_nodes: bool) -> tuple[dict[str, tuple], pl.DataFrame | None, dict]:
+    """The cache rows by path, the stored nodes when the snapshot is not new, and the last-mile
+    part of the last collect's summary (its digest and counts)."""
     from console.errors import InputError
     from console.store import read_tables
 
     if not store.exists():
-        return {}, None, None
+        return {}, None, {}
     tables: dict = {"lastmile_files": None, "collects": ["collect_id", "summary"]}
     if need_nodes:
         tables["nodes"] = ["unique_id", "resource_type", "name", "path", "tags", "meta", "config", "layer", "relation_name"]
     try:
         frames = read_tables(store, tables)
     except InputError:
-        return {}, None, None  # an older store (migrated by this collect's write) or none: parse everything
+        return {}, None, {}  # an older store (migrated by this collect's write) or none: parse everything
     cache = {row[0]: row[1:] for row in frames["lastmile_files"].iter_rows()}
     collects = frames["collects"].sort("collect_id")
     last = orjson.loads(collects["summary"][-1] or "{}") if collects.height else {}
-    digest = (last.get("lastmile") or {}).get("digest") if isinstance(last, dict) else None
-    return cache, frames.get("nodes"), digest
+    part = last.get("lastmile") if isinstance(last, dict) else None
+    return cache, frames.get("nodes"), part if isinstance(part, dict) else {}
 
 
 def _parse_jobs(jobs: list[tuple[str, bytes, str, str]]) -> list[dict]:
@@ -213,10 +213,12 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
     root = loc.project
     dialect = _dialect(loc, snapshot, seen)
     files, others = find_files(paths, root) if paths else ([], 0)
-    cache, stored_nodes, last_digest = _store_state(loc.store, snapshot is None)
+    cache, stored_nodes, last = _store_state(loc.store, snapshot is None)
     nodes = snapshot["nodes"] if snapshot is not None else stored_nodes
 
     payloads: dict[str, dict] = {}
+    raw: dict[str, str] = {}  # cached payloads, decoded only when something changed
+    tools: dict[str, str | None] = {}
     shas: dict[str, str] = {}
     changed_rows: list[tuple] = []
     by_sha = {row[2]: row for row in cache.values() if row[3] == dialect and row[4] == READER_VERSION}
@@ -229,40 +231,47 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
             continue
         hit = cache.get(rel)
         if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns and hit[3] == dialect and hit[4] == READER_VERSION:
-            payloads[rel] = orjson.loads(hit[6])
-            shas[rel] = hit[2]
+            raw[rel], tools[rel], shas[rel] = hit[6], hit[5], hit[2]
             continue
         try:
             with open(path, "rb") as fh:
                 data = fh.read(10 * 1024 * 1024 + 1)
         except OSError as e:
             payloads[rel] = {"tool": None, "items": [], "skips": [{"line": None, "reason": f"cannot read: {e.strerror}"}]}
+            tools[rel] = None
             continue
         sha = hashlib.sha256(data).hexdigest()
         shas[rel] = sha
         known = by_sha.get(sha)
         if known is not None:
-            payloads[rel] = orjson.loads(known[6])
+            payloads[rel], tools[rel] = orjson.loads(known[6]), known[5]
             changed_rows.append((rel, st.st_size, st.st_mtime_ns, sha, dialect, READER_VERSION, known[5], known[6]))
             continue
         jobs.append((rel, data, kind, dialect))
         pending[rel] = (st.st_size, st.st_mtime_ns, sha)
     parsed = _parse_all(jobs)
     for (rel, _data, _kind, _d), result in zip(jobs, parsed):
-        payloads[rel] = result
+        payloads[rel], tools[rel] = result, result["tool"]
         size, mtime, sha = pending[rel]
         changed_rows.append((rel, size, mtime, sha, dialect, READER_VERSION, result["tool"], orjson.dumps(result).decode()))
-
-    _resolve_lookml(payloads, changed_rows, cache, dialect)
 
     from collectors.lastmile.dbt_sync import dbt_sync_items
     from collectors.lastmile.owners import owners_and_dates
 
     sync_items = dbt_sync_items(nodes)
     abs_of = {rel: path for path, rel, _ in files}
-    owner_files = [abs_of[rel] for rel, p in payloads.items() if p.get("tool") and (p["items"] or p["skips"])]
+    owner_files = [abs_of[rel] for rel, tool in tools.items() if tool]
     owner_files += [root / rel for rel, _ in sync_items if (root / rel).is_file()]
     owners = owners_and_dates(owner_files, root)
+    removed = [rel for rel in cache if rel not in tools]
+    digest = hashlib.sha256(orjson.dumps([
+        dialect, READER_VERSION, sorted((rel, shas.get(rel), tool, owners.get(abs_of[rel])) for rel, tool in tools.items()),
+        [[rel, it, owners.get(root / rel)] for rel, it in sync_items],
+    ])).hexdigest()
+    if digest == last.get("digest") and not changed_rows and not removed and isinstance(last.get("tools"), dict):
+        return _unchanged(summary, last, digest, len(files), others, t0)
+    payloads.update((rel, orjson.loads(text)) for rel, text in raw.items())
+    _resolve_lookml(payloads, changed_rows, cache, dialect)
 
     counts: dict[str, ToolCounts] = {}
     rows: list[dict] = []
@@ -298,9 +307,6 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
             rows.append(_row(aid, "dbt_sync", rel, it, owner, source, modified, None, dialect))
             c.items += 1
             c.parsed += 1
-    seen_rels = set(payloads)
-    removed = [rel for rel in cache if rel not in seen_rels]
-    digest = hashlib.sha256(orjson.dumps([rows, skip_rows])).hexdigest()
     result = LastmileResult(
         artifacts=pl.DataFrame(rows, schema=ARTIFACT_SCHEMA) if rows else pl.DataFrame(schema=ARTIFACT_SCHEMA),
         skips=pl.DataFrame(skip_rows, schema=SKIP_SCHEMA, orient="row"),
@@ -311,7 +317,21 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
         files_cached=len(files) - len(jobs),
         other_files=others,
         digest=digest,
-        unchanged=digest == last_digest and not changed_rows and not removed,
+    )
+    result.seconds = time.perf_counter() - t0
+    summary.lastmile = result
+    return result
+
+
+def _unchanged(summary, last: dict, digest: str, files: int, others: int, t0: float) -> LastmileResult:
+    """Nothing changed since the last collect: its counts, no frames to write."""
+    counts = {}
+    for tool, c in last["tools"].items():
+        counts[tool] = ToolCounts(c.get("files", 0), c.get("items", 0), c.get("parsed", 0), c.get("skipped", 0), Counter(c.get("reasons") or {}))
+    result = LastmileResult(
+        artifacts=pl.DataFrame(schema=ARTIFACT_SCHEMA), skips=pl.DataFrame(schema=SKIP_SCHEMA),
+        files_changed=pl.DataFrame(schema=FILE_SCHEMA), files_removed=[], counts=counts,
+        files_parsed=0, files_cached=files, other_files=others, digest=digest, unchanged=True,
     )
     result.seconds = time.perf_counter() - t0
     summary.lastmile = result

@@ -110,11 +110,11 @@ def git_toplevel(folder: Path) -> Path | None:
 def git_last_changes(top: Path, files: list[Path]) -> dict[Path, tuple[str, str]]:
     """file -> (author, ISO date) of its last commit, from one ``git log`` that stops early."""
     wanted = {}
+    prefix = str(top).rstrip(os.sep) + os.sep
     for f in files:
-        try:
-            wanted[f.resolve().relative_to(top).as_posix()] = f
-        except ValueError:
-            continue
+        text = str(f)
+        if text.startswith(prefix):  # (paths come from walking resolved folders: no resolve() per file)
+            wanted[text[len(prefix):].replace(os.sep, "/")] = f
     if not wanted:
         return {}
     out: dict[Path, tuple[str, str]] = {}
@@ -146,10 +146,14 @@ def owners_and_dates(files: list[Path], project_root: Path) -> dict[Path, tuple[
     """file -> (owner, owner_source ``codeowners``/``git``/``unknown``, last change as ISO text)."""
     by_top: dict[Path | None, list[Path]] = {}
     tops: dict[Path, Path | None] = {}
+    known: list[Path] = []  # checkouts found so far: a folder inside one needs no git call (submodules aside)
     for f in files:
         parent = f.parent
         if parent not in tops:
-            tops[parent] = git_toplevel(parent)
+            inside = next((t for t in known if parent == t or t in parent.parents), None)
+            tops[parent] = inside or git_toplevel(parent)
+            if tops[parent] is not None and inside is None:
+                known.append(tops[parent])
         by_top.setdefault(tops[parent], []).append(f)
     out: dict[Path, tuple[str, str, str | None]] = {}
     root_rules = read_codeowners(project_root)
@@ -158,11 +162,10 @@ def owners_and_dates(files: list[Path], project_root: Path) -> dict[Path, tuple[
         base = top if rules else project_root
         rules = rules or root_rules
         git = git_last_changes(top, group) if top is not None else {}
+        base_prefix = str(base).rstrip(os.sep) + os.sep
         for f in group:
-            try:
-                rel = f.resolve().relative_to(base).as_posix()
-            except ValueError:
-                rel = f.as_posix()
+            text = str(f)
+            rel = text[len(base_prefix):].replace(os.sep, "/") if text.startswith(base_prefix) else f.as_posix()
             owner = codeowner(rules, rel) if rules else None
             author, date = git.get(f, (None, None))
             if date is None:
