@@ -53,7 +53,6 @@ from collectors.sql_logic.normalise import (
     has_parameter,
     is_constant,
     normal_sql,
-    rule_of,
 )
 
 KINDS = ("filter", "case", "aggregate", "join", "window", "computed", "union", "date_math")
@@ -145,6 +144,9 @@ def analyse_statements(statements: list, dialect: str, *, line_offset: int = 1) 
         return empty_logic("SQL nested too deeply to analyse")
     except SqlglotError as e:  # scope building refuses some shapes
         return empty_logic(_one_line(str(e)))
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as e:
+        # a tree shape sqlglot builds but cannot rebuild or print: said, as extract_facts does
+        return empty_logic(_one_line(f"sqlglot failed on this SQL: {type(e).__name__}: {e}"))
 
 
 class _Walker:

@@ -238,22 +238,11 @@ def _negate(inner: exp.Expr) -> exp.Expr:
     if type(inner) in _CMP:
         op = _NOT[_CMP[type(inner)]]
         return _CMP_CLASS[op](this=inner.this, expression=inner.expression)
-    if isinstance(inner, exp.In):
-        return inner if inner.args.get("is_global") else _flag(inner, "negated")
-    if isinstance(inner, (exp.Like, exp.ILike, exp.Between)):
-        return exp.Not(this=inner)
-    if isinstance(inner, exp.Is):
-        return exp.Not(this=inner)
     if isinstance(inner, exp.Not):
         return inner.this
     if isinstance(inner, exp.Column):
         return _bool_cmp(inner, "!=")
     return exp.Not(this=inner)
-
-
-def _flag(node: exp.Expr, name: str) -> exp.Expr:
-    # an IN negated is a NOT IN: sqlglot writes it as Not(In); keep that shape.
-    return exp.Not(this=node)
 
 
 def _canon_in(node: exp.In) -> exp.Expr:
