@@ -38,6 +38,7 @@ class _Views:
         self.views: dict[str, tuple[dict, str]] = {}
         self.explores: list[tuple[dict, str]] = []
         self.connection: dict[str, str] = {}
+        self._fields: dict[str, dict[str, dict]] = {}
         for rel, doc in docs.items():
             if doc is None:
                 continue
@@ -53,8 +54,11 @@ class _Views:
                     self.explores.append((block, rel))
 
     def fields(self, view: str) -> dict[str, dict]:
-        block = self.views.get(view, ({"blocks": []}, ""))[0]
-        return {b["name"]: b for b in block["blocks"] if b["type"] in _FIELD_TYPES and b["name"]}
+        found = self._fields.get(view)
+        if found is None:
+            block = self.views.get(view, ({"blocks": []}, ""))[0]
+            found = self._fields[view] = {b["name"]: b for b in block["blocks"] if b["type"] in _FIELD_TYPES and b["name"]}
+        return found
 
     def relation(self, view: str) -> str:
         block = self.views.get(view, (None, ""))[0]
@@ -69,21 +73,26 @@ class _Views:
 
 
 def _liquid(sql: str) -> str:
-    """Liquid tags dropped around their contents, Liquid output as a parameter."""
-    out, i = [], 0
-    while i < len(sql):
-        if sql.startswith("{%", i):
-            end = sql.find("%}", i + 2)
-            i = len(sql) if end < 0 else end + 2
-            continue
-        if sql.startswith("{{", i):
-            end = sql.find("}}", i + 2)
+    """Liquid tags dropped around their contents, Liquid output as a parameter.
+
+    Example:
+        >>> _liquid("select * from t where {% condition d %} a {% endcondition %} and b = {{ x }}")
+        'select * from t where  a  and b = :liquid'
+    """
+    if "{%" not in sql and "{{" not in sql:
+        return sql
+    out: list[str] = []
+    i = 0
+    while True:
+        tag, expr = sql.find("{%", i), sql.find("{{", i)
+        nxt = min(x for x in (tag, expr, len(sql)) if x >= 0)
+        out.append(sql[i:nxt])
+        if nxt == len(sql):
+            return "".join(out)
+        close = sql.find("%}" if nxt == tag else "}}", nxt + 2)
+        if nxt == expr:
             out.append(":liquid")
-            i = len(sql) if end < 0 else end + 2
-            continue
-        out.append(sql[i])
-        i += 1
-    return "".join(out)
+        i = len(sql) if close < 0 else close + 2
 
 
 def resolve(sql: str, view: str, alias: str, views: _Views, aliases: dict[str, str] | None = None, depth: int = 0) -> tuple[str, list[str]]:
@@ -97,39 +106,41 @@ def resolve(sql: str, view: str, alias: str, views: _Views, aliases: dict[str, s
     unresolved: list[str] = []
     i = 0
     while i < len(sql):
-        if sql.startswith("${", i):
-            end = sql.find("}", i + 2)
-            if end < 0:
-                out.append(sql[i:])
-                unresolved.append(sql[i:])
-                break
-            ref = sql[i + 2:end].strip()
-            i = end + 1
-            if ref == "TABLE":
-                out.append(alias)
-                continue
-            target_view, field = (ref.split(".", 1) if "." in ref else (None, ref))
-            if target_view is None:
-                owner, owner_alias = view, alias
-            else:
-                owner, owner_alias = aliases.get(target_view, target_view), target_view
-            if field == "SQL_TABLE_NAME":
-                out.append(views.relation(owner))
-                continue
-            field = field.removesuffix("._sql").split(".")[0]
-            block = views.fields(owner).get(field)
-            sql_pair = block["pairs"].get("sql") if block else None
-            if sql_pair is None or depth > 8:
-                if block is None:
-                    unresolved.append(ref)
-                out.append(f"{owner_alias}.{field}")
-                continue
-            inner, more = resolve(sql_pair[0], owner, owner_alias, views, aliases, depth + 1)
-            unresolved += more
-            out.append(f"({inner})" if " " in inner.strip() else inner)
+        start = sql.find("${", i)
+        if start < 0:
+            out.append(sql[i:])
+            break
+        out.append(sql[i:start])
+        i = start
+        end = sql.find("}", i + 2)
+        if end < 0:
+            out.append(sql[i:])
+            unresolved.append(sql[i:])
+            break
+        ref = sql[i + 2:end].strip()
+        i = end + 1
+        if ref == "TABLE":
+            out.append(alias)
             continue
-        out.append(sql[i])
-        i += 1
+        target_view, field = (ref.split(".", 1) if "." in ref else (None, ref))
+        if target_view is None:
+            owner, owner_alias = view, alias
+        else:
+            owner, owner_alias = aliases.get(target_view, target_view), target_view
+        if field == "SQL_TABLE_NAME":
+            out.append(views.relation(owner))
+            continue
+        field = field.removesuffix("._sql").split(".")[0]
+        block = views.fields(owner).get(field)
+        sql_pair = block["pairs"].get("sql") if block else None
+        if sql_pair is None or depth > 8:
+            if block is None:
+                unresolved.append(ref)
+            out.append(f"{owner_alias}.{field}")
+            continue
+        inner, more = resolve(sql_pair[0], owner, owner_alias, views, aliases, depth + 1)
+        unresolved += more
+        out.append(f"({inner})" if " " in inner.strip() else inner)
     return _liquid("".join(out)), unresolved
 
 

@@ -39,6 +39,8 @@ def resolve_template(sql: str, tags: dict | None = None) -> tuple[str, list[str]
         'select * from metabase_card_118 where market = :m'
     """
     tags = tags if isinstance(tags, dict) else {}
+    if "{{" not in sql and "[[" not in sql and "]]" not in sql:
+        return sql, [], []
     out: list[str] = []
     names: list[str] = []
     problems: list[str] = []
