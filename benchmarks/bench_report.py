@@ -6,7 +6,8 @@ run_results), collects it once with the real collector, then measures in one run
 * each format end to end, as a user runs it: ``python -m console report PROJECT --no-collect
   --format F --output FILE`` in a subprocess (interpreter start and imports included);
 * in process, the steps of the report: reading the store into a Context, evaluating every
-  rule, applying a selector, building the ReportData, rendering each format.
+  rule, applying a selector, building the ReportData (ranking the findings, the health
+  scores and the summary shown as steps of their own), rendering each format.
 
 Target: every non-HTML format at most 2 s end to end at 10,000 nodes; the HTML report's time
 is printed too (it imports plotly and embeds plotly.js). Absolute times drift with the machine
@@ -16,6 +17,8 @@ Usage::
 
     python benchmarks/bench_report.py                 # 10,000 nodes in a temporary folder
     python benchmarks/bench_report.py --nodes 2000 --keep /tmp/bench_report
+    git archive f11d692 | tar -x -C /tmp/before   # the console before the ranking and scores
+    python benchmarks/bench_report.py --keep /tmp/bench_report --compare-tree /tmp/before --rounds 5
 """
 
 from __future__ import annotations
@@ -40,13 +43,15 @@ def _timed(func, *args, **kwargs):
     return out, time.perf_counter() - t0
 
 
-def end_to_end(project: Path, fmt: str, out_dir: Path) -> tuple[float, int]:
-    """Seconds for one ``console report`` subprocess, and the report's size in bytes."""
+def end_to_end(project: Path, fmt: str, out_dir: Path, tree: Path = ROOT, store: Path | None = None) -> tuple[float, int]:
+    """Seconds for one ``console report`` subprocess (of the console in ``tree``), and the report's size in bytes."""
     out = out_dir / f"report.{fmt}"
+    where = ["--store", str(store)] if store else []
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "console", "report", str(project), "--no-collect", "--format", fmt, "--output", str(out), "--exit-zero"],
-        capture_output=True, text=True, cwd=ROOT,
+        [sys.executable, "-m", "console", "report", str(project), "--no-collect", "--format", fmt, "--output", str(out),
+         "--exit-zero", *where],
+        capture_output=True, text=True, cwd=tree,
     )
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
@@ -56,6 +61,8 @@ def end_to_end(project: Path, fmt: str, out_dir: Path) -> tuple[float, int]:
 
 def in_process(project: Path) -> list[tuple[str, float]]:
     from console.cli.options import resolve_locations
+    from console.ranking import prioritise
+    from console.scores import score_nodes
     from console.report import render
     from console.report.model import build_report, rule_infos
     from console.selectors import select_nodes
@@ -74,10 +81,21 @@ def in_process(project: Path) -> list[tuple[str, float]]:
     steps.append((f"select ({len(sel.nodes)} nodes)", t))
     data, t = _timed(build_report, ctx, ev.findings, rules=rule_infos(ev.rules_run), suppressed=ev.suppressed,
                      expired=ev.expired, selection=sel)
-    steps.append(("build ReportData", t))
+    steps.append(("build ReportData (selection; ranked)", t))
+    ranking, t = _timed(prioritise, ctx, ev.findings)
+    steps.append((f"  of which: rank {len(ranking.priority)} findings", t))
+    scores, t = _timed(score_nodes, ctx, ev.findings)
+    steps.append((f"  scores of {len(scores.nodes)} models and sources", t))
+    data, t = _timed(build_report, ctx, ev.findings, rules=rule_infos(ev.rules_run), suppressed=ev.suppressed,
+                     expired=ev.expired, scores=True, overview=True)
+    steps.append((f"build ReportData (whole project: {len(data.groups)} groups, scores, summary)", t))
     for fmt in FORMATS[:-1]:
         _, t = _timed(render, fmt, data)
         steps.append((f"render {fmt}", t))
+    from console.report.statistics_format import render_statistics
+
+    _, t = _timed(render_statistics, "text", data)
+    steps.append(("render --statistics", t))
     html_data, t = _timed(build_report, ctx, ev.findings, rules=rule_infos(ev.rules_run), charts=True)
     steps.append(("build ReportData with chart series", t))
     _, t = _timed(render, "html", html_data)
@@ -85,10 +103,35 @@ def in_process(project: Path) -> list[tuple[str, float]]:
     return steps
 
 
+def compare(project: Path, tree: Path, out_dir: Path, rounds: int) -> None:
+    """Best-of-``rounds`` end-to-end times of this console and the one in ``tree``, run alternately
+    (so both see the same machine load), and their ratio. The other tree collects into a store of
+    its own (its schema may differ)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "console", "collectors", "rules"], check=True, cwd=tree)
+    other_store = project / ".console" / f"compare-{tree.name}.duckdb"
+    if not other_store.exists():
+        print(f"collecting with {tree} (once) ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "console", "collect", str(project), "--store", str(other_store)],
+                       check=True, cwd=tree, capture_output=True)
+    print(f"\nthis console against {tree}, end to end, best of {rounds} (alternating):")
+    for fmt in ("text", "markdown", "json"):
+        ours, theirs = [], []
+        for _ in range(rounds):
+            ours.append(end_to_end(project, fmt, out_dir)[0])
+            theirs.append(end_to_end(project, fmt, out_dir, tree, other_store)[0])
+        ratio = min(ours) / min(theirs)
+        flag = "" if ratio <= 1.10 else "   more than 10% slower"
+        print(f"  {fmt:<9} {min(ours):6.2f} s against {min(theirs):6.2f} s  ratio {ratio:5.2f}{flag}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="write the project here and keep it (default: a temporary folder)")
+    parser.add_argument("--compare-tree", type=Path,
+                        help="another copy of the console's source (e.g. `git archive` of an earlier commit, unpacked): "
+                             "its `console report` is timed against this one's, alternately, on the same project")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per format and tree with --compare-tree (best is kept)")
     args = parser.parse_args()
     # bytecode for the console's modules, as an installed wheel has (see bench_competitors.py)
     subprocess.run([sys.executable, "-m", "compileall", "-q", "console", "collectors", "rules"], check=True, cwd=ROOT)
@@ -113,11 +156,14 @@ def main() -> None:
             flag = "" if fmt == "html" or seconds <= 2.0 else "   over the 2 s target"
             print(f"  {fmt:<9} {seconds:6.2f} s  {size / 1e6:7.2f} MB{flag}")
 
+        if args.compare_tree:
+            compare(project, args.compare_tree.resolve(), out_dir, args.rounds)
+
         steps = in_process(project)
         total = sum(t for _, t in steps)
         print("\nin process, step by step:")
         for name, t in steps:
-            print(f"  {name:<48} {t:6.3f} s  {t / total:6.1%}")
+            print(f"  {name:<64} {t:6.3f} s  {t / total:6.1%}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 import polars as pl
 
@@ -143,29 +142,49 @@ def score_nodes(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights
         exposure_parents.update(ctx.graph.parents.get(exposure, ()))
 
     checks = weights.checks
+    w_tests, w_desc, w_cols, w_owner, w_contract, w_fresh = (
+        checks.get(k, 0.0) for k in ("tests", "description", "columns", "owner", "contract", "freshness"))
     mix = weights.coverage + weights.findings
+    half = weights.half_penalty
     out: list[NodeScore] = []
     rows = nodes.select("unique_id", "name", "resource_type", "path", "description", "owner", "group_name",
                         "access", "contract_enforced", "freshness", "source_name")
     for uid, name, rtype, path, desc, owner, group, access, contract, freshness, source_name in rows.iter_rows():
-        passed: dict[str, float] = {"tests": float(uid in tested), "description": float(bool(desc and desc.strip()))}
+        has_tests, has_desc = uid in tested, bool(desc and desc.strip())
+        missing = []
+        if not has_tests and w_tests:
+            missing.append("tests")
+        if not has_desc and w_desc:
+            missing.append("description")
+        got = w_tests * has_tests + w_desc * has_desc
+        total = w_tests + w_desc
         if rtype == "model":
-            passed["columns"] = col_share.get(uid, 0.0)
-            passed["owner"] = float(bool(owner or group))
+            share = col_share.get(uid, 0.0)
+            has_owner = bool(owner or group)
+            got += w_cols * share + w_owner * has_owner
+            total += w_cols + w_owner
+            if share < 1.0 and w_cols:
+                missing.append("columns")
+            if not has_owner and w_owner:
+                missing.append("owner")
             if access == "public" or uid in exposure_parents:
-                passed["contract"] = float(bool(contract))
+                got += w_contract * bool(contract)
+                total += w_contract
+                if not contract and w_contract:
+                    missing.append("contract")
         else:
-            passed["freshness"] = float(bool(freshness and freshness not in ("null", "{}")))
-        total = sum(checks.get(k, 0.0) for k in passed)
-        coverage = sum(checks.get(k, 0.0) * v for k, v in passed.items()) / total if total else 1.0
-        health = 1.0 / (1.0 + penalty.get(uid, 0.0) / weights.half_penalty)
+            has_fresh = bool(freshness and freshness not in ("null", "{}"))
+            got += w_fresh * has_fresh
+            total += w_fresh
+            if not has_fresh and w_fresh:
+                missing.append("freshness")
+        coverage = got / total if total else 1.0
+        health = 1.0 / (1.0 + penalty.get(uid, 0.0) / half)
         score = round(10.0 * (weights.coverage * coverage + weights.findings * health) / mix, 1)
         label = f"{source_name}.{name}" if rtype == "source" and source_name else name
         path = path or ""
-        out.append(NodeScore(
-            uid, label, rtype, path, str(PurePosixPath(path).parent) if path else "", owner or group or NO_OWNER,
-            score, coverage, count.get(uid, 0), tuple(k for k in checks if k in passed and passed[k] < 1.0 and checks[k] > 0),
-        ))
+        out.append(NodeScore(uid, label, rtype, path, path.rpartition("/")[0], owner or group or NO_OWNER,
+                             score, coverage, count.get(uid, 0), tuple(missing)))
     out.sort(key=lambda n: (n.score, n.name, n.unique_id))
     project = round(sum(n.score for n in out) / len(out), 1) if out else None
     return Scores(project, tuple(out), _grouped(out, lambda n: n.folder), _grouped(out, lambda n: n.owner))
