@@ -15,7 +15,9 @@ layer. Its score (``docs/layerinitis.md`` explains the choices; weights in
 * ``age``: ``age`` weight x the time past the item's time-to-live, as a fraction of it (capped
   at 1): an item twice its TTL old weighs up to twice as much.
 
-A **node hotspot** is a dbt node that item hotspots read: its score is the sum of theirs.
+A **node hotspot** is a dbt node that item hotspots read: its score is the sum of theirs. Its
+reasons also say who the query logs show reading it (undeclared readers marked), when there
+are logs.
 
 Each hotspot says **where its logic belongs** (:func:`home_of`): the export it reads when that
 export is its own (it has one consumer, or this item is the exposure it was made for), the mart
@@ -335,6 +337,9 @@ def _node_hotspots(ctx: Any, item_spots: list[Hotspot]) -> list[Hotspot]:
         consumers = consumers_of_node(ctx, uid)
         if len(consumers) > 1:
             reasons.append(f"{len(consumers)} consumers: {', '.join(consumers)}")
+        logged = _log_readers(ctx, uid)
+        if logged:
+            reasons.append(logged)
         layer = row.get("layer") or row.get("resource_type") or "node"
         if layer in ("staging", "intermediate", "source"):
             reasons.append(f"a {layer} {'table' if layer == 'source' else 'model'}: the last mile should not read it")
@@ -349,6 +354,26 @@ def _node_hotspots(ctx: Any, item_spots: list[Hotspot]) -> list[Hotspot]:
             home_node=uid if all_here else None,
         ))
     return out
+
+
+def _log_readers(ctx: Any, uid: str, limit: int = 4) -> str | None:
+    """What the query logs say of a node's readers (users and their tools; undeclared marked),
+    or None without logs (:func:`rules.federation._consumers.federation`, shared with the
+    federation rules)."""
+    try:
+        from rules.federation._consumers import federation
+    except ModuleNotFoundError:  # a build without the federation rules
+        return None
+    fed = federation(ctx)
+    reads = fed.reads.get(uid) or []
+    if not reads:
+        return None
+    shown = []
+    for r in reads[:limit]:
+        undeclared = "" if fed.declared_by(r.consumer, uid) else ", undeclared"
+        shown.append(f"`{r.consumer.name}` ({r.consumer.tool}{undeclared})")
+    more = f" and {len(reads) - limit} more" if len(reads) > limit else ""
+    return f"the query log shows {len(reads)} reader{'s' if len(reads) != 1 else ''}: {', '.join(shown)}{more}"
 
 
 def _node_home(ctx: Any, uid: str, name: str, readers: list[Item]) -> str:

@@ -40,7 +40,7 @@ def collected(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("sample") / "sample"
     shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".console"))
-    loc = resolve_locations(root)
+    loc = resolve_locations(root, lastmile=(root / "lastmile",), query_logs=(root / "query_logs",))
     collect(loc, progress=False)
     ctx = Context.from_store(loc.store, settings=loc.config.settings())
     return root, loc, ctx
@@ -83,6 +83,8 @@ def test_the_top_hotspot_is_the_hightouch_filter_in_front_of_salesforce(collecte
     assert top.label == "Hightouch model `Top items for Salesforce`"
     assert top.belongs == "`exp_top_items_salesforce`, the export it reads"
     assert ranked["nodes"][0].id == "model.alcohol_marketplace.top_selling_skus_by_market"
+    export = next(n for n in ranked["nodes"] if n.id == "model.alcohol_marketplace.exp_top_items_salesforce")
+    assert "the query log shows 2 readers: `HIGHTOUCH_SVC` (Hightouch), `MAYA_CHEN` (person, undeclared)" in export.reasons
 
 
 def test_the_rules_report_it_with_files_and_lines(collected):
@@ -99,7 +101,8 @@ def test_the_rules_report_it_with_files_and_lines(collected):
 
 def test_console_hotspots_on_the_sample(collected):
     root, _, _ = collected
-    out = subprocess.run([sys.executable, "-m", "console", "hotspots", str(root), "--no-collect", "--format", "json", "--limit", "3"],
+    out = subprocess.run([sys.executable, "-m", "console", "hotspots", str(root), "--no-collect", "--format", "json", "--limit", "3",
+                          "--store", str(root / ".console" / "store.duckdb")],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
