@@ -117,17 +117,32 @@ def list_catalogue(con, plan: Plan, out: WarehouseRead) -> None:
             usable.append(schema)
         else:
             out.skip(f"schema {schema}", "permission denied: the role has no USAGE on it")
-    params = {"schemas": usable}
-    out.relations = _columnar(con, RELATIONS_SQL, params, RELATION_SCHEMA).sort("schema", "name")
-    out.columns = _columnar(con, COLUMNS_SQL, params, COLUMN_SCHEMA).sort("schema", "name", "position")
+    out.relations = _copy_frame(con, RELATIONS_SQL, usable, RELATION_SCHEMA)
+    out.columns = _copy_frame(con, COLUMNS_SQL, usable, COLUMN_SCHEMA)
 
 
-def _columnar(con, sql: str, params: dict, schema: dict) -> pl.DataFrame:
-    """A query's rows as a frame built column by column (faster than row tuples for 40k rows)."""
-    rows = con.execute(sql, params).fetchall()
-    if not rows:
+def _copy_frame(con, query: str, schemas: list[str], schema: dict) -> pl.DataFrame:
+    """A catalogue query streamed as CSV (``COPY ... TO STDOUT``) and parsed by polars: no
+    Python object per row, which at 5,000 tables (40,000 columns) costs more than the query."""
+    from psycopg import sql
+
+    if not schemas:
         return frame([], schema)
-    return pl.DataFrame(dict(zip(schema, map(list, zip(*rows)))), schema=schema)
+    stmt = sql.SQL("COPY (" + query.replace("%(schemas)s", "{schemas}") + ") TO STDOUT WITH (FORMAT csv)").format(
+        schemas=sql.Literal(schemas)
+    )
+    data = bytearray()
+    with con.cursor().copy(stmt) as copy:
+        for chunk in copy:
+            data += chunk
+    if not data:
+        return frame([], schema)
+    text_schema = {c: (pl.String if t in (pl.Boolean,) or isinstance(t, pl.Datetime) else t) for c, t in schema.items()}
+    got = pl.read_csv(bytes(data), has_header=False, new_columns=list(schema), schema=text_schema)
+    return got.with_columns(
+        [(pl.col(c) == "t").alias(c) for c, t in schema.items() if t == pl.Boolean]
+        + [pl.col(c).str.to_datetime(time_unit="us", strict=False).alias(c) for c, t in schema.items() if isinstance(t, pl.Datetime)]
+    )
 
 
 def _bounded(con, sql: str, seconds: float):
