@@ -50,8 +50,9 @@ def read_notebook(rel: str, text: str, dialect: str) -> dict:
         nb = nbformat.reads(text, as_version=4)
     except nbformat.reader.NotJSONError as e:
         return payload("notebook", skips=[skip(None, f"not a notebook (not JSON): {str(e)[:120]}")])
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
-        return payload("notebook", skips=[skip(None, f"not a notebook: {str(e)[:160]}")])
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, nbformat.ValidationError) as e:
+        # (nbformat's ValidationError is jsonschema's: a notebook missing a key it requires)
+        return payload("notebook", skips=[skip(None, f"not a notebook: {str(e).splitlines()[0][:160] if str(e) else type(e).__name__}")])
     cells = nb.get("cells") or []
     positions = _source_lines(text, len(cells))
     items: list[dict] = []
