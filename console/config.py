@@ -46,6 +46,16 @@ Example ``console.toml``::
     reason = "Legacy export, replaced in Q1"
     expires = 2027-03-31
 
+    [report]
+    baseline = "console-baseline.json"   # hide the findings of this JSON report (--no-baseline: all)
+
+    [priority]                           # weights of the findings' priority (docs/priority.md)
+    production = 25
+    category = { layerinitis = 12 }
+
+    [scores]                             # weights of the health scores (docs/scores.md)
+    checks = { contract = 0 }
+
 Paths are relative to the folder of the file that sets them.
 """
 

@@ -4,7 +4,8 @@ One run; the driver lists every rule that ran (``rules[]``: id, name, descriptio
 default level); each finding is a result with its ``ruleIndex``, a level (error, warning,
 note), the message (with the hint), a physical location relative to ``%SRCROOT%`` (the
 repository root: the project's folder inside its repository is prefixed) and
-``partialFingerprints["consoleFingerprint/v1"]``. Code scanning needs a file for every result:
+``partialFingerprints["consoleFingerprint/v1"]``, and its priority as SARIF's ``rank`` (0 to
+100, see docs/priority.md). Code scanning needs a file for every result:
 a finding without one points at the project's ``dbt_project.yml``.
 """
 
@@ -67,6 +68,8 @@ def document(data: ReportData) -> dict[str, Any]:
             "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
             "properties": {"category": f.category, "severity": f.severity},
         }
+        if f.fingerprint in data.priority:  # SARIF's own field for a priority from 0 to 100
+            result["rank"] = float(data.priority[f.fingerprint])
         results.append(result)
     return {
         "$schema": SCHEMA_URI,

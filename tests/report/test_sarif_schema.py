@@ -27,6 +27,14 @@ def test_sarif_is_valid_sarif_2_1_0(report_data):
     _validate(doc)
 
 
+def test_sarif_ranks_results_by_priority(report_data):
+    doc = json.loads(render("sarif", report_data))
+    ranks = [r["rank"] for r in doc["runs"][0]["results"]]
+    assert ranks == [float(report_data.priority[f.fingerprint]) for f in report_data.findings]
+    assert all(0.0 <= r <= 100.0 for r in ranks) and len(set(ranks)) > 1
+    _validate(doc)  # rank is SARIF's own field
+
+
 def test_empty_sarif_is_valid(report_data):
     empty = ReportData(report_data.project, report_data.generated_at, {}, (), rules=report_data.rules)
     doc = json.loads(render("sarif", empty))
