@@ -21,6 +21,7 @@ user named that does not exist is an input error.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import time
@@ -270,49 +271,50 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
     ])).hexdigest()
     if digest == last.get("digest") and not changed_rows and not removed and isinstance(last.get("tools"), dict):
         return _unchanged(summary, last, digest, len(files), others, t0)
-    payloads.update((rel, orjson.loads(text)) for rel, text in raw.items())
+    stored = _stored_rows(loc.store) if last.get("digest") and cache else None
+    if stored is None:  # no earlier rows to patch: every file's items are built
+        dirty = {rel for rel, tool in tools.items() if tool}
+    else:  # only the files that changed (content, owner, or LookML they depend on)
+        dirty = {row[0] for row in changed_rows} | set(payloads)  # parsed, re-bound or unreadable now
+        before = _owners_by_path(stored[0])
+        for rel, tool in tools.items():
+            if tool and rel in before and before[rel] != _owner_key(owners.get(abs_of[rel])):
+                dirty.add(rel)
+        if any(tools.get(r) == "lookml" for r in dirty) or any(cache[r][5] == "lookml" for r in removed):
+            dirty |= {rel for rel, tool in tools.items() if tool == "lookml"}
+    payloads.update((rel, orjson.loads(raw[rel])) for rel in dirty if rel in raw)
     _resolve_lookml(payloads, changed_rows, cache, dialect)
 
-    counts: dict[str, ToolCounts] = {}
     rows: list[dict] = []
     skip_rows: list[tuple] = []
-    for rel in sorted(payloads):
+    for rel in sorted(dirty):
         p = payloads[rel]
         tool = p.get("tool")
         if tool is None:
-            others += 1
             continue
-        c = counts.setdefault(tool, ToolCounts())
-        c.files += 1
-        path = abs_of.get(rel)
-        owner, source, modified = owners.get(path, ("unknown", "unknown", None))
-        for s in p["skips"]:
-            skip_rows.append((rel, s["line"], tool, s["reason"]))
-            c.skipped += 1
-            c.reasons[s["reason"].split(":")[0]] += 1
+        owner, source, modified = owners.get(abs_of.get(rel), ("unknown", "unknown", None))
+        skip_rows.extend((rel, s["line"], tool, s["reason"]) for s in p["skips"])
         for it, aid in zip(p["items"], _artifact_ids(tool, rel, p["items"])):
             rows.append(_row(aid, tool, rel, it, owner, source, modified, shas.get(rel), dialect))
-            c.items += 1
             if it.get("parse_error"):
                 skip_rows.append((rel, it["sql_line"] or it["line"], tool, f"SQL of `{it['name'] or it['kind']}` does not parse: {it['parse_error']}"))
-                c.skipped += 1
-                c.reasons["SQL does not parse"] += 1
-            else:
-                c.parsed += 1
-    if sync_items:
-        c = counts.setdefault("dbt_sync", ToolCounts())
-        for rel, it in sync_items:
-            owner, source, modified = owners.get(root / rel, ("unknown", "unknown", None))
-            aid = f"lastmile.dbt_sync.{rel}#{it['name']}"
-            rows.append(_row(aid, "dbt_sync", rel, it, owner, source, modified, None, dialect))
-            c.items += 1
-            c.parsed += 1
+    for rel, it in sync_items:
+        owner, source, modified = owners.get(root / rel, ("unknown", "unknown", None))
+        rows.append(_row(f"lastmile.dbt_sync.{rel}#{it['name']}", "dbt_sync", rel, it, owner, source, modified, None, dialect))
+    artifacts = pl.DataFrame(rows, schema=ARTIFACT_SCHEMA) if rows else pl.DataFrame(schema=ARTIFACT_SCHEMA)
+    skips = pl.DataFrame(skip_rows, schema=SKIP_SCHEMA, orient="row")
+    if stored is not None:
+        gone = list(dirty | set(removed))
+        keep = stored[0].filter(~pl.col("path").is_in(gone) & (pl.col("tool") != "dbt_sync"))
+        artifacts = pl.concat([keep, artifacts]).sort("artifact_id")
+        skips = pl.concat([stored[1].filter(~pl.col("path").is_in(gone)), skips])
+    others += sum(1 for tool in tools.values() if tool is None)
     result = LastmileResult(
-        artifacts=pl.DataFrame(rows, schema=ARTIFACT_SCHEMA) if rows else pl.DataFrame(schema=ARTIFACT_SCHEMA),
-        skips=pl.DataFrame(skip_rows, schema=SKIP_SCHEMA, orient="row"),
+        artifacts=artifacts,
+        skips=skips,
         files_changed=pl.DataFrame(changed_rows, schema=FILE_SCHEMA, orient="row"),
         files_removed=removed,
-        counts={t: counts[t] for t in TOOLS if t in counts},
+        counts=_counts(tools, artifacts, skips),
         files_parsed=len(jobs),
         files_cached=len(files) - len(jobs),
         other_files=others,
@@ -321,6 +323,56 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
     result.seconds = time.perf_counter() - t0
     summary.lastmile = result
     return result
+
+
+def _stored_rows(store: Path) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The items and skips the last collect wrote, in this phase's frame schemas."""
+    from console.errors import InputError
+    from console.store import read_tables
+
+    try:
+        frames = read_tables(store, {"lastmile_artifacts": list(ARTIFACT_SCHEMA), "lastmile_skips": list(SKIP_SCHEMA)})
+    except InputError:
+        return None
+    art = frames["lastmile_artifacts"].with_columns(
+        pl.col("modified_at").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f") if frames["lastmile_artifacts"]["modified_at"].dtype != pl.String else pl.col("modified_at")
+    )
+    return art.cast(ARTIFACT_SCHEMA), frames["lastmile_skips"].cast(SKIP_SCHEMA)
+
+
+def _owner_key(owner: tuple | None) -> tuple:
+    if owner is None:
+        return ("unknown", "unknown", None)
+    name, source, modified = owner
+    return (name, source, dt.datetime.fromisoformat(modified) if modified else None)
+
+
+def _owners_by_path(artifacts: pl.DataFrame) -> dict[str, tuple]:
+    out: dict[str, tuple] = {}
+    for path, owner, source, modified in artifacts.select("path", "owner", "owner_source", "modified_at").iter_rows():
+        if path not in out:
+            out[path] = _owner_key((owner, source, modified))
+    return out
+
+
+def _counts(tools: dict[str, str | None], artifacts: pl.DataFrame, skips: pl.DataFrame) -> dict[str, ToolCounts]:
+    """Per tool: files, items, parsed, skips and their reasons, from the frames written."""
+    counts: dict[str, ToolCounts] = {}
+    for tool in tools.values():
+        if tool:
+            counts.setdefault(tool, ToolCounts()).files += 1
+    for tool, n in artifacts.group_by("tool").len().iter_rows():
+        c = counts.setdefault(tool, ToolCounts())
+        c.items = c.parsed = n
+    for tool, reason in skips.select("tool", "reason").iter_rows():
+        c = counts.setdefault(tool, ToolCounts())
+        c.skipped += 1
+        if reason.startswith("SQL of "):
+            c.parsed -= 1
+            c.reasons["SQL does not parse"] += 1
+        else:
+            c.reasons[reason.split(":")[0]] += 1
+    return {t: counts[t] for t in TOOLS if t in counts}
 
 
 def _unchanged(summary, last: dict, digest: str, files: int, others: int, t0: float) -> LastmileResult:

@@ -192,3 +192,15 @@ def test_cli_lastmile_one_file_and_a_missing_path(tmp_path):
     )
     assert missing.returncode == 2 and "nope: last-mile path not found" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+@pytest.mark.slow
+def test_a_file_that_stops_being_a_last_mile_file_loses_its_items(tmp_path):
+    root = _project(tmp_path, GOOD)
+    _collect(root)
+    path = root / "lastmile" / "hightouch" / "models" / "ok.yaml"
+    path.write_text("just: a config file\n")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10_000_000))
+    summary, frames = _collect(root)
+    assert frames["lastmile_artifacts"]["path"].to_list() == ["lastmile/app/ok.py"]
+    assert "hightouch" not in summary.lastmile.counts and summary.lastmile.other_files == 1
