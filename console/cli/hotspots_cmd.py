@@ -44,7 +44,7 @@ def hotspots(project, artifacts, archive, lastmile, query_logs, warehouse, store
     from rules.context import Context
 
     from console.errors import InputError
-    from console.layerinitis.hotspots import HotspotWeights
+    from console.layerinitis.weights import HotspotWeights
 
     now = parse_now(now_text)
     loc = resolve_locations(project, artifacts, archive, lastmile, query_logs, warehouse, store, config_file)

@@ -9,7 +9,10 @@ the ``layerinitis`` rules, ``console hotspots``, the report and the terminal UI:
   and which reads bypass the central layer;
 * :mod:`.consumers` - which declared exposure each item is, and how critical it is;
 * :mod:`.duplicates` - the same business rule implemented in several places;
-* :mod:`.hotspots` - items and dbt nodes ranked, each with where its logic belongs.
+* :mod:`.homes` - where an item's logic belongs (the export or mart it reads, or a new export);
+* :mod:`.weights` - the hotspot score's weights (``[hotspots]``) and the time-to-live;
+* :mod:`.hotspots` - items and dbt nodes ranked, each with why and where its logic belongs;
+* :mod:`.render` - ``console hotspots``' text, Markdown and JSON.
 
 The formulas and their reasons are in ``docs/layerinitis.md``.
 """

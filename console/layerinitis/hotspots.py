@@ -2,7 +2,7 @@
 
 An **item hotspot** is a last-mile item with business logic or a read that bypasses the central
 layer. Its score (``docs/layerinitis.md`` explains the choices; weights in
-:class:`HotspotWeights`, configurable)::
+:class:`~console.layerinitis.weights.HotspotWeights`, configurable)::
 
     score = (logic + duplication + bypass) x criticality x (1 + age)
 
@@ -19,115 +19,31 @@ A **node hotspot** is a dbt node that item hotspots read: its score is the sum o
 reasons also say who the query logs show reading it (undeclared readers marked), when there
 are logs.
 
-Each hotspot says **where its logic belongs** (:func:`home_of`): the export it reads when that
-export is its own (it has one consumer, or this item is the exposure it was made for), the mart
-it reads when nobody else reads it, else a new export ``exp_<item>_<tool>`` for this one use
-(also when it reads staging, intermediate or raw relations).
+Each hotspot says **where its logic belongs** (:mod:`console.layerinitis.homes`): the export it
+reads when that export is its own (it has one consumer, or this item is the exposure it was made
+for), the mart it reads when nobody else reads it, else a new export ``exp_<item>_<tool>`` for
+this one use (also when it reads staging, intermediate or raw relations). The weights and the
+time-to-live are in :mod:`console.layerinitis.weights`.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import Any
 
 from console.layerinitis._cache import cached
 from console.layerinitis.consumers import consumer_of, consumers_of_node
 from console.layerinitis.duplicates import duplicates_by_subject
+from console.layerinitis.homes import Home, home_of, new_export_name
 from console.layerinitis.items import Item, items
 from console.layerinitis.resolve import Read, bypassing_reads, node_label, read_label, reads_of
+from console.layerinitis.weights import DEFAULT_TTL_DAYS, HotspotWeights, _ro, age_days, ttl_days
 
-DEFAULT_TTL_DAYS = 90
-
-
-def _ro(d: dict[str, float]) -> Mapping[str, float]:
-    return MappingProxyType(d)
-
-
-@dataclass(frozen=True)
-class HotspotWeights:
-    """The weights of the hotspot score (see the module docstring)."""
-
-    kinds: Mapping[str, float] = field(default_factory=lambda: _ro({
-        "filter": 1.0, "case": 1.5, "computed": 1.0, "date_math": 1.0, "window": 1.5,
-        "aggregate": 1.0, "join": 1.0, "union": 1.5,
-    }))
-    duplication: float = 2.0
-    bypass: float = 3.0
-    criticality: Mapping[str, float] = field(default_factory=lambda: _ro({
-        "production": 2.0, "application": 1.5, "ml": 1.5, "dashboard": 1.25, "notebook": 1.1,
-        "analysis": 1.1, "declared": 1.1, "undeclared": 1.0,
-    }))
-    age: float = 1.0
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, Any] | None) -> HotspotWeights:
-        """Weights from ``settings["hotspot_weights"]`` (``[hotspots]`` in configuration: a table
-        of the fields above), else defaults.
-
-        Raises:
-            ValueError: an unknown key or a value that is not a number of at least 0, named.
-
-        Example:
-            >>> HotspotWeights.from_settings({"hotspot_weights": {"bypass": 5, "kinds": {"case": 3}}}).kinds["case"]
-            3.0
-            >>> HotspotWeights.from_settings({"hotspot_weights": {"bypas": 5}})
-            Traceback (most recent call last):
-            ...
-            ValueError: unknown key `hotspots.bypas` (did you mean `bypass`?)
-        """
-        given = (settings or {}).get("hotspot_weights") or {}
-        base = cls()
-        _check(given, ("kinds", "duplication", "bypass", "criticality", "age"), "hotspots")
-        kinds = {**base.kinds, **_numbers(given.get("kinds") or {}, tuple(base.kinds), "hotspots.kinds")}
-        crit = {**base.criticality, **_numbers(given.get("criticality") or {}, None, "hotspots.criticality")}
-        scalars = _numbers({k: given[k] for k in ("duplication", "bypass", "age") if k in given}, None, "hotspots")
-        return cls(
-            kinds=_ro(kinds), criticality=_ro(crit),
-            duplication=scalars.get("duplication", base.duplication),
-            bypass=scalars.get("bypass", base.bypass), age=scalars.get("age", base.age),
-        )
-
-
-def _check(table: Any, valid: tuple[str, ...], where: str) -> None:
-    if not isinstance(table, Mapping):
-        raise ValueError(f"`{where}` must be a table")
-    for key in table:
-        if key not in valid:
-            close = difflib.get_close_matches(str(key), valid, n=1)
-            hint = f" (did you mean `{close[0]}`?)" if close else f" (valid keys: {', '.join(valid)})"
-            raise ValueError(f"unknown key `{where}.{key}`{hint}")
-
-
-def _numbers(table: Any, valid: tuple[str, ...] | None, where: str) -> dict[str, float]:
-    """A table of non-negative numbers (keys checked against ``valid`` when given).
-
-    Raises:
-        ValueError: naming the key that is unknown or not a number of at least 0.
-    """
-    if valid is not None:
-        _check(table, valid, where)
-    elif not isinstance(table, Mapping):
-        raise ValueError(f"`{where}` must be a table")
-    out = {}
-    for key, value in table.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise ValueError(f"`{where}.{key}` must be a number of at least 0, not {value!r}")
-        out[str(key)] = float(value)
-    return out
-
-
-@dataclass(frozen=True)
-class Home:
-    """Where an item's logic belongs: an existing node, or a new export."""
-
-    node: str | None
-    new_export: str | None
-    text: str
-
+__all__ = [
+    "DEFAULT_TTL_DAYS", "Home", "Hotspot", "HotspotWeights", "age_days", "home_of", "hotspots",
+    "new_export_name", "ttl_days",
+]
 
 @dataclass(frozen=True)
 class Hotspot:
@@ -170,98 +86,6 @@ class Hotspot:
             "tools": list(self.tools), "owner": self.owner,
             "home": {"node": self.home_node, "new_export": self.new_export},
         }
-
-
-# -- time to live ------------------------------------------------------------------------------
-
-
-def ttl_days(settings: Mapping[str, Any] | None, tool: str) -> int:
-    """The time-to-live of a tool's items: ``lastmile_ttl_days_by_tool[tool]``, else
-    ``lastmile_ttl_days``, else 90.
-
-    Example:
-        >>> ttl_days({"lastmile_ttl_days": 30, "lastmile_ttl_days_by_tool": {"notebook": 14}}, "notebook")
-        14
-        >>> ttl_days({}, "lookml"), ttl_days({"lastmile_ttl_days": 0}, "lookml")
-        (90, 0)
-    """
-    settings = settings or {}
-    by_tool = settings.get("lastmile_ttl_days_by_tool") or {}
-    if tool in by_tool:
-        return int(by_tool[tool])
-    days = settings.get("lastmile_ttl_days")
-    return int(DEFAULT_TTL_DAYS if days is None else days)
-
-
-def age_days(ctx: Any, item: Item) -> int | None:
-    """Whole days since the item last changed, or None when unknown."""
-    if item.modified_at is None:
-        return None
-    return max(0, (ctx.now - item.modified_at).days)
-
-
-# -- where the logic belongs -----------------------------------------------------------------------
-
-
-#: Kinds of item that are a part of their file (a LookML dimension, a notebook's filter): a new
-#: export for them is named after the file (the view, the notebook), not the part.
-PART_KINDS = frozenset({
-    "dimension", "measure", "filter", "explore_join", "dataframe_filter", "sql_cell", "sql_string",
-    "dimension_group", "always_filter", "sql_always_where",
-})
-
-
-def new_export_name(item: Item) -> str:
-    """``exp_<item>_<tool>``: the name of an export made for this one use.
-
-    The item's name, or its file's for an item that is a part of its file (:data:`PART_KINDS`).
-
-    Example:
-        >>> new_export_name(Item("a", "metabase", "native_question", "q.json", 1, "Top sellers (full-size)"))
-        'exp_top_sellers_full_size_metabase'
-        >>> new_export_name(Item("b", "lookml", "dimension", "lookml/market_top_items.view.lkml", 36, "size_bucket"))
-        'exp_market_top_items_lookml'
-    """
-    base = item.name or item.kind or "item"
-    if item.kind in PART_KINDS and item.path:
-        base = item.path.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0]
-    slug = re.sub(r"[^0-9a-z]+", "_", base.lower()).strip("_")[:40].strip("_")
-    return f"exp_{slug or 'item'}_{item.tool}"
-
-
-def home_of(ctx: Any, item: Item) -> Home:
-    """Where the item's logic belongs (see the module docstring)."""
-    homes = cached(ctx, "homes", dict)
-    found = homes.get(item.artifact_id)
-    if found is None:
-        found = homes[item.artifact_id] = _home(ctx, item)
-    return found
-
-
-def _home(ctx: Any, item: Item) -> Home:
-    new = new_export_name(item)
-    reads = reads_of(ctx, item)
-    bypass = [r for r in reads if r.bypass]
-    central = [r for r in reads if r.unique_id and not r.bypass]
-    if bypass:
-        return Home(None, new, f"a new export `{new}` for this one use (it reads {read_label(ctx, bypass[0])}, {bypass[0].bypass})")
-    if not central:
-        return Home(None, new, f"a new export `{new}` for this one use (it reads no dbt model)")
-    target = central[0]
-    uid = target.unique_id
-    name = node_label(ctx, uid)
-    layer = target.resolution.layer or "model"
-    consumers = consumers_of_node(ctx, uid)
-    consumer = consumer_of(ctx, item)
-    own = len(consumers) <= 1 or (layer == "export" and consumer is not None and uid in _exposure_parents(ctx, consumer.unique_id))
-    if own:
-        what = "the export it reads" if layer == "export" else f"the {layer} it reads, which nothing else reads"
-        return Home(uid, None, f"`{name}`, {what}")
-    return Home(None, new, f"a new export `{new}` for this one use (`{name}` has {len(consumers)} consumers)")
-
-
-def _exposure_parents(ctx: Any, exposure_id: str) -> set[str]:
-    return set(ctx.graph.parents.get(exposure_id, ()))
 
 
 # -- scores --------------------------------------------------------------------------------------

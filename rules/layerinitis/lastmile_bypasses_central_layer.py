@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from console.layerinitis.hotspots import home_of
+from console.layerinitis.homes import home_of
 from console.layerinitis.items import items
 from console.layerinitis.resolve import bypassing_reads, read_label
 from rules.base import Rule, Severity, Violation

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from console.layerinitis.hotspots import age_days, home_of, ttl_days
+from console.layerinitis.homes import home_of
 from console.layerinitis.items import items
+from console.layerinitis.weights import age_days, ttl_days
 from rules.base import Rule, Severity, Violation
 from rules.context import Context
 

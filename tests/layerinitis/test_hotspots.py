@@ -9,7 +9,7 @@ import pytest
 from console.layerinitis import duplicate_rules, hotspots, items
 from console.layerinitis.consumers import consumer_of
 from console.layerinitis.duplicates import rule_worthy
-from console.layerinitis.hotspots import HotspotWeights, home_of
+from console.layerinitis.homes import home_of
 from tests.layerinitis.story import ITEMS, lastmile_item, story_context
 
 
