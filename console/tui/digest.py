@@ -7,7 +7,8 @@ AppData (``data.memo``) and computed in the loading worker by :func:`warm`, so a
 * :func:`overview`: the latest run against the usual, counts by layer, run series;
 * :func:`freshness_rows`: every source and model with its age, SLA, status and trend;
 * :func:`run_rows`: invocations over time with counts by status;
-* :func:`node_runs`: per node, its status and duration history, flaky and slowing flags.
+* :func:`node_runs`: per node, its status and duration history, flaky and slowing flags;
+* :func:`search_index`: each finding's searchable text, for the Checks filter.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from rules._text import load_json, meta_value, parse_duration
+from rules.base import Finding
 
 if TYPE_CHECKING:
     from console.tui.state import AppData
@@ -321,8 +323,31 @@ def _node_runs(data: AppData) -> list[NodeRuns]:
     return rows
 
 
+def search_index(data: AppData) -> list[tuple[Finding, str, str]]:
+    """(finding, its searchable text, its node's owner), lower-cased, once per load."""
+    def compute() -> list[tuple[Finding, str, str]]:
+        own, names = owners(data), data.names
+        return [
+            (f, f"{f.rule} {f.name} {names.get(f.node or '', '')} {f.node or ''} {f.path or ''} {f.message}".lower(),
+             own.get(f.node or "", "").lower())
+            for f in data.findings
+        ]
+
+    return data.memo("checks.search", compute)
+
+
+def owners(data: AppData) -> dict[str, str]:
+    """unique_id -> owner ("" when none), once per load."""
+    def compute() -> dict[str, str]:
+        nodes = data.ctx.frames["nodes"].select("unique_id", pl.col("owner").fill_null(""))
+        return dict(nodes.iter_rows())
+
+    return data.memo("checks.owners", compute)
+
+
 def warm(data: AppData) -> None:
     """Compute every view now (called by the loading worker)."""
+    search_index(data)
     overview(data)
     freshness_rows(data)
     run_rows(data)

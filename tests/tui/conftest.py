@@ -71,8 +71,13 @@ def make_app(loc, **kw):
 
 async def settle(pilot, app) -> None:
     """Wait until the app's workers are done and the screen has drawn what they posted."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
     for _ in range(100):
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerFailed, WorkerCancelled):  # the app reports these itself (an error dialog)
+            pass
         await pilot.pause()
         if app.data is not None and not app._busy and not app.workers._workers:
             break

@@ -7,7 +7,7 @@ tables again, then put the cursor back on the same row key).
 
 A subclass implements:
 
-* ``compose_body()``: its widgets (the status bar above and the footer below come from here);
+* ``compose_body()``: its widgets (the status bar above and the key bar below come from here);
 * ``render_data(data)``: fill the widgets from an :class:`~console.tui.state.AppData`
   (called only once the screen is mounted; never read the store or files here);
 * ``selected_node()``: the unique_id under the cursor, for the app's ``t`` (triage), ``y``
@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterable
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from console.tui.state import AppData
+from console.tui.widgets.key_bar import KeyBar
 from console.tui.widgets.status_bar import StatusBar
 
 
@@ -42,7 +42,7 @@ class ConsoleScreen(Screen):
     def compose(self) -> ComposeResult:
         yield StatusBar(self.TITLE_TEXT)
         yield from self.compose_body()
-        yield Footer()
+        yield KeyBar(id="key-bar")
 
     def compose_body(self) -> Iterable[Widget]:
         return ()

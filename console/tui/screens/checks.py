@@ -23,6 +23,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
+from console.tui.digest import owners, search_index
 from console.tui.messages import ShowNode
 from console.tui.screens.base import ConsoleScreen
 from console.tui.state import AppData
@@ -33,6 +34,8 @@ from rules.base import CATEGORIES, Finding
 SEVERITIES = ("error", "warn", "info")
 #: At most this many rows are drawn; the count line says how many more match.
 MAX_ROWS = 1000
+#: Seconds the cursor rests on a finding before its node's SQL is fetched from the store.
+CODE_DELAY_S = 0.25
 _KEYS = {"sev": "severity", "severity": "severity", "cat": "category", "category": "category", "rule": "rule", "owner": "owner"}
 
 
@@ -52,20 +55,18 @@ class Filter:
     owner: str = ""
     words: tuple[str, ...] = field(default_factory=tuple)
 
-    def keeps(self, f: Finding, owner: str, name: str) -> bool:
-        """Whether finding ``f`` (on a node of ``owner`` and display ``name``) passes."""
+    def keeps(self, f: Finding, hay: str, owner: str) -> bool:
+        """Whether finding ``f`` passes; ``hay`` is its searchable text and ``owner`` its node's
+        owner, both lower-cased (see :func:`search_index`)."""
         if self.severity and f.severity != self.severity:
             return False
         if self.category and f.category != self.category:
             return False
         if self.rule and self.rule not in (f.rule.lower(), f.name.lower()):
             return False
-        if self.owner and self.owner not in owner.lower():
+        if self.owner and self.owner not in owner:
             return False
-        if self.words:
-            hay = f"{f.rule} {f.name} {name} {f.node or ''} {f.path or ''} {f.message}".lower()
-            return all(w in hay for w in self.words)
-        return True
+        return all(w in hay for w in self.words)
 
 
 def parse_filter(text: str) -> Filter:
@@ -92,15 +93,6 @@ def with_term(text: str, key: str, value: str) -> str:
     return " ".join(kept + ([f"{key}:{value}"] if value else []))
 
 
-def owners(data: AppData) -> dict[str, str]:
-    """unique_id -> owner ("" when none), once per load."""
-    def compute() -> dict[str, str]:
-        nodes = data.ctx.frames["nodes"].select("unique_id", pl.col("owner").fill_null(""))
-        return dict(nodes.iter_rows())
-
-    return data.memo("checks.owners", compute)
-
-
 class ChecksScreen(ConsoleScreen):
     """Every finding, filterable (see the module docstring)."""
 
@@ -118,6 +110,7 @@ class ChecksScreen(ConsoleScreen):
         self._shown: dict[str, Finding] = {}
         self._code: dict[str, tuple[str | None, str | None]] = {}
         self._code_generation = -1
+        self._code_timer = None
 
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder="/ filter: words, sev:error cat:checks rule:CHK001 owner:name", id="ck-filter", classes="filter-line")
@@ -144,9 +137,7 @@ class ChecksScreen(ConsoleScreen):
             return
         text = self.query_one("#ck-filter", Input).value
         flt = parse_filter(text)
-        own = owners(data)
-        names = data.names
-        kept = [f for f in data.findings if flt.keeps(f, own.get(f.node or "", ""), names.get(f.node or "", ""))]
+        kept = [f for f, hay, owner in search_index(data) if flt.keeps(f, hay, owner)]
         self._shown = {f.fingerprint: f for f in kept[:MAX_ROWS]}
         rows = [
             (f.fingerprint, (Text(f.severity, style=STYLES.get(f.severity, "")), f.rule, data.name(f.node), f.message))
@@ -197,7 +188,10 @@ class ChecksScreen(ConsoleScreen):
             sql_widget.update(self._sql_renderable(f.node))
         elif f.node and f.node in self.data.names:
             sql_widget.update(Text("loading the SQL…", style="dim"))
-            self.load_code(f.node)
+            if self._code_timer is not None:
+                self._code_timer.stop()
+            node = f.node  # fetched once the cursor rests: walking the list never waits on the store
+            self._code_timer = self.set_timer(CODE_DELAY_S, lambda: self.load_code(node))
         else:
             sql_widget.update("")
 
@@ -229,6 +223,8 @@ class ChecksScreen(ConsoleScreen):
             self.app.call_from_thread(self._code_loaded, node, row[0] if row else (None, None))
 
     def _code_loaded(self, node: str, code: tuple[str | None, str | None]) -> None:
+        if len(self._code) > 200:  # a few screens' worth; the store has the rest
+            self._code.clear()
         self._code[node] = code
         f = self.selected_finding()
         if f is not None and f.node == node:

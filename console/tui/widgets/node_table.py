@@ -10,6 +10,24 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
 Cell = str | Text
+#: Longer cells are cut (the table shows a line per row; detail panes show whole texts). Long
+#: texts in cells cost a lot to render, and a message can name hundreds of nodes.
+MAX_CELL = 160
+
+
+def _cell(value: Cell) -> Text:
+    """A cell as Text, at most :data:`MAX_CELL` characters, on one line.
+
+    Example:
+        >>> _cell("a" * 500).cell_len, _cell("[b]x[/b]").plain
+        (160, '[b]x[/b]')
+    """
+    text = value if isinstance(value, Text) else Text(str(value))
+    if len(text) > MAX_CELL or "\n" in text.plain:
+        text = text.copy()
+        text.plain = text.plain.replace("\n", " ") if "\n" in text.plain else text.plain
+        text.truncate(MAX_CELL, overflow="ellipsis")
+    return text
 
 
 class NodeTable(DataTable):
@@ -51,7 +69,7 @@ class NodeTable(DataTable):
         position = self.cursor_row
         self.clear()
         for row_key, cells in rows:
-            self.add_row(*(c if isinstance(c, Text) else Text(str(c)) for c in cells), key=row_key)
+            self.add_row(*map(_cell, cells), key=row_key)
         if not self.row_count:
             return
         if key is not None and key in self.rows:

@@ -1,0 +1,246 @@
+"""Benchmark: the terminal UI (``console open``) on sample_project and on a collected 10k-node project.
+
+Measures, with the Pilot (``App.run_test``) in one process:
+
+* **first paint**: from creating the app to the Overview drawn with the loaded data (the
+  worker's store visit and rule evaluation included), on sample_project (target 0.5 s) and on
+  the generated project (target 1.5 s); also the first empty frame, and the store visit plus
+  rule evaluation alone (what ``console report --no-collect`` does before rendering) as the
+  baseline the app's overhead is judged against;
+* **key presses at N nodes** (target 100 ms each): screen switches, typing into the Checks and
+  Freshness filters, cursor moves, the Runs view switch, and the Lineage screen's moves when it
+  is there; each key timed from the press until the screen has settled (``pilot.pause()``), in
+  wall time and in the process's CPU time (on a loaded machine the wall time mostly measures
+  the other processes);
+* **memory**: the process's resident memory added by the open app with its data, against the
+  in-memory size of the store's frames it holds (target at most 2x);
+* **live latency**: on a copy of sample_project, a new run_results.json written into target/
+  until the open app shows it (target 3 s).
+
+Absolute times drift with the machine and its load: each figure is printed with its target and
+the ratio, and the load average. Run it twice before believing a number.
+
+Usage::
+
+    python benchmarks/bench_tui.py                       # 10,000 nodes in a temporary folder
+    python benchmarks/bench_tui.py --nodes 2000 --keep /tmp/bench_tui
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+NOW = "2026-11-07T08:00:00"
+
+
+def rss_mib() -> float:
+    """This process's resident memory, MiB (from /proc)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _line(name: str, value: float, target: float, unit: str = "s") -> str:
+    ratio = value / target if target else float("nan")
+    flag = "" if value <= target else "   OVER TARGET"
+    shown = f"{value * 1000:8.1f} ms" if unit == "ms" else f"{value:8.3f} s " if unit == "s" else f"{value:8.2f} {unit}"
+    target_shown = f"{target * 1000:.0f} ms" if unit == "ms" else f"{target:g} {unit}"
+    return f"  {name:<44} {shown}   target {target_shown:<8} ratio {ratio:5.2f}{flag}"
+
+
+def _app(loc, **kw):
+    import datetime as dt
+
+    from console.tui.app import ConsoleApp
+
+    return ConsoleApp(loc, now=dt.datetime.fromisoformat(NOW), collect=kw.pop("collect", False), live=kw.pop("live", False), **kw)
+
+
+async def _until(pilot, cond, timeout: float = 120.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not cond():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the app did not get there in time")
+        await pilot.pause(0.005)
+
+
+async def first_paint(loc) -> tuple[float, float]:
+    """(first empty frame, Overview drawn with its data), seconds from creating the app."""
+    t0 = time.perf_counter()
+    app = _app(loc)
+    async with app.run_test(size=(120, 40)) as pilot:
+        frame = time.perf_counter() - t0
+        await _until(pilot, lambda: app.data is not None)
+        await pilot.pause()
+        painted = time.perf_counter() - t0
+    return frame, painted
+
+
+def baseline(loc) -> float:
+    """The store visit and the rule evaluation alone (no UI), seconds."""
+    import datetime as dt
+
+    from console.tui.state import load_app_data
+
+    t0 = time.perf_counter()
+    load_app_data(loc, now=dt.datetime.fromisoformat(NOW))
+    return time.perf_counter() - t0
+
+
+async def keys(loc) -> tuple[dict[str, list[float]], dict[str, list[float]], float, float]:
+    """Wall and CPU seconds per key press by kind; the memory (MiB) the open app added, and its frames' size."""
+    import gc
+
+    gc.collect()
+    before = rss_mib()
+    app = _app(loc)
+    times: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _until(pilot, lambda: app.data is not None)
+        await pilot.pause()
+
+        async def press(kind: str, *ks: str) -> None:
+            for k in ks:
+                t0, c0 = time.perf_counter(), time.process_time()
+                await pilot.press(k)
+                await pilot.pause()
+                times.setdefault(kind, []).append(time.perf_counter() - t0)
+                cpu.setdefault(kind, []).append(time.process_time() - c0)
+
+        for name in ("3", "4", "5", "1"):  # first visits compose each screen
+            await press("screen switch (first visit)", name)
+        for _ in range(3):
+            await press("screen switch", "3", "4", "5", "1")
+        await press("screen switch", "3")
+        await press("cursor move (Checks)", *"jjjjjjjjkkkk", "G", "g")
+        await pilot.press("slash")
+        await press("filter typing (Checks)", *"model_", "backspace", "backspace")
+        await pilot.press("escape", "escape")
+        await press("severity cycle (Checks)", "s", "s", "s", "s")
+        await press("screen switch", "4")
+        await press("cursor move (Freshness)", *"jjjjjjkkk")
+        await pilot.press("slash")
+        await press("filter typing (Freshness)", *"stg_", "backspace")
+        await pilot.press("escape", "escape")
+        await press("screen switch", "5")
+        await press("cursor move (Runs)", *"jjkk")
+        await press("view switch (Runs)", "n", "n")
+        if app.has_screen("lineage"):
+            await press("screen switch (first visit)", "2")
+            await press("lineage moves", "down", "down", "right", "left", "up", "l", "h")
+            await press("screen switch", "1", "2")
+        await pilot.pause()
+        gc.collect()
+        after = rss_mib()
+        frames = sum(f.estimated_size() for f in app.data.ctx.frames.values()) / 2**20
+    return times, cpu, after - before, frames
+
+
+async def live_latency(project: Path) -> tuple[float, float]:
+    """(seconds from the end of a new run_results.json written in two chunks to the app showing
+    it, seconds of one collect and refresh with nothing new) on a copy of sample_project."""
+    from console.cli.options import resolve_locations
+
+    loc = resolve_locations(project)
+    app = _app(loc, collect=True, live=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _until(pilot, lambda: app.data is not None and app.data.has_store and not app._busy and app._again is None)
+        t0 = time.perf_counter()
+        app.start_refresh(collect=True)
+        await pilot.pause()
+        await _until(pilot, lambda: not app._busy)
+        idle = time.perf_counter() - t0
+        doc = json.loads((project / "archive/2026-11-06T07-00-00_build/run_results.json").read_text())
+        doc["metadata"]["invocation_id"] = "bench-live-run"
+        doc["metadata"]["generated_at"] = "2026-11-08T07:00:04.000000Z"
+        payload = json.dumps(doc, indent=2).encode()
+        with open(project / "target/run_results.json", "wb") as f:
+            f.write(payload[: len(payload) // 2])
+            f.flush()
+            await asyncio.sleep(0.5)
+            f.write(payload[len(payload) // 2:])
+        t0 = time.perf_counter()
+        await _until(pilot, lambda: (app.data.latest_run or {}).get("invocation_id") == "bench-live-run", timeout=60)
+        return time.perf_counter() - t0, idle
+
+
+def _summary(times: dict[str, list[float]]) -> list[tuple[str, float, float]]:
+    return [(kind, statistics.median(v), max(v)) for kind, v in times.items()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, default=10_000)
+    parser.add_argument("--keep", type=Path, help="write the project here and keep it (default: a temporary folder)")
+    args = parser.parse_args()
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "console", "collectors", "rules"], check=True, cwd=ROOT)
+
+    import synthetic
+
+    from console.cli.options import resolve_locations
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        sample_store = tmp / "sample" / "store.duckdb"
+        subprocess.run([sys.executable, "-m", "console", "collect", "sample_project", "--store", str(sample_store)],
+                       check=True, cwd=ROOT, capture_output=True)
+        project = args.keep or tmp / "project"
+        if not (project / "target" / "manifest.json").exists():
+            print(f"generating a {args.nodes}-node project in {project} ...", file=sys.stderr)
+            synthetic.generate(project, args.nodes)
+        if not (project / ".console" / "store.duckdb").exists():
+            print("collecting it (once) ...", file=sys.stderr)
+            subprocess.run([sys.executable, "-m", "console", "collect", str(project)], check=True, cwd=ROOT)
+        sample = resolve_locations(ROOT / "sample_project", store=sample_store)
+        big = resolve_locations(project)
+        asyncio.run(first_paint(sample))  # warm the imports and the caches of textual once
+
+        print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print("\nfirst paint (app created -> Overview drawn with data):")
+        for label, loc, target in (("sample_project", sample, 0.5), (f"{args.nodes} nodes", big, 1.5)):
+            base = baseline(loc)
+            frame, painted = asyncio.run(first_paint(loc))
+            print(_line(f"{label}: first paint", painted, target))
+            print(f"    first empty frame {frame:.3f} s; store visit + rules alone {base:.3f} s "
+                  f"(the UI adds {painted - base:+.3f} s, paint/baseline {painted / base:.2f})")
+
+        times, cpu, added, frames = asyncio.run(keys(big))
+        print(f"\nkey presses at {args.nodes} nodes (press -> screen settled), median and worst;")
+        print("  wall time, then the process's CPU time (what the wall time would be on an idle machine):")
+        for (kind, median, worst), (_, cmedian, cworst) in zip(_summary(times), _summary(cpu)):
+            print(_line(f"{kind} ({len(times[kind])}x) median", median, 0.1, "ms"))
+            print(_line("    worst", worst, 0.1, "ms"))
+            print(_line("    CPU median", cmedian, 0.1, "ms"))
+            print(_line("    CPU worst", cworst, 0.1, "ms"))
+
+        print(f"\nmemory at {args.nodes} nodes:")
+        print(f"  the open app added {added:.0f} MiB resident; the store's frames it holds take {frames:.0f} MiB")
+        print(_line("app memory / frames", added / frames if frames else float("nan"), 2.0, "x"))
+
+        copy = tmp / "live" / "sample_project"
+        shutil.copytree(ROOT / "sample_project", copy, ignore=shutil.ignore_patterns(".console", "__pycache__", "logs"))
+        latency, idle = asyncio.run(live_latency(copy))
+        print("\nlive (sample_project copy):")
+        print(_line("new run_results.json -> shown", latency, 3.0))
+        print(f"    one collect + refresh with nothing new: {idle:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
