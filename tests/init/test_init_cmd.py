@@ -81,6 +81,13 @@ def test_init_writes_a_configuration_that_fits_the_project(project):
     assert said[-1] == f"console init: wrote {project / 'console.toml'}"
     text = (project / "console.toml").read_text()
     assert "# staging: folders staging (3 models); prefixes s_ (3 models)" in text
+    code = (
+        "import sys\nfrom console.cli import main\n"
+        f"try:\n    main(['init', {str(project)!r}, '--force', '--no-collect'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'plotly', 'textual'}))\n"
+    )
+    headless = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert headless.stdout.rstrip().splitlines()[-1] == "[]", headless.stderr
 
 
 def test_init_never_overwrites_without_force(project):

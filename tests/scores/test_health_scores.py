@@ -105,3 +105,16 @@ def test_console_scores_lists_worst_first_with_a_trend_across_collects(tmp_path)
     assert "±0.0" in text[0]  # unchanged since the collect before
     md = console(*base, "--no-collect", "--format", "markdown", "--limit", "3").stdout.splitlines()
     assert md[0].startswith("## Health of alcohol\\_marketplace: ") and len(md) == 4 + 3
+    assert headless_modules("scores", str(SAMPLE), "--store", store, "--no-collect") == "[]"
+    assert headless_modules("report", str(SAMPLE), "--store", store, "--no-collect", "--exit-zero") == "[]"  # text: the summary
+
+
+def headless_modules(*argv: str) -> str:
+    """Run a command in a fresh interpreter; the heavy face modules it imported."""
+    code = (
+        "import sys\nfrom console.cli import main\n"
+        f"try:\n    main({list(argv)!r})\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'plotly', 'textual'}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return proc.stdout.rstrip().splitlines()[-1]
