@@ -100,6 +100,11 @@ def main() -> None:
 
             if hasattr(lastmile_accuracy, "main"):
                 lastmile_accuracy.main()
+        if (HERE / "bench_querylog.py").exists():  # the query-log figures, same run
+            import bench_querylog  # noqa: PLC0415 - owned by the query-log side
+
+            print("query log (bench_querylog.py):")
+            bench_querylog.main([])
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)

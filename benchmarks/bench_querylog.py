@@ -106,6 +106,14 @@ def small_project(root: Path) -> None:
     (root / "models" / "fct_0.sql").write_text("select 1 as id\n")
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (the parse workers)."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def timed(fn):
     t0 = time.perf_counter()
     out = fn()
@@ -122,12 +130,13 @@ def fresh_process(args: list[str]) -> float:
     return elapsed
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark; ``argv`` as on the command line (``[]`` for the defaults)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--texts", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     compileall.compile_dir(str(ROOT / "collectors"), quiet=1)
     compileall.compile_dir(str(ROOT / "console"), quiet=1)
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench_querylog_"))
@@ -137,7 +146,7 @@ def main() -> None:
         small_project(project)
     t_gen, _ = timed(lambda: write_log(log, args.rows, args.texts))
     size_mb = log.stat().st_size / 1e6
-    print(f"load average {os.getloadavg()[0]:.2f}; wrote {args.rows:,} rows, {args.texts:,} distinct texts, {size_mb:.0f} MB in {t_gen:.1f} s")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (above 2 the times below are inflated); wrote {args.rows:,} rows, {args.texts:,} distinct texts, {size_mb:.0f} MB in {t_gen:.1f} s")
 
     con = duckdb.connect()
     t_base, n = timed(lambda: con.execute(f"SELECT count(*) FROM read_csv('{log}', all_varchar=true, max_line_size=67108864)").fetchall()[0][0])
@@ -148,10 +157,12 @@ def main() -> None:
     for leftover in (store, store.with_name(store.name + ".wal")):
         leftover.unlink(missing_ok=True)
     loc = resolve_locations(project, query_logs=(log.parent,), store=store)
+    c0 = cpu_seconds()
     t_cold, summary = timed(lambda: collect(loc))
+    cpu_cold = cpu_seconds() - c0
     note = next((x for x in summary.notes if x.startswith("query logs:")), "")
     print(f"cold      collect with the log            {t_cold:7.2f} s  ({t_cold / t_base:.1f}x baseline; target 60 s: "
-          f"{'PASS' if t_cold <= 60 else 'MISS'})  {note}")
+          f"{'PASS' if t_cold <= 60 else 'MISS'}; {cpu_cold:.1f} CPU s over 2 cores)  {note}")
     t_again, summary = timed(lambda: collect(loc))
     print(f"again     same file, in process           {t_again:7.2f} s  (target 2 s: {'PASS' if t_again <= 2 else 'MISS'})")
     t_proc = fresh_process(["collect", str(project), "--query-log", str(log.parent), "--store", str(store)])

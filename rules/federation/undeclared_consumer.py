@@ -29,8 +29,8 @@ class UndeclaredConsumer(Rule):
         or a sync the team did not know existed, and nobody is told.
 
     Example:
-        `TABLEAU_SVC` (Tableau, role TABLEAU_READER) read `exp_top_items_crm` 6 times between
-        2026-11-01 and 2026-11-07, but the only exposure on it is the CRM email campaign.
+        `TABLEAU_SVC` (Tableau, role TABLEAU_READER) read `exp_top_items_crm` 6 times, last seen
+        2026-11-07 09:15, but the only exposure on it is the CRM email campaign.
 
     Instead:
         Declare the consumer as an exposure (the hint holds a ready yml entry), so dbt's
@@ -71,14 +71,14 @@ class UndeclaredConsumer(Rule):
                     f"the exposures on it ({', '.join(f'`{e}`' for e in sorted(exposures))}) do not declare it"
                     if exposures else "no exposure depends on it"
                 )
+                times = f"{read.query_count} time{'s' if read.query_count != 1 else ''}"
                 span = (
-                    f"between {when(read.first_seen)} and {when(read.last_seen)}"
-                    if read.first_seen is not None else "in the log (no times)"
+                    f", last seen {when(read.last_seen)} (first {when(read.first_seen)})"
+                    if read.last_seen is not None else " (the log has no times)"
                 )
                 yield Violation(
                     node,
-                    f"{c.described} read `{name}` {read.query_count} time{'s' if read.query_count != 1 else ''} "
-                    f"{span} (last seen {when(read.last_seen)}); {declared}",
+                    f"{c.described} read `{name}` {times}{span}; {declared}",
                     key=c.name,
                     hint=f"declare it, e.g. in models/exposures.yml: {exposure_yaml(c, row['name'])}",
                 )

@@ -73,7 +73,7 @@ def test_fed001_fails_on_an_undeclared_tableau_service_account(tmp_path):
     assert [(f.node, f.severity) for f in found] == [(f"{P}.exp_orders_crm", "warn")]
     message = found[0].message
     assert "`TABLEAU_SVC` (Tableau, role TABLEAU_READER) read `exp_orders_crm` 6 times" in message
-    assert "last seen 2026-11-07 09:00" in message and "`crm_campaign`" in message
+    assert "6 times, last seen 2026-11-07 09:00 (first 2026-11-01 09:00)" in message and "`crm_campaign`" in message
     snippet = yaml.safe_load(found[0].hint.split(": ", 1)[1])
     exposure = snippet["exposures"][0]
     assert exposure["depends_on"] == ["ref('exp_orders_crm')"] and exposure["type"] == "dashboard"
