@@ -37,6 +37,13 @@ TOOL_LABELS: dict[str, str] = {
 }
 """How messages name each tool."""
 
+KIND_LABELS: dict[str, str] = {
+    "sql_string": "SQL string", "sql_cell": "SQL cell", "gui_question": "GUI question",
+    "explore_join": "explore join", "dataframe_filter": "dataframe filter",
+}
+"""How messages name item kinds whose name is not their words (others: ``derived_table`` is
+``derived table``)."""
+
 #: Expression kinds that state a business rule (a join or an aggregate alone does not).
 RULE_KINDS = frozenset({"filter", "case", "computed", "date_math", "window"})
 
@@ -82,8 +89,10 @@ class Item:
     def label(self) -> str:
         """How messages name the item: ``Hightouch model `Top items for Salesforce```."""
         tool = TOOL_LABELS.get(self.tool, self.tool)
-        kind = (self.kind or "item").replace("_", " ")
+        kind = KIND_LABELS.get(self.kind, (self.kind or "item").replace("_", " "))
         shown = self.meta.get("name") if isinstance(self.meta.get("name"), str) else None  # a Hightouch model's title
+        if self.kind == "dataframe_filter" and isinstance(self.meta.get("dataframe"), str):
+            shown = self.meta["dataframe"]  # `df`, not the collector's `df:49` (the line is in `where`)
         return f"{tool} {kind} `{shown or self.name or self.artifact_id}`"
 
     @property

@@ -52,7 +52,7 @@ def test_nodes_rank_by_the_logic_resting_on_them(ctx):
     mart, export = nodes[0], nodes[1]
     assert mart.score == pytest.approx(sum(s.score for s in hotspots(ctx)["items"] if s.id.endswith(("size_bucket", "market_top_items", "(full-size bottles)"))))
     assert mart.belongs == "new exports `exp_market_top_items_lookml`, `exp_top_sellers_by_market_full_size_bottles_metabase`, one per consumer"
-    assert export.reasons[1].startswith("2 consumers: `salesforce_store_pitch_sync`, notebook sql cell `pitches`")
+    assert export.reasons[1].startswith("2 consumers: `salesforce_store_pitch_sync`, notebook SQL cell `pitches`")
     assert export.belongs == (
         "`exp_top_items_salesforce` itself for Hightouch model `Top items for Salesforce`; "
         "a new export `exp_store_assortment_gaps_notebook` for the other consumers"

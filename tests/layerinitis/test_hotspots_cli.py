@@ -64,7 +64,7 @@ def test_text_names_every_place_of_a_duplicated_rule(story):
     for place in ("dbt model `exp_top_items_crm` (`volume_ml > 50` at models/exports/exp_top_items_crm.sql:3)",
                   "Hightouch model `Top items for Salesforce` (`volume_ml > 50` at lastmile/hightouch/models/top_items_for_salesforce.yaml:10)",
                   "LookML dimension `size_bucket`", "Metabase native question `Top sellers by market (full-size bottles)`",
-                  "Python sql string `CATALOG_SQL` (`NOT is_seasonal` at lastmile/app/retailer_catalog.py:14)"):
+                  "Python SQL string `CATALOG_SQL` (`NOT is_seasonal` at lastmile/app/retailer_catalog.py:14)"):
         assert place in flat
 
 

@@ -97,7 +97,7 @@ def test_lyr003_fails_naming_every_place_of_the_50_ml_and_the_seasonal_rules(tmp
     assert (ml.path, ml.line) == (HT, 10)  # the first last-mile place
     assert "dbt model `exp_top_items_crm`" in ml.hint
     seasonal = found["is_seasonal = TRUE"]
-    assert "Python sql string `CATALOG_SQL` (`NOT is_seasonal` at lastmile/app/retailer_catalog.py:14)" in seasonal.message
+    assert "Python SQL string `CATALOG_SQL` (`NOT is_seasonal` at lastmile/app/retailer_catalog.py:14)" in seasonal.message
     assert "notebook dataframe filter `df` (`is_seasonal = FALSE` at lastmile/notebooks/store_assortment_gaps.ipynb:4)" in seasonal.message
 
 
