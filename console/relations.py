@@ -39,8 +39,10 @@ Decisions (each is a rule of the warehouse, not a guess):
 * **Kinds.** ``node`` (a model, seed, snapshot or source: :attr:`Resolution.unique_id` is
   set), ``raw`` (no node, in a database/schema that holds dbt sources or no dbt relation at
   all: a raw table dbt does not know), ``tool`` (another tool's object: a ``<tool>:`` name or
-  a schema of a tool's own, such as Looker's ``looker_scratch``), ``unknown`` (no node, in a
-  schema where dbt builds models, or a name that is not a relation name).
+  a schema of a tool's own, such as Looker's ``looker_scratch``), ``system`` (the warehouse's
+  own catalogue: ``information_schema``, ``pg_catalog``, Snowflake's ``SNOWFLAKE`` database),
+  ``unknown`` (no node, in a schema where dbt builds models, or a name that is not a relation
+  name).
 
 Example:
     >>> import polars as pl
@@ -85,6 +87,9 @@ TOOL_SCHEMAS: dict[str, str] = {
     "hightouch_audit": "hightouch", "census": "census", "census_internal": "census",
     "metabase": "metabase",
 }
+#: The warehouse's own catalogues: a read of them is metadata, not data.
+SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "account_usage", "performance_schema", "sys", "mysql"})
+SYSTEM_DATABASES = frozenset({"snowflake", "system", "temp"})
 _TOOL_PREFIXES = frozenset({
     "hightouch", "census", "lookml", "looker", "metabase", "tableau", "python", "javascript",
     "typescript", "notebook", "dbt_sync",
@@ -100,7 +105,7 @@ class Resolution:
     """What a relation name stands for.
 
     Attributes:
-        kind: ``node``, ``raw``, ``tool`` or ``unknown`` (see the module docstring).
+        kind: ``node``, ``raw``, ``tool``, ``system`` or ``unknown`` (see the module docstring).
         unique_id: the dbt node's unique_id when kind is ``node``, else None.
         parts: (database, schema, name) in the warehouse's stored form, defaults filled in
             (empty strings where a part is not known; for ``ref:``/``source:`` names, the
@@ -426,6 +431,8 @@ class RelationIndex:
             candidates = self._by_suffix2.get(key[1:], ())
             if len(candidates) == 1:
                 return self._node(candidates[0])
+        if key[1].lower() in SYSTEM_SCHEMAS or key[0].lower() in SYSTEM_DATABASES:
+            return Resolution("system", None, key)
         tool = TOOL_SCHEMAS.get(key[1].lower())
         if tool is not None:
             return Resolution("tool", None, key, tool=tool)

@@ -64,6 +64,8 @@ def test_duckdb_names_resolve_to_nodes(duckdb_index, written, expected):
     ("ref:missing", "unknown"),
     ("looker_scratch.lr_1_orders", "tool"),
     ("lookml:orders", "tool"),
+    ("information_schema.tables", "system"),
+    ("snowflake.account_usage.query_history", "system"),
     ("", "unknown"),
     ("a..b", "unknown"),
 ])
