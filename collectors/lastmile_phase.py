@@ -49,8 +49,13 @@ ARTIFACT_SCHEMA = {
 SKIP_SCHEMA = {"path": pl.String, "line": pl.Int32, "tool": pl.String, "reason": pl.String}
 FILE_SCHEMA = {
     "path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String, "dialect": pl.String,
-    "reader_version": pl.String, "tool": pl.String, "payload": pl.String,
+    "reader_version": pl.String, "tool": pl.String, "payload": pl.String, "doc": pl.String,
+    "views": pl.List(pl.String), "reads": pl.List(pl.String),
 }
+#: Columns of ``lastmile_files`` read at every collect (not ``doc``: parsed LookML is read only
+#: for the files a change touches). A cache row is these without ``path``: size 0, mtime 1,
+#: sha 2, dialect 3, reader version 4, tool 5, payload 6, views 7, reads 8.
+CACHE_COLUMNS = ["path", "size", "mtime_ns", "sha256", "dialect", "reader_version", "tool", "payload", "views", "reads"]
 
 
 @dataclass
@@ -77,6 +82,8 @@ class LastmileResult:
     files_cached: int = 0
     other_files: int = 0
     seconds: float = 0.0
+    #: cache rows of files not re-read whose LookML was resolved again: path, payload, reads
+    files_updated: pl.DataFrame | None = None
     #: sha256 of every item row: equal to the last collect's, nothing needs writing or analysing
     digest: str = ""
     unchanged: bool = False
@@ -122,7 +129,7 @@ def _store_state(store: Path, need_nodes: bool) -> tuple[dict[str, tuple], pl.Da
 
     if not store.exists():
         return {}, None, {}
-    tables: dict = {"lastmile_files": None, "collects": ["collect_id", "summary"]}
+    tables: dict = {"lastmile_files": CACHE_COLUMNS, "collects": ["collect_id", "summary"]}
     if need_nodes:
         tables["nodes"] = ["unique_id", "resource_type", "name", "path", "tags", "meta", "config", "layer", "relation_name"]
     try:
@@ -157,36 +164,65 @@ def _parse_all(jobs: list[tuple[str, bytes, str, str]]) -> list[dict]:
     return [p for chunk in results for p in chunk]
 
 
-def _resolve_lookml(payloads: dict[str, dict], changed_rows: list[tuple], cache: dict[str, tuple], dialect: str) -> None:
-    """Resolve LookML across its files, in place; the resolved items go to the cache too.
+def _lookml(tools, payloads, raw, fresh_docs, cache, removed, changed_rows, stored, dialect, store) -> tuple[set[str], list[tuple]]:
+    """Resolve LookML where a change needs it; returns the files whose items were rebuilt, and
+    cache updates (path, payload, reads) for cached files resolved again.
 
-    When no LookML file changed (none parsed, re-bound or removed), the cached resolution is
-    kept as it is. Otherwise every file is resolved again, but only SQL not seen before is
-    checked with sqlglot.
+    With earlier rows to patch, only the files that changed and the files reading a view that
+    changed (``reads`` of the cache) are resolved, against the views they read; their parsed
+    blocks are fetched from the store for just those files. Otherwise every LookML file is.
     """
-    rels = [rel for rel, p in payloads.items() if p.get("tool") == "lookml"]
-    changed = {row[0] for row in changed_rows}
-    removed = any(row[5] == "lookml" and rel not in payloads for rel, row in cache.items())
-    if not rels or (not removed and not changed.intersection(rels) and all("parse_skips" in payloads[r] for r in rels)):
-        return
-    from collectors.lastmile.lookml import lookml_items
+    from collectors.lastmile.lookml import defined_views, lookml_items
+    from console.store.store import cached_lastmile_docs
 
-    known = {it["sql"]: it.get("parse_error") for r in rels for it in payloads[r]["items"] if it.get("sql")}
-    resolved = lookml_items({r: payloads[r].get("doc") for r in rels}, dialect, known)
+    lookml = {rel for rel, tool in tools.items() if tool == "lookml"}
+    fresh = set(fresh_docs)
+    gone = [r for r in removed if cache[r][5] == "lookml"]
+    if not lookml:
+        return set(), []
+    if stored is None:
+        targets = set(lookml)
+    elif not fresh and not gone:
+        return set(), []
+    else:
+        changed = {v for r in fresh for v in defined_views(fresh_docs[r])}
+        changed |= {v for r in (*fresh, *gone) if r in cache for v in (cache[r][7] or [])}
+        targets = fresh | {r for r in lookml if r in cache and set(cache[r][8] or []) & changed}
+    view_file: dict[str, str] = {}
+    for r in sorted(lookml):
+        for v in (defined_views(fresh_docs[r]) if r in fresh_docs else (cache[r][7] or [])):
+            view_file.setdefault(v, r)
+    docs: dict[str, dict | None] = dict(fresh_docs)
+    need = set(targets) | {view_file[v] for r in targets if r in cache and r not in fresh for v in (cache[r][8] or []) if v in view_file}
+    for r in targets:
+        if r not in payloads:
+            payloads[r] = orjson.loads(raw[r])
+    known = {it["sql"]: it.get("parse_error") for r in targets for it in payloads[r]["items"] if it.get("sql")}
+    while True:
+        need -= set(docs)
+        if need:
+            texts = cached_lastmile_docs(store, need)
+            docs.update((r, orjson.loads(texts[r]) if r in texts else None) for r in need)
+        reads: dict[str, set[str]] = {}
+        resolved = lookml_items(docs, dialect, known, only=targets, reads=reads)
+        need = {view_file[v] for vs in reads.values() for v in vs if v in view_file} - set(docs)
+        if not need:
+            break
     rows = {row[0]: i for i, row in enumerate(changed_rows)}
-    for rel in rels:
-        items, skips = resolved[rel]
+    updates = []
+    for rel in targets:
+        items, skips = resolved.get(rel, ([], []))
         old = payloads[rel]
         parse_skips = old.get("parse_skips", old["skips"])
-        new = {"tool": "lookml", "doc": old.get("doc"), "parse_skips": parse_skips, "items": items, "skips": parse_skips + skips}
-        payloads[rel] = new
-        text = orjson.dumps(new).decode()
+        payloads[rel] = {"tool": "lookml", "parse_skips": parse_skips, "items": items, "skips": parse_skips + skips}
+        text = orjson.dumps(payloads[rel]).decode()
+        read = sorted(reads.get(rel, ()))
         if rel in rows:
             row = changed_rows[rows[rel]]
-            changed_rows[rows[rel]] = (*row[:7], text)
-        elif rel in cache and cache[rel][6] != text:
-            size, mtime, sha = cache[rel][0], cache[rel][1], cache[rel][2]
-            changed_rows.append((rel, size, mtime, sha, dialect, READER_VERSION, "lookml", text))
+            changed_rows[rows[rel]] = (*row[:7], text, row[8], row[9], read)
+        else:
+            updates.append((rel, text, read))
+    return targets, updates
 
 
 def _artifact_ids(tool: str, rel: str, items: list[dict]) -> list[str]:
@@ -222,7 +258,8 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
     tools: dict[str, str | None] = {}
     shas: dict[str, str] = {}
     changed_rows: list[tuple] = []
-    by_sha = {row[2]: row for row in cache.values() if row[3] == dialect and row[4] == READER_VERSION}
+    by_sha = {row[2]: row for row in cache.values() if row[3] == dialect and row[4] == READER_VERSION and row[5] != "lookml"}
+    fresh_docs: dict[str, dict | None] = {}
     jobs: list[tuple[str, bytes, str, str]] = []
     pending: dict[str, tuple[int, int, str]] = {}
     for path, rel, kind in files:
@@ -246,7 +283,7 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
         known = by_sha.get(sha)
         if known is not None:
             payloads[rel], tools[rel] = orjson.loads(known[6]), known[5]
-            changed_rows.append((rel, st.st_size, st.st_mtime_ns, sha, dialect, READER_VERSION, known[5], known[6]))
+            changed_rows.append((rel, st.st_size, st.st_mtime_ns, sha, dialect, READER_VERSION, known[5], known[6], None, None, None))
             continue
         jobs.append((rel, data, kind, dialect))
         pending[rel] = (st.st_size, st.st_mtime_ns, sha)
@@ -254,7 +291,13 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
     for (rel, _data, _kind, _d), result in zip(jobs, parsed):
         payloads[rel], tools[rel] = result, result["tool"]
         size, mtime, sha = pending[rel]
-        changed_rows.append((rel, size, mtime, sha, dialect, READER_VERSION, result["tool"], orjson.dumps(result).decode()))
+        doc_text = views = None
+        if result["tool"] == "lookml":
+            from collectors.lastmile.lookml import defined_views
+
+            fresh_docs[rel] = result.pop("doc", None)
+            doc_text, views = orjson.dumps(fresh_docs[rel]).decode(), defined_views(fresh_docs[rel])
+        changed_rows.append((rel, size, mtime, sha, dialect, READER_VERSION, result["tool"], orjson.dumps(result).decode(), doc_text, views, None))
 
     from collectors.lastmile.dbt_sync import dbt_sync_items
     from collectors.lastmile.owners import owners_and_dates
@@ -280,10 +323,9 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
         for rel, tool in tools.items():
             if tool and rel in before and before[rel] != _owner_key(owners.get(abs_of[rel])):
                 dirty.add(rel)
-        if any(tools.get(r) == "lookml" for r in dirty) or any(cache[r][5] == "lookml" for r in removed):
-            dirty |= {rel for rel, tool in tools.items() if tool == "lookml"}
-    payloads.update((rel, orjson.loads(raw[rel])) for rel in dirty if rel in raw)
-    _resolve_lookml(payloads, changed_rows, cache, dialect)
+    lookml_rebuilt, lookml_updates = _lookml(tools, payloads, raw, fresh_docs, cache, removed, changed_rows, stored, dialect, loc.store)
+    dirty |= lookml_rebuilt
+    payloads.update((rel, orjson.loads(raw[rel])) for rel in dirty if rel not in payloads)
 
     rows: list[dict] = []
     skip_rows: list[tuple] = []
@@ -313,6 +355,7 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
         artifacts=artifacts,
         skips=skips,
         files_changed=pl.DataFrame(changed_rows, schema=FILE_SCHEMA, orient="row"),
+        files_updated=pl.DataFrame(lookml_updates, schema={"path": pl.String, "payload": pl.String, "reads": pl.List(pl.String)}, orient="row"),
         files_removed=removed,
         counts=_counts(tools, artifacts, skips),
         files_parsed=len(jobs),
@@ -415,6 +458,8 @@ def write_lastmile(w, result: LastmileResult | None) -> None:
         w.delete_where_in("lastmile_files", "path", result.files_removed)
     if result.files_changed.height:
         w.upsert("lastmile_files", result.files_changed)
+    if result.files_updated is not None and result.files_updated.height:
+        w.update("lastmile_files", result.files_updated)
 
 
 def summary_lines(result: LastmileResult) -> list[str]:

@@ -39,6 +39,7 @@ class _Views:
         self.explores: list[tuple[dict, str]] = []
         self.connection: dict[str, str] = {}
         self._fields: dict[str, dict[str, dict]] = {}
+        self.touched: set[str] = set()  # views looked up since the last reset (what an item reads)
         for rel, doc in docs.items():
             if doc is None:
                 continue
@@ -54,6 +55,7 @@ class _Views:
                     self.explores.append((block, rel))
 
     def fields(self, view: str) -> dict[str, dict]:
+        self.touched.add(view)
         found = self._fields.get(view)
         if found is None:
             block = self.views.get(view, ({"blocks": []}, ""))[0]
@@ -61,6 +63,7 @@ class _Views:
         return found
 
     def relation(self, view: str) -> str:
+        self.touched.add(view)
         block = self.views.get(view, (None, ""))[0]
         if block is None:
             return view
@@ -68,6 +71,7 @@ class _Views:
         return table[0].strip() if table else view
 
     def is_derived(self, view: str) -> bool:
+        self.touched.add(view)
         block = self.views.get(view, (None, ""))[0]
         return block is not None and any(b["type"] == "derived_table" for b in block["blocks"])
 
@@ -277,13 +281,30 @@ def _explore_items(views: _Views, block: dict, check) -> tuple[list[dict], list[
     return items, skips
 
 
+def defined_views(doc: dict | None) -> list[str]:
+    """The views a LookML file defines (refinements ``+name`` included by name).
+
+    Example:
+        >>> defined_views({"blocks": [{"type": "view", "name": "+orders"}, {"type": "explore", "name": "x"}]})
+        ['orders']
+    """
+    return [b["name"].lstrip("+") for b in (doc or {}).get("blocks", []) if b["type"] == "view" and b["name"]]
+
+
 def lookml_items(
-    docs: dict[str, dict | None], dialect: str, known: dict[str, str | None] | None = None
+    docs: dict[str, dict | None],
+    dialect: str,
+    known: dict[str, str | None] | None = None,
+    only: set[str] | None = None,
+    reads: dict[str, set[str]] | None = None,
 ) -> dict[str, tuple[list[dict], list[dict]]]:
-    """file -> (items, skips) for every LookML file, resolved across all of them.
+    """file -> (items, skips) for the LookML files ``only`` (default: all of ``docs``), resolved
+    against every view in ``docs``.
 
     ``known`` maps SQL texts already checked to their parse error (None: it parses): a
-    re-collect after one view changed checks only the SQL that changed.
+    re-collect after one view changed checks only the SQL that changed. ``reads``, when given,
+    receives per file the views its items looked up (those not in ``docs`` included): the
+    files to resolve again when one of those views changes.
     """
     memo = dict(known or {})
 
@@ -293,15 +314,19 @@ def lookml_items(
         return memo[sql]
 
     views = _Views(docs)
-    out: dict[str, tuple[list[dict], list[dict]]] = {rel: ([], []) for rel in docs}
-    for name, (block, rel) in views.views.items():
-        items, skips = _view_items(views, name, block, check)
+    wanted = set(docs) if only is None else only
+    out: dict[str, tuple[list[dict], list[dict]]] = {rel: ([], []) for rel in docs if rel in wanted}
+    units = [(rel, lambda b=block, n=name: _view_items(views, n, b, check)) for name, (block, rel) in views.views.items()]
+    units += [(rel, lambda b=block: _explore_items(views, b, check)) for block, rel in views.explores]
+    for rel, unit in units:
+        if rel not in wanted:
+            continue
+        views.touched = set()
+        items, skips = unit()
         out[rel][0].extend(items)
         out[rel][1].extend(skips)
-    for block, rel in views.explores:
-        items, skips = _explore_items(views, block, check)
-        out[rel][0].extend(items)
-        out[rel][1].extend(skips)
+        if reads is not None:
+            reads.setdefault(rel, set()).update(views.touched)
     for rel, (items, _) in out.items():
         if rel in views.connection:
             for it in items:

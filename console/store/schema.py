@@ -337,14 +337,17 @@ TABLES: dict[str, Table] = {
             "lastmile_files",
             [
                 "path VARCHAR", "size BIGINT", "mtime_ns BIGINT", "sha256 VARCHAR", "dialect VARCHAR",
-                "reader_version VARCHAR", "tool VARCHAR", "payload JSON",
+                "reader_version VARCHAR", "tool VARCHAR", "payload JSON", "doc JSON", "views VARCHAR[]",
+                "reads VARCHAR[]",
             ],
             key=["path"],
             doc=(
                 "the last-mile parse cache: one row per file seen by the latest collect, with its "
                 "stat (size, mtime_ns), content hash and what its reader found (payload: "
-                "{tool, items, skips} and, for LookML, the parsed blocks). A file whose stat, or "
-                "whose content hash, dialect and reader_version match is not parsed again"
+                "{tool, items, skips}). A file whose stat, or whose content hash, dialect and "
+                "reader_version match is not parsed again. LookML only: doc the parsed blocks "
+                "(with their lines), views the views the file defines, reads the views its items "
+                "read (so a changed view re-resolves only the files that read it)"
             ),
         ),
         _t(

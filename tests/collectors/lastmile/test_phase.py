@@ -159,7 +159,11 @@ def test_one_changed_view_re_resolves_the_joins_of_other_files(tmp_path):
     view = "view: shops {\n  sql_table_name: analytics.dim_shops ;;\n  dimension: id { sql: ${TABLE}.shop_id ;; }\n}\n"
     model = "explore: orders {\n  join: shops {\n    sql_on: ${orders.shop_id} = ${shops.id} ;;\n  }\n}\n"
     orders = "view: orders {\n  sql_table_name: analytics.fct_orders ;;\n  dimension: shop_id { sql: ${TABLE}.shop_id ;; }\n}\n"
-    root = _project(tmp_path, {"lookml/shops.view.lkml": view, "lookml/shop.model.lkml": model, "lookml/orders.view.lkml": orders})
+    other = "view: other {\n  sql_table_name: analytics.x ;;\n  dimension: y { sql: CASE WHEN ${TABLE}.y > 1 THEN 1 END ;; }\n}\n"
+    root = _project(tmp_path, {
+        "lookml/shops.view.lkml": view, "lookml/shop.model.lkml": model, "lookml/orders.view.lkml": orders,
+        "lookml/other.view.lkml": other,
+    })
     _, frames = _collect(root)
     join = frames["lastmile_artifacts"].filter(frames["lastmile_artifacts"]["kind"] == "explore_join")["sql"].item()
     assert join.endswith("ON orders.shop_id = shops.shop_id")
@@ -170,6 +174,8 @@ def test_one_changed_view_re_resolves_the_joins_of_other_files(tmp_path):
     assert summary.lastmile.files_parsed == 1
     join = frames["lastmile_artifacts"].filter(frames["lastmile_artifacts"]["kind"] == "explore_join")["sql"].item()
     assert join.endswith("ON orders.shop_id = shops.id")  # the model file was not parsed again, but resolved again
+    assert summary.lastmile.files_updated["path"].to_list() == ["lastmile/lookml/shop.model.lkml"]  # not other, not orders
+    assert frames["lastmile_artifacts"].filter(frames["lastmile_artifacts"]["path"] == "lastmile/lookml/other.view.lkml").height == 2
     again, frames2 = _collect(root)
     assert again.lastmile.files_parsed == 0 and frames2["lastmile_artifacts"].sort("artifact_id").equals(frames["lastmile_artifacts"].sort("artifact_id"))
 
