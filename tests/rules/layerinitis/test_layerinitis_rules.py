@@ -158,3 +158,16 @@ def test_lyr005_fails_on_a_file_the_collect_skipped(tmp_path):
         ("notebook file lastmile/notebooks/x.ipynb could not be read: not JSON", "lastmile/notebooks/x.ipynb", None),
     ]
     assert len({v.key for v in found}) == 2
+
+
+def test_lyr001_findings_can_be_accepted_by_artifact_id_glob(tmp_path):
+    from console.config import Config, RuleException
+    from rules.engine import evaluate
+
+    ctx = story_context(tmp_path)
+    config = Config(select=("layerinitis",), exceptions=(
+        RuleException("LYR001", "lastmile.lookml.lastmile/lookml/*", "LookML moves to dbt in Q1", dt.date(2027, 3, 31)),
+    ))
+    found = [f for f in evaluate(ctx, config, today=dt.date(2026, 11, 8)).findings if f.rule == "LYR001"]
+    assert found and not any(f.node.startswith("lastmile.lookml.") for f in found)
+    assert any(f.node.startswith("lastmile.hightouch.") for f in found)
