@@ -13,8 +13,10 @@ Each file becomes a table of :data:`NORMALISED` columns:
   text is parsed once (md5 costs 8 times more CPU over a million texts; a DuckDB release that
   changed its hash would only make texts parse once more);
 * ``app``: the tool the log itself names: a JSON query tag's ``app``/``application``/``tool``
-  key (else the first word of a plain tag), a BigQuery ``app``/``tool`` label, or ``dbt`` for
-  dbt's default query comment (``/* {"app": "dbt", ...} */``);
+  key (else the first word of a plain tag), a BigQuery ``app``/``tool`` label, ``dbt`` for
+  dbt's default query comment (``/* {"app": "dbt", ...} */``), or the comment another tool
+  adds to its SQL (:data:`TOOL_COMMENTS`: Metabase's ``-- Metabase::``, Looker's
+  ``Looker Query Context``);
 * ``ok``: the query succeeded (failed queries are kept in the log, not counted as reads);
 * ``calls``: 1 per row, or pg_stat_statements' ``calls``.
 
@@ -201,6 +203,16 @@ def _physical_lines(path: Path, delim: str, header: bool, records: list[int]) ->
     return out
 
 
+#: Comments tools add to the SQL they send (fixed markers, not SQL): marker -> tool.
+TOOL_COMMENTS = {"-- Metabase::": "metabase", "Looker Query Context": "looker"}
+
+
+def _app_of_comment(text: str) -> str:
+    """SQL: the tool whose comment marker the query text carries, else NULL."""
+    cases = " ".join(f"WHEN contains({text}, {_literal(marker)}) THEN {_literal(tool)}" for marker, tool in TOOL_COMMENTS.items())
+    return f"CASE {cases} END"
+
+
 def _timestamp(column: str) -> str:
     """SQL: a log's time as naive UTC: ISO with or without an offset, Snowflake's
     ``2026-11-01 09:15:02.123 -0800``, ``... UTC``, or epoch seconds or milliseconds."""
@@ -327,7 +339,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, columns: 
                 {database} AS database_name, {c('schema_name')} AS schema_name, {text} AS query_text,
                 {objects} AS objects_read,
                 CASE WHEN {text} IS NOT NULL THEN printf('%016x', hash({_literal(dialect)} || chr(0) || {text})) END AS query_hash,
-                CASE WHEN {dbt_comment} THEN 'dbt' ELSE {app} END AS app,
+                CASE WHEN {dbt_comment} THEN 'dbt' ELSE coalesce({app}, {_app_of_comment(text)}) END AS app,
                 {ok} AS ok, {calls} AS calls{', _record' if numbered else ''}
             FROM {reader}"""
         )

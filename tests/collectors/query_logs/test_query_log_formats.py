@@ -155,3 +155,13 @@ def test_json_that_does_not_parse_is_an_input_error(tmp_path):
     path.write_text('[{"job_id": "x", ')
     with pytest.raises(InputError, match="cannot be read as a JSON query log"):
         sniff(connect(), path)
+
+
+def test_the_comment_a_tool_adds_to_its_sql_names_the_tool(tmp_path):
+    metabase = "-- Metabase:: userID: 7 queryType: native queryHash: 9f2c\nselect * from analytics.exp_crm"
+    looker = "SELECT 1 FROM analytics.fct_orders\n-- Looker Query Context '{\"user_id\":3,\"history_slug\":\"ab\"}'"
+    path = logs.plain_csv(tmp_path, [("2026-11-01T09:00:00Z", "bi_ro", metabase), ("2026-11-01T09:05:00Z", "bi_ro", looker),
+                                     ("2026-11-01T09:10:00Z", "bi_ro", "select 2")])
+    _, rows, texts, _ = _load(path)
+    apps = {text.splitlines()[0][:12]: row["app"] for row, text in zip(rows, texts)}
+    assert sorted(apps.values(), key=str) == sorted(["metabase", "looker", None], key=str)
