@@ -114,6 +114,25 @@ def _json(value: Any) -> Any:
         return None
 
 
+def _mapping(raw: Any) -> Mapping[str, Any]:
+    value = _json(raw)
+    return value if isinstance(value, dict) else {}
+
+
+def _line(value: Any) -> int | None:
+    """A line number from JSON (an int, or text of one); None otherwise.
+
+    Example:
+        >>> _line(10), _line("12"), _line("x"), _line(None), _line(0)
+        (10, 12, None, None, None)
+    """
+    try:
+        line = int(value)
+    except (TypeError, ValueError):
+        return None
+    return line if line > 0 else None
+
+
 def expressions_of(raw: Any) -> tuple[Expression, ...]:
     """``logic_facts.expressions`` (JSON) as :class:`Expression` records.
 
@@ -129,7 +148,7 @@ def expressions_of(raw: Any) -> tuple[Expression, ...]:
             line, kind = e.get("line"), str(e.get("kind") or "computed")
             cols = e.get("columns")
             out.append(Expression(
-                kind, without_comments(str(e["sql"])), str(e.get("key") or ""), int(line) if line else None,
+                kind, without_comments(str(e["sql"])), str(e.get("key") or ""), _line(line),
                 tuple(cols) if isinstance(cols, list) else None,
             ))
     return tuple(out)
@@ -174,8 +193,7 @@ def filter_expressions(raw: Any, line: int | None) -> tuple[Expression, ...]:
                 sql = normal_sql(filter_expression(column, op, value))
         except ValueError:
             key, sql = "", f"{column} {op} {value!r}"
-        f_line = f.get("line")
-        out.append(Expression("filter", sql, key, int(f_line) if f_line else line, (column,)))
+        out.append(Expression("filter", sql, key, _line(f.get("line")) or line, (column,)))
     return tuple(out)
 
 
@@ -207,7 +225,7 @@ def _items(ctx: Any) -> tuple[Item, ...]:
             artifact_id=row["artifact_id"], tool=row.get("tool") or "", kind=row.get("kind") or "",
             path=row.get("path"), line=row.get("line"), name=row.get("name"), owner=row.get("owner"),
             modified_at=row.get("modified_at"), classification=classification, relations=relations,
-            expressions=exprs, parse_error=fact.get("parse_error"), meta=_json(row.get("meta")) or {},
+            expressions=exprs, parse_error=fact.get("parse_error"), meta=_mapping(row.get("meta")),
         ))
     out.sort(key=lambda i: (i.path or "", i.line or 0, i.artifact_id))
     return tuple(out)

@@ -146,3 +146,12 @@ def test_a_sync_filter_rests_on_what_its_model_reads(tmp_path):
     assert spot.reasons[0] == "feeds `salesforce_store_pitch_sync` (production application)"
     assert spot.belongs == "`exp_top_items_salesforce`, the export it reads"
     assert [e["sql"] for e in spot.expressions] == ["market != 'juneau'"]
+
+
+def test_odd_json_from_the_store_is_tolerated(tmp_path):
+    odd = lastmile_item("metabase", "gui_question", "lastmile/metabase/odd.json", 1, "Odd", meta=["not", "a", "table"],
+                        literal_filters=[{"column": "tier", "op": "=", "value": "gold", "line": "x"}, {"op": "="}, "junk"])
+    ctx = story_context(tmp_path, items=[odd])
+    (item,) = items(ctx)
+    assert item.meta == {} and [(e.sql, e.line) for e in item.expressions] == [("tier = 'gold'", 1)]
+    assert hotspots(ctx)["items"][0].belongs.startswith("a new export `exp_odd_metabase`")
