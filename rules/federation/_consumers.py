@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,6 +170,8 @@ class Federation:
     exposures_of: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """node unique_id -> the exposure rows that depend on it."""
     options: Mapping[str, Any] = field(default_factory=dict)
+    exposure_file: str = "models/exposures.yml"
+    """Where the project declares its exposures (the file most of them live in)."""
 
     def declared_by(self, consumer: Consumer, node: str) -> list[str]:
         """Names of the exposures on ``node`` that declare ``consumer``."""
@@ -246,6 +249,9 @@ def federation(ctx: Context) -> Federation:
     nodes = ctx.frames["nodes"]
     out = Federation(options=options)
     exposures = {r["unique_id"]: r for r in nodes.filter(pl.col("resource_type") == "exposure").iter_rows(named=True)}
+    files = Counter(e.get("path") for e in exposures.values() if e.get("path"))
+    if files:
+        out.exposure_file = files.most_common(1)[0][0]
     for parent, child in ctx.frames["edges"].select("parent_id", "child_id").iter_rows():
         if child in exposures:
             out.exposures_of.setdefault(parent, []).append(exposures[child])

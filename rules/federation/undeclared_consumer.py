@@ -80,5 +80,5 @@ class UndeclaredConsumer(Rule):
                     node,
                     f"{c.described} read `{name}` {times}{span}; {declared}",
                     key=c.name,
-                    hint=f"declare it, e.g. in models/exposures.yml: {exposure_yaml(c, row['name'])}",
+                    hint=f"declare it, e.g. in {fed.exposure_file}: {exposure_yaml(c, row['name'])}",
                 )
