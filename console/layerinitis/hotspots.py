@@ -40,6 +40,10 @@ from console.layerinitis.items import Item, items
 from console.layerinitis.resolve import Read, bypassing_reads, node_label, read_label, reads_of
 from console.layerinitis.weights import DEFAULT_TTL_DAYS, HotspotWeights, _ro, age_days, ttl_days
 
+#: Other places of a duplicated rule a hotspot's reason names before counting the rest (the
+#: duplicated-rules list names them all).
+OTHER_PLACES = 4
+
 __all__ = [
     "DEFAULT_TTL_DAYS", "Home", "Hotspot", "HotspotWeights", "age_days", "home_of", "hotspots",
     "new_export_name", "ttl_days",
@@ -116,7 +120,8 @@ def _item_hotspot(ctx: Any, item: Item, w: HotspotWeights) -> Hotspot | None:
         reasons.append("no exposure declares this consumer")
     for g in dups:
         own = next((p.sql for p in g.places if p.subject_id == item.artifact_id), g.key)
-        where = ", ".join(p.label for p in g.places if p.subject_id != item.artifact_id)
+        others = [p.label for p in g.places if p.subject_id != item.artifact_id]
+        where = ", ".join(others[:OTHER_PLACES]) + (f" and {len(others) - OTHER_PLACES} more" if len(others) > OTHER_PLACES else "")
         reasons.append(f"the same rule as `{own}` is also in {where}")
     if bypass:
         reasons.append("reads " + ", ".join(f"{read_label(ctx, r)} ({r.bypass})" for r in bypass))

@@ -155,3 +155,12 @@ def test_odd_json_from_the_store_is_tolerated(tmp_path):
     (item,) = items(ctx)
     assert item.meta == {} and [(e.sql, e.line) for e in item.expressions] == [("tier = 'gold'", 1)]
     assert hotspots(ctx)["items"][0].belongs.startswith("a new export `exp_odd_metabase`")
+
+
+def test_a_rule_in_many_places_names_four_and_counts_the_rest(tmp_path):
+    many = [lastmile_item("python", "sql_string", f"app/job{n}.py", 3, "SQL", sql="select a from analytics.fct_orders where volume_ml > 50",
+                          sql_line=3) for n in range(7)]
+    ctx = story_context(tmp_path, items=many)
+    reason = next(r for r in hotspots(ctx)["items"][0].reasons if r.startswith("the same rule"))
+    assert reason.endswith("and 3 more") and reason.count("Python SQL string") == 3  # dbt first, then 3 of the 6 others
+    assert len(duplicate_rules(ctx)[0].places) == 8
