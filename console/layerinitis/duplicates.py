@@ -113,7 +113,9 @@ def _collect(ctx: Any) -> dict[str, dict[str, Place]]:
 
     def add(subject: str, kind: str, tool: str, label: str, path: str | None, e: Expression) -> None:
         if e.kind in RULE_KINDS and _worthy(e):
-            by_key.setdefault(e.key, {}).setdefault(subject, Place(subject, kind, tool, label, path, e.line, e.sql, e.kind))
+            places = by_key.setdefault(e.key, {})
+            if subject not in places:
+                places[subject] = Place(subject, kind, tool, label, path, e.line, e.sql, e.kind)
 
     for item in items(ctx):
         for e in item.expressions:
