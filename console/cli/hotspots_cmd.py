@@ -38,7 +38,7 @@ def hotspots(project, artifacts, archive, lastmile, query_logs, warehouse, store
     import orjson
 
     from console.cli.report_cmd import parse_now, use_color
-    from console.layerinitis import duplicate_rules
+    from console.layerinitis import duplicate_rules, items
     from console.layerinitis import hotspots as rank
     from console.layerinitis import render
     from rules.context import Context
@@ -60,6 +60,9 @@ def hotspots(project, artifacts, archive, lastmile, query_logs, warehouse, store
 
     ctx = Context.from_store(loc.store, now=now, settings=loc.config.settings())
     ranked = rank(ctx, weights)
+    if not items(ctx):
+        click.echo("console: note: no last-mile files were collected: give --lastmile PATH, or "
+                   "[paths] lastmile in console.toml, or put them in PROJECT/lastmile/", err=True)
     duplicates = duplicate_rules(ctx)
     name = ctx.project.get("name") or loc.project.name
     title = f"Layerinitis hotspots of {name}: {len(ranked['items'])} last-mile items, {len(ranked['nodes'])} dbt nodes"

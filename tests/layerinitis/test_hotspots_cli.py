@@ -114,3 +114,14 @@ def test_hotspots_weights_from_configuration(story, tmp_path):
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip().endswith("unknown key `hotspots.bypas` (did you mean `bypass`?)")
     assert "console.toml" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_an_empty_last_mile_says_where_to_point(tmp_path):
+    from tests.layerinitis.story import story_context
+
+    story_context(tmp_path, items=[])
+    (tmp_path / "proj").mkdir()
+    out = hotspots(str(tmp_path / "proj"), "--no-collect", "--store", str(tmp_path / "store.duckdb"))
+    assert out.returncode == 0
+    assert "ranked (0)" in out.stdout and "  none" in out.stdout
+    assert out.stderr.startswith("console: note: no last-mile files were collected: give --lastmile PATH")
