@@ -6,7 +6,8 @@ Built once per :class:`rules.context.Context` by :func:`federation` from the sto
 * **A consumer** is a user (a role when the log has no user). Its **tool** is recognised, in
   order, from: ``[query_logs] ignore_users`` (left out), dbt itself (the tool the log names is
   ``dbt``, e.g. dbt's query comment or a ``{"app": "dbt"}`` tag, or the user matches
-  ``[query_logs] dbt_users``, default ``DBT``, ``DBT_*``), ``[query_logs] tools`` (a user,
+  ``[query_logs] dbt_users``, default ``DBT``, ``DBT_*``; a query dbt's tag or comment marks is
+  dbt's whoever ran it), ``[query_logs] tools`` (a user,
   role or warehouse pattern -> tool name), the tool the log names (a query tag's ``app``, a
   BigQuery label), then a known tool's name among the words of the user, role or warehouse
   (``TABLEAU_SVC``, role ``LOOKER_READER``). Otherwise a user with a service-like word
@@ -263,6 +264,7 @@ def federation(ctx: Context) -> Federation:
     index = RelationIndex.from_nodes(nodes, adapter=ctx.project.get("adapter"))
     identities: dict[str, dict[str, set]] = {}
     rows = frame.to_dicts()
+    rows = [r for r in rows if (r["app"] or "").lower() != "dbt"]  # dbt's own statements (its tag or query comment)
     for row in rows:
         name = row["user_name"] or row["role_name"] or "unknown"
         seen = identities.setdefault(name, {"roles": set(), "warehouses": set(), "apps": set()})
@@ -273,8 +275,6 @@ def federation(ctx: Context) -> Federation:
     for name, seen in identities.items():
         roles, warehouses, apps = sorted(seen["roles"]), sorted(seen["warehouses"]), sorted(seen["apps"])
         tool, kind = recognise(name, roles[0] if roles else None, warehouses[0] if warehouses else None, apps[0] if apps else None, options)
-        if kind != "dbt" and any(a.lower() == "dbt" for a in apps) and len(apps) == 1:
-            tool, kind = "dbt", "dbt"
         consumers[name] = Consumer(name, tool, kind, tuple(roles), tuple(warehouses))
     merged: dict[tuple[str, str], Read] = {}
     for row in rows:

@@ -75,3 +75,13 @@ def test_the_query_logs_configuration_is_validated(tmp_path):
     toml.write_text('[query_logs]\ntools = { "BI_*" = 3 }\n')
     with pytest.raises(InputError, match="query_logs.tools.BI_\\*` must be a tool name"):
         load_config(tmp_path)
+
+
+def test_a_person_running_dbt_is_still_a_consumer_of_what_they_query_by_hand(tmp_path):
+    nodes = [node("model.shop.fct_orders", database="warehouse", schema="analytics", alias="fct_orders", layer="mart",
+                  relation_name='"warehouse"."analytics"."fct_orders"')]
+    rows = [{"user_name": "SAM", "app": "dbt", "relation": "warehouse.analytics.fct_orders", "query_count": 40},
+            {"user_name": "SAM", "app": None, "relation": "warehouse.analytics.fct_orders", "query_count": 2}]
+    ctx = make_context(tmp_path, project=[{"name": "shop", "adapter": "duckdb"}], nodes=nodes, query_consumers=rows)
+    [read] = federation(ctx).reads["model.shop.fct_orders"]
+    assert (read.consumer.name, read.consumer.kind, read.query_count) == ("SAM", "person", 2)
