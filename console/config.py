@@ -13,6 +13,12 @@ Example ``console.toml``::
     lastmile = ["lastmile"]              # last-mile logic: LookML, reverse-ETL, notebooks... (default: PROJECT/lastmile)
     query_logs = ["query_logs"]          # warehouse query-history exports (default: PROJECT/query_logs)
     store = ".console/store.duckdb"
+    warehouse = "warehouse.duckdb"       # a DuckDB file or a postgresql:// URL (default: the dbt profile)
+
+    [warehouse]                          # the warehouse collect (docs/warehouse.md; WAREHOUSE_DEFAULTS)
+    target = "prod"                      # the dbt profile's target, like --target
+    null_checks = ["analytics.exp_*"]    # opt-in NULL counts per column of these relations
+    freshness_timeout = 10               # seconds for all source freshness queries together
 
     [layers.staging]                     # how models are sorted into layers
     folders = ["staging"]
@@ -273,6 +279,13 @@ WAREHOUSE_DEFAULTS: dict[str, Any] = {
 }
 
 
+def _warehouse_options(table: dict, base: Path) -> dict[str, Any]:
+    out = {k: (_as_list(v) if isinstance(v, (list, str)) and k in ("schemas", "null_checks") else v) for k, v in table.items()}
+    if "profiles_dir" in out:
+        out["profiles_dir"] = (base / out["profiles_dir"]).resolve()
+    return out
+
+
 #: Tools of ``[lastmile] ttl_days_by_tool`` (collectors/lastmile/model.py TOOLS).
 _LASTMILE_TOOLS = ("hightouch", "census", "dbt_sync", "lookml", "metabase", "python", "javascript", "typescript", "notebook")
 
@@ -285,13 +298,6 @@ def _lastmile_ttls(path: Path, table: dict) -> dict[str, float]:
         if isinstance(days, bool) or not isinstance(days, (int, float)) or days < 0:
             raise InputError(path, f"`lastmile.ttl_days_by_tool.{tool}` must be a number of days of at least 0")
     return dict(table)
-
-
-def _warehouse_options(table: dict, base: Path) -> dict[str, Any]:
-    out = {k: (_as_list(v) if isinstance(v, (list, str)) and k in ("schemas", "null_checks") else v) for k, v in table.items()}
-    if "profiles_dir" in out:
-        out["profiles_dir"] = (base / out["profiles_dir"]).resolve()
-    return out
 
 
 def _query_log_options(path: Path, table: dict) -> dict[str, Any]:
@@ -312,7 +318,7 @@ def _query_log_options(path: Path, table: dict) -> dict[str, Any]:
 def load_config(project: Path, explicit: Path | None = None) -> Config:
     """Find, read and validate the configuration for ``project`` (or read ``explicit``)."""
     if explicit is not None:
-        if not explicit.is_file():
+        if not explicit.exists():
             raise InputError(explicit, "configuration file not found")
         data = _read_toml(explicit)
         if explicit.name == "pyproject.toml":
