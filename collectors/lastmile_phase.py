@@ -32,8 +32,10 @@ from pathlib import Path
 import orjson
 import polars as pl
 
-from collectors.lastmile.discover import find_files, read_payload
+from collectors.lastmile.discover import MAX_BYTES, find_files, read_payload, tool_guess
 from collectors.lastmile.model import TOOLS
+from console.errors import InputError
+from console.files import read_limited
 
 READER_VERSION = "1"
 """Part of the cache key: bump it when a reader finds different items in the same file."""
@@ -124,7 +126,6 @@ def _content_hash(sql: str, dialect: str) -> str:
 def _store_state(store: Path, need_nodes: bool) -> tuple[dict[str, tuple], pl.DataFrame | None, dict]:
     """The cache rows by path, the stored nodes when the snapshot is not new, and the last-mile
     part of the last collect's summary (its digest and counts)."""
-    from console.errors import InputError
     from console.store import read_tables
 
     if not store.exists():
@@ -271,12 +272,11 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
         if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns and hit[3] == dialect and hit[4] == READER_VERSION:
             raw[rel], tools[rel], shas[rel] = hit[6], hit[5], hit[2]
             continue
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(10 * 1024 * 1024 + 1)
-        except OSError as e:
-            payloads[rel] = {"tool": None, "items": [], "skips": [{"line": None, "reason": f"cannot read: {e.strerror}"}]}
-            tools[rel] = None
+        try:  # a regular file only, its size limit enforced while reading (a FIFO never blocks)
+            data = read_limited(path, MAX_BYTES, "last-mile files")
+        except InputError as e:
+            tools[rel] = tool_guess(kind, rel)
+            payloads[rel] = {"tool": tools[rel], "items": [], "skips": [{"line": None, "reason": e.problem}]}
             continue
         sha = hashlib.sha256(data).hexdigest()
         shas[rel] = sha
@@ -370,7 +370,6 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
 
 def _stored_rows(store: Path) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """The items and skips the last collect wrote, in this phase's frame schemas."""
-    from console.errors import InputError
     from console.store import read_tables
 
     try:

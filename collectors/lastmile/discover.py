@@ -84,11 +84,11 @@ def read_payload(rel: str, data: bytes, kind: str, dialect: str) -> dict:
     from collectors.lastmile import structured
 
     if len(data) > MAX_BYTES:
-        return payload(_tool_guess(kind, rel), skips=[skip(None, f"over the {MAX_BYTES // 1_048_576} MB limit for last-mile files")])
+        return payload(tool_guess(kind, rel), skips=[skip(None, f"over the {MAX_BYTES // 1_048_576} MB limit for last-mile files")])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        return payload(_tool_guess(kind, rel), skips=[skip(data.count(b"\n", 0, e.start) + 1, "not UTF-8 text")])
+        return payload(tool_guess(kind, rel), skips=[skip(data.count(b"\n", 0, e.start) + 1, "not UTF-8 text")])
     text = text.removeprefix("\ufeff")
     if kind == "lookml":
         from collectors.lastmile.lookml_parse import parse_lookml
@@ -119,7 +119,8 @@ def read_payload(rel: str, data: bytes, kind: str, dialect: str) -> dict:
     return _read_structured(rel, text, dialect)
 
 
-def _tool_guess(kind: str, rel: str) -> str | None:
+def tool_guess(kind: str, rel: str) -> str | None:
+    """The tool a file's reader or folder suggests, for a skip of a file that could not be read."""
     from collectors.lastmile.structured import folder_hint
 
     if kind in ("lookml", "notebook", "python", "javascript", "typescript"):

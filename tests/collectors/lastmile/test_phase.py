@@ -210,3 +210,15 @@ def test_a_file_that_stops_being_a_last_mile_file_loses_its_items(tmp_path):
     summary, frames = _collect(root)
     assert frames["lastmile_artifacts"]["path"].to_list() == ["lastmile/app/ok.py"]
     assert "hightouch" not in summary.lastmile.counts and summary.lastmile.other_files == 1
+
+
+@pytest.mark.slow
+def test_a_fifo_and_a_binary_file_are_skips_and_never_block(tmp_path):
+    root = _project(tmp_path, GOOD)
+    os.mkfifo(root / "lastmile" / "app" / "pipe.py")
+    (root / "lastmile" / "app" / "blob.js").write_bytes(b"\xff\xfe\x00binary")
+    _, frames = _collect(root)
+    skips = {r["path"]: r for r in frames["lastmile_skips"].iter_rows(named=True)}
+    assert "named pipe" in skips["lastmile/app/pipe.py"]["reason"] and skips["lastmile/app/pipe.py"]["tool"] == "python"
+    assert skips["lastmile/app/blob.js"]["reason"] == "not UTF-8 text" and skips["lastmile/app/blob.js"]["line"] == 1
+    assert frames["lastmile_artifacts"].height == 2
