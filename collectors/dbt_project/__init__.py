@@ -35,6 +35,7 @@ from collectors.dbt_project.jinja_refs import (
     extract_python_calls,
 )
 from collectors.dbt_project.project_yml import read_projects
+from collectors.dbt_project.render_setup import renderer_for
 from collectors.dbt_project.safe_yaml import gc_paused, safe_load_yaml
 from collectors.dbt_project.scan import FileCache, find_project_files, scan_project
 from collectors.dbt_project.schema_yml import read_properties
@@ -53,8 +54,19 @@ __all__ = [
 _COLUMN_NAMES = ("unique_id", "name", "description", "data_type", "tags", "meta", "constraints", "position")
 
 
+def render_note(graph: Graph) -> str:
+    """One summary line: models rendered with Jinja, and the first failures with their reasons."""
+    done = f"Jinja: {graph.rendered} model{'s' if graph.rendered != 1 else ''} rendered"
+    if not graph.render_failures:
+        return done
+    first = "; ".join(f"{path}: {reason}" for path, reason in graph.render_failures[:3])
+    more = f" and {len(graph.render_failures) - 3} more" if len(graph.render_failures) > 3 else ""
+    return f"{done}, {len(graph.render_failures)} kept their static refs (rendering failed: {first}{more})"
+
+
 def read_project(
-    root: Path, layer_rules: Sequence[LayerRule] = DEFAULT_LAYERS, notes: list[str] | None = None
+    root: Path, layer_rules: Sequence[LayerRule] = DEFAULT_LAYERS, notes: list[str] | None = None,
+    *, render: bool = True, adapter: str | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Read the dbt project at ``root`` (or every subproject below it) into store frames.
 
@@ -62,7 +74,10 @@ def read_project(
         root: a dbt project folder, or a folder with dbt projects below it.
         layer_rules: how models are put in layers (the ``layer`` column).
         notes: receives a line for each kind of entry the walk skipped (FIFOs, devices,
-            undecodable names; see :func:`console.files.walk_files`).
+            undecodable names; see :func:`console.files.walk_files`), and one for the models
+            rendered with Jinja (:mod:`collectors.dbt_project.render`) and those that failed.
+        render: render the Jinja of models the static reading cannot resolve (default).
+        adapter: the adapter ``target.type`` stands for when the project has no profile.
 
     Returns:
         Frames keyed ``project`` (one row: ``name``, ``root``, ``origin = 'project'``; with
@@ -80,10 +95,13 @@ def read_project(
         graph = Graph(root)
         cache = FileCache()
         for project in projects:
+            graph.renderer = renderer_for(project, cache, adapter=adapter) if render else None
             files = scan_project(project, notes)
             props = read_properties(files.properties, cache)
             add_file_nodes(graph, project, files, props, cache)
             add_yml_nodes(graph, project, props)
+        if notes is not None and (graph.rendered or graph.render_failures):
+            notes.append(render_note(graph))
         edges = graph.edges()
         graph.apply_owners()
         nodes = frame_from_dicts("nodes", list(graph.nodes.values()))

@@ -34,6 +34,7 @@ from collectors.dbt_project.node_fields import (
     version_columns,
 )
 from collectors.dbt_project.project_yml import Project, folder_parts, merge_config
+from collectors.dbt_project.render import RenderFailed, needs_rendering
 from collectors.dbt_project.scan import FileCache, ProjectFiles
 from collectors.dbt_project.schema_yml import Entry, Properties, entry_list
 from console.errors import InputError
@@ -111,6 +112,21 @@ def _add_models(graph: Graph, project: Project, files: ProjectFiles, props: Prop
             )
 
 
+def _rendered_calls(graph: Graph, project: Project, path: Path, text: str, name: str, config: dict, static: JinjaCalls) -> JinjaCalls:
+    """The model's calls as rendering finds them; the static reading's when rendering fails
+    (the failure is counted with its reason for the collect summary)."""
+    try:
+        result = graph.renderer.render(text, name=name, package=project.name, config=config,
+                                       schema=config.get("schema"), database=config.get("database"))
+    except RenderFailed as e:
+        graph.render_failures.append((graph.rel(path), str(e)))
+        return static
+    graph.rendered += 1
+    rendered = result.calls
+    rendered.config = {**static.config, **rendered.config}
+    return rendered
+
+
 def _max_version(versions: list[str]) -> str:
     def key(v: str) -> tuple:
         try:
@@ -143,6 +159,9 @@ def _add_model(
     if spec is not None:
         entry_config(config, entry, spec)
     merge_config(config, calls.config, tree=False)
+    if language == "sql" and graph.renderer is not None and needs_rendering(text):
+        calls = _rendered_calls(graph, project, path, text, name, config, calls)
+        merge_config(config, calls.config, tree=False)
     if not is_enabled(config):
         return
     uid = f"model.{project.name}.{name}" + (f".v{v}" if v is not None else "")

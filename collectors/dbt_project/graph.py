@@ -17,6 +17,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from collectors.owners import owner_text
 from console.errors import InputError
@@ -66,6 +67,11 @@ class Graph:
     sources: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
     named: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     group_owners: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)
+    #: renders models whose refs only Jinja can resolve (:mod:`collectors.dbt_project.render`)
+    renderer: Any = None
+    #: models rendered, and (file, reason) of those whose rendering failed
+    rendered: int = 0
+    render_failures: list[tuple[str, str]] = field(default_factory=list)
     _rel_dirs: dict[str, str] = field(default_factory=dict)
 
     def rel(self, path: Path) -> str:
