@@ -13,6 +13,18 @@ def plain(widget) -> str:
     return content.plain if isinstance(content, Text) else str(content)
 
 
+async def open_ranked(pilot, app) -> LayerinitisScreen:
+    """Switch to the Layerinitis screen and wait for its ranking worker's result."""
+    await pilot.press("6")
+    for _ in range(200):
+        await settle(pilot, app)
+        screen = app.screen
+        if isinstance(screen, LayerinitisScreen) and screen.ranked is not None:
+            return screen
+        await pilot.pause(0.05)
+    raise AssertionError("the Layerinitis screen never received its ranking")
+
+
 def cells(table, key) -> list[str]:
     return [c.plain if isinstance(c, Text) else str(c) for c in table.get_row(key)]
 
@@ -21,10 +33,7 @@ async def test_layerinitis_ranks_items_rules_and_nodes(sample_loc):
     app = make_app(sample_loc)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
-        await pilot.press("6")
-        await settle(pilot, app)
-        screen = app.screen
-        assert isinstance(screen, LayerinitisScreen)
+        screen = await open_ranked(pilot, app)
         table = screen.query_one("#ly-table")
         first = cells(table, next(iter(table.rows)))
         assert first[0] == "1" and first[2] == "Hightouch model `Top items for Salesforce`"
@@ -53,9 +62,7 @@ async def test_layerinitis_filter_and_hostile_free_rendering(sample_loc):
     app = make_app(sample_loc)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
-        await pilot.press("6")
-        await settle(pilot, app)
-        screen = app.screen
+        screen = await open_ranked(pilot, app)
         await pilot.press("slash")
         await pilot.press(*"seasonal")
         table = screen.query_one("#ly-table")
