@@ -33,7 +33,6 @@ import polars as pl
 
 from collectors.query_logs.formats import Format
 from collectors.query_logs.load import NORMALISED, connect, is_log_file, load_file, sniff
-from collectors.query_logs.texts import parse_texts
 from console.errors import InputError
 
 #: A query-log row counts as a read when its status is one of these (or it has none).
@@ -273,6 +272,8 @@ def _parse(con, store: Path, out: QueryLogFrames) -> None:
     known = set(before["query_hash"].to_list()) if before is not None else set()
     fresh = [t for t in todo if t[0] not in known]
     out.texts_cached = len(todo) - len(fresh)
+    from collectors.query_logs.texts import parse_texts  # sqlglot: only when there is something to parse
+
     parsed = parse_texts(fresh)
     out.texts_parsed = len(parsed)
     out.texts_unparsed = sum(1 for _, _, error in parsed if error)
