@@ -165,3 +165,18 @@ def test_the_comment_a_tool_adds_to_its_sql_names_the_tool(tmp_path):
     _, rows, texts, _ = _load(path)
     apps = {text.splitlines()[0][:12]: row["app"] for row, text in zip(rows, texts)}
     assert sorted(apps.values(), key=str) == sorted(["metabase", "looker", None], key=str)
+
+
+def test_bigquery_jobs_exported_as_csv_with_json_text_columns(tmp_path):
+    path = tmp_path / "jobs.csv"
+    path.write_text(
+        "project_id,job_id,creation_time,user_email,query,statement_type,state,referenced_tables,labels,error_result\n"
+        'acme-prod,j1,2026-11-01 09:00:00.123000 UTC,looker@acme-prod.iam.gserviceaccount.com,SELECT 1,SELECT,DONE,'
+        '"[{""project_id"":""acme-prod"",""dataset_id"":""analytics"",""table_id"":""exp_crm""}]",'
+        '"[{""key"":""app"",""value"":""looker""}]",\n'
+        'acme-prod,j2,2026-11-01 10:00:00 UTC,maya@acme.com,SELECT 2,SELECT,DONE,[],[],"{""reason"":""notFound""}"\n'
+    )
+    fmt, rows, _, skips = _load(path)
+    assert fmt == "bigquery_jobs" and skips.count == 0
+    assert [(r["objects_read"], r["app"], r["ok"], r["execution_status"]) for r in rows] == [
+        (["acme-prod.analytics.exp_crm"], "looker", True, "DONE"), ([], None, False, "ERROR")]
