@@ -404,10 +404,11 @@ TABLES: dict[str, Table] = {
                 "collect_id INTEGER", "database VARCHAR", "schema VARCHAR", "name VARCHAR",
                 "table_type VARCHAR", "row_count BIGINT", "bytes BIGINT", "last_altered TIMESTAMP",
             ],
-            key=["collect_id", "database", "schema", "name"],
             doc=(
-                "warehouse_relations of every warehouse collect (history, keyed by collect_id): "
-                "growth, shrinkage and disappearance have a trend"
+                "warehouse_relations of every warehouse collect (history: growth, shrinkage and "
+                "disappearance have a trend). No primary key: a collect appends its rows once, "
+                "under its own collect_id, and an index on a table growing by thousands of rows "
+                "per collect would cost every collect more"
             ),
         ),
         _t(
@@ -425,10 +426,10 @@ TABLES: dict[str, Table] = {
                 "collect_id INTEGER", "database VARCHAR", "schema VARCHAR", "name VARCHAR",
                 "column_name VARCHAR", "row_count BIGINT", "null_count BIGINT",
             ],
-            key=["collect_id", "database", "schema", "name", "column_name"],
             doc=(
                 "NULL counts of the columns of the relations `[warehouse] null_checks` names "
-                "(opt-in: one count() per column of each named relation, in bounded time), per collect"
+                "(opt-in: one count() per column of each named relation, in bounded time), per "
+                "collect (no primary key, as warehouse_relation_history)"
             ),
         ),
         _t(
