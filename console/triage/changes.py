@@ -54,7 +54,9 @@ def changed_since_last_success(ctx: Context, index: SignalIndex, unique_id: str,
     scope = {unique_id, start, *ctx.graph.ancestors(start)}
     first_collect = history["collect_id"].min()
     rows = history.filter(pl.col("unique_id").is_in(list(scope))).sort("unique_id", "collect_id")
-    codes = _codes(extras)
+    codes = _codes(extras.code)
+    if not codes and extras.code_loader is not None and _has_later_versions(rows, green, as_of):
+        codes = _codes(extras.code_loader(), set(rows["unique_id"].to_list()))  # read, diff, let go
     changes = []
     previous: dict[str, tuple] = {}
     for uid, checksum, collect_id, seen_at in rows.select("unique_id", "checksum", "collect_id", "seen_at").iter_rows():
@@ -76,11 +78,22 @@ def changed_since_last_success(ctx: Context, index: SignalIndex, unique_id: str,
     return Changes(green, tuple(changes), note)
 
 
-def _codes(extras: Extras) -> dict[tuple[str, int], str]:
-    hist = extras.code.get("node_history")
+def _has_later_versions(rows: pl.DataFrame, green, as_of) -> bool:
+    """Whether some node of ``rows`` has a second version after the last green run (a diff to show)."""
+    if rows.is_empty() or rows["unique_id"].n_unique() == rows.height:
+        return False
+    if green is None or green.at is None:
+        return True
+    return bool(rows.filter(pl.col("seen_at") > green.at).height)
+
+
+def _codes(code: dict[str, pl.DataFrame], only: set[str] | None = None) -> dict[tuple[str, int], str]:
+    hist = code.get("node_history")
     if hist is None or hist.is_empty():
         return {}
     hist = hist.filter(pl.col("raw_code").is_not_null())
+    if only is not None:
+        hist = hist.filter(pl.col("unique_id").is_in(list(only)))
     return {(u, c): code for u, c, code in hist.select("unique_id", "collect_id", "raw_code").iter_rows()}
 
 

@@ -9,6 +9,7 @@ could not see instead of failing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,10 +36,13 @@ class Extras:
         frames: table name -> frame (see :data:`EXTRA_TABLES`).
         code: ``node_history`` rows with ``raw_code`` (for SQL diffs) and the current ``nodes``
             code; empty when not loaded.
+        code_loader: instead of ``code``, a function that reads it when a diff is wanted (the
+            terminal UI keeps no code in memory: it reads it, diffs, and lets it go).
     """
 
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
     code: dict[str, pl.DataFrame] = field(default_factory=dict)
+    code_loader: Callable[[], dict[str, pl.DataFrame]] | None = None
 
     def table(self, name: str) -> pl.DataFrame:
         """The frame, or an empty one when it was not loaded."""
@@ -46,8 +50,11 @@ class Extras:
         return frame if frame is not None else pl.DataFrame()
 
 
-def load_extras(store_path: Path, *, code: bool = True) -> Extras:
+def load_extras(store_path: Path, *, code: bool = True, lazy_code: bool = False) -> Extras:
     """Read the extra tables (and, with ``code``, the code history) in one visit each.
+
+    ``lazy_code`` reads no code now but gives the Extras a loader that reads it when a diff is
+    wanted (for long-lived processes).
 
     Raises:
         InputError: the store is missing or not a store (as any store read).
@@ -55,10 +62,16 @@ def load_extras(store_path: Path, *, code: bool = True) -> Extras:
     from console.store import read_tables
 
     frames = read_tables(store_path, dict(EXTRA_TABLES))
-    code_frames: dict[str, pl.DataFrame] = {}
-    if code:
-        try:
-            code_frames = read_tables(store_path, dict(_CODE))
-        except InputError:  # a store of version 3 written before node_history kept code
-            code_frames = {}
-    return Extras(frames, code_frames)
+    if lazy_code:
+        return Extras(frames, {}, lambda: load_code(store_path))
+    return Extras(frames, load_code(store_path) if code else {})
+
+
+def load_code(store_path: Path) -> dict[str, pl.DataFrame]:
+    """The code history (``node_history`` with ``raw_code``) and the nodes' current code."""
+    from console.store import read_tables
+
+    try:
+        return read_tables(store_path, dict(_CODE))
+    except InputError:  # a store of version 3 written before node_history kept code
+        return {}

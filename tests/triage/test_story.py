@@ -120,6 +120,15 @@ def test_an_edit_after_the_last_green_run_shows_as_a_change_with_its_sql_diff(tm
     assert diff.startswith("--- models/staging/stg_inventory.sql (last green)")
     assert "+" in diff and "-- was renamed?" in diff
     assert downstream.changes.last_success.at.date() == dt.date(2026, 11, 7)
+    # the terminal UI keeps no code in memory: it reads it when a diff is wanted, with the same result
+    lazy = Triage(ctx, extras=load_extras(loc.store, lazy_code=True))
+    assert lazy.extras.code == {}
+    assert lazy.node(find_node(lazy.signals.refs, "exp_retailer_app_skus")).changes.changes[0].diff == diff
+    # a diff renders with +/- marks and its SQL highlighted
+    from console.triage.text import diff_text
+
+    rendered = diff_text(diff)
+    assert "-- was renamed?" in rendered.plain and any("green" in str(span.style) for span in rendered.spans)
 
 
 def test_the_blast_radius_reaches_the_last_mile_and_the_readers_in_the_query_log(triage):

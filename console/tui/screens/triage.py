@@ -9,9 +9,10 @@ Above the body, a list of the nodes the triage names (root causes, failures, the
 radius): enter triages the highlighted one, ``l`` shows it in the Lineage, ``escape`` goes back
 to the node triaged before (and at last to the latest run), ``r`` returns to the latest run.
 
-The triage itself runs in a worker: it reads the extra tables (code history, last mile, query
-log, warehouse relations) once per load, in a short shared-lock visit, and walks the graph
-off the UI thread.
+The triage itself runs in a worker: it reads the extra tables (last mile, query log, warehouse
+relations) once per load, in a short shared-lock visit, and walks the graph off the UI thread.
+Code is not kept: when a node has changed since its last green run, the worker reads the code
+history, computes the diff, and lets the code go.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ class TriageScreen(ConsoleScreen):
 
         worker = get_current_worker()
         if self._triage is None or self._generation != data.generation:
-            self._triage = Triage(data.ctx, data.findings, load_extras(data.store))
+            self._triage = Triage(data.ctx, data.findings, load_extras(data.store, lazy_code=True))
             self._generation = data.generation
         triage = self._triage
         if subject is not None and subject not in triage.signals.refs:
