@@ -417,8 +417,24 @@ class Renderer:
             raise RenderFailed(f"{_one_line(e.message or e)} (line {e.lineno})") from None
         except Exception as e:  # noqa: BLE001 - any error of the project's Jinja is a failed render
             raise RenderFailed(f"{type(e).__name__}: {_one_line(e)}{_template_line(e)}") from None
+        self._render_hooks(cfg, package)
         calls.config = dict(cfg.given)
         return RenderResult(calls, dict(self._reached), dict(self._vars_read))
+
+    def _render_hooks(self, cfg: _Config, package: str) -> None:
+        """Render the model's hooks as dbt parse does: a ``ref()`` in a ``post_hook`` is an edge."""
+        for key in ("pre_hook", "post_hook", "pre-hook", "post-hook"):
+            for source in (cfg.given, cfg.base):
+                hooks = source.get(key)
+                for hook in hooks if isinstance(hooks, (list, tuple)) else [hooks]:
+                    sql = hook.get("sql") if isinstance(hook, Mapping) else hook
+                    if isinstance(sql, str) and "{" in sql:
+                        try:
+                            self.jinja.from_string(sql).render(self._spaces.get(package) or self._spaces[self.root])
+                        except _Return:
+                            pass
+                        except Exception as e:  # noqa: BLE001 - as for the model's own code
+                            raise RenderFailed(f"in {key.replace('-', '_')}: {type(e).__name__}: {_one_line(e)}") from None
 
     def dependencies_hold(self, macros: Mapping[str, str], variables: Mapping[str, str]) -> bool:
         """True when every macro and variable a cached render depended on is unchanged."""
