@@ -169,6 +169,15 @@ def clone(node: exp.Expr) -> exp.Expr:
 
 def _canon(node: exp.Expr) -> exp.Expr:
     """Children first, then the node itself (so every step sees canonical children)."""
+    kind = type(node)
+    if kind is exp.Column:  # the most common node: its qualifiers are dropped, not rebuilt
+        if isinstance(node.this, exp.Star):
+            return exp.Star()
+        return exp.Column(this=exp.to_identifier(node.name.lower()))
+    if kind is exp.Literal:
+        if node.is_string:
+            return exp.Literal(this=node.this, is_string=True)
+        return exp.Literal.number(number_text(str(node.this)))
     args: dict[str, Any] = {}
     for name, value in node.args.items():
         if isinstance(value, exp.Expr):
@@ -181,14 +190,10 @@ def _canon(node: exp.Expr) -> exp.Expr:
 
 
 def _canon_step(node: exp.Expr) -> exp.Expr:
-    if isinstance(node, exp.Column):
-        if isinstance(node.this, exp.Star):
-            return exp.Star()
-        return exp.column(exp.to_identifier(node.name.lower()))
+    if isinstance(node, exp.Column):  # a subclass of Column (the class itself is done in _canon)
+        return exp.Column(this=exp.to_identifier(node.name.lower()))
     if isinstance(node, exp.Identifier):
         return exp.to_identifier(node.this.lower())
-    if isinstance(node, exp.Literal) and not node.is_string:
-        return exp.Literal.number(number_text(str(node.this)))
     if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
         return exp.Literal.number(number_text("-" + str(node.this.this)))
     if isinstance(node, exp.Paren) and isinstance(node.this, _UNWRAPPED):
