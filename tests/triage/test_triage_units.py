@@ -85,3 +85,16 @@ def test_an_unknown_or_ambiguous_node_is_an_input_error(tmp_path):
     assert find_node(refs, "raw.orders") == SRC and find_node(refs, "orders") == SRC and find_node(refs, STG) == STG
     with pytest.raises(InputError, match="did you mean: stg_orders"):
         find_node(refs, "stg_order")
+
+
+def test_the_command_line_prints_a_hostile_name_literally(tmp_path):
+    from tests.triage.triage_fixtures import console
+
+    make_context(tmp_path, now=NOW, **_tables())
+    out = console("triage", str(tmp_path), "--store", str(tmp_path / "store.duckdb"), "--no-collect",
+                  "--node", "[red]x[/red] \\x1b[31mboom", "--now", NOW.isoformat())
+    assert out.returncode == 2 and "did you mean: [red]x[/red] \\x1b[31mboom" in out.stderr and "\x1b" not in out.stderr
+    out = console("triage", str(tmp_path), "--store", str(tmp_path / "store.duckdb"), "--no-collect", "--node", EVIL_ID)
+    assert out.returncode == 1, out.stderr
+    assert "[red]x[/red] \\x1b[31mboom" in out.stdout and "\x1b" not in out.stdout
+    assert "Runtime Error [link=http://x]click[/link]" in out.stdout
