@@ -365,20 +365,20 @@ def write_querylog(w, frames: QueryLogFrames, summary) -> None:
     if frames.rows is not None and frames.rows.height:
         rows = frames.rows.with_columns(pl.lit(w.collect_id, dtype=pl.Int64).alias("collect_id"))
         pg = pl.col("query_id").str.starts_with("pg:")
-        replacing = rows.filter(pg) if not frames.replace else rows
-        fresh = rows.filter(~pg) if not frames.replace else rows.clear()
-        if fresh.height:
-            stored = w.current("query_log", ["query_id"])
-            if stored.height:
-                fresh = fresh.join(stored, on="query_id", how="anti")
-            added += w.append("query_log", fresh)
+        fresh, replacing = rows.filter(~pg), rows.filter(pg)
+        stored = w.current("query_log", ["query_id"])
+        if stored.height:
+            if frames.replace:  # rows completed by a new ACCESS_HISTORY file replace theirs
+                replacing = pl.concat([replacing, fresh.join(stored, on="query_id", how="semi")])
+            fresh = fresh.join(stored, on="query_id", how="anti")
+        added += w.append("query_log", fresh)
         if replacing.height:
             w.delete_where_in("query_log", "query_id", replacing["query_id"].to_list())
             added += w.append("query_log", replacing)
             recompute = True
         if added and not recompute:
             # the summary DuckDB made of every row, unless some were stored already
-            complete = frames.delta is not None and fresh.height == rows.filter(~pg).height
+            complete = frames.delta is not None and fresh.height == rows.height
             delta = frames.delta if complete else consumers_summary(fresh)
             existing = w.current("query_consumers")
             w.replace("query_consumers", _merge(existing, delta) if existing.height else delta)

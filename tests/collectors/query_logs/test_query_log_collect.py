@@ -170,3 +170,22 @@ def test_the_sample_story_tableau_undeclared_and_an_export_with_two_consumers(tm
     assert "is read by 2 consumers: `HIGHTOUCH_SVC` (Hightouch" in shared["message"]
     assert "declared by `salesforce_store_pitch_sync`" in shared["message"] and "`MAYA_CHEN` (person" in shared["message"]
     assert not [f for f in findings if f["rule"] == "FED003"]
+
+
+def test_an_access_history_file_arriving_later_completes_the_queries_stored_before(project, tmp_path):
+    logs_dir = tmp_path / "logs"
+    logs_dir.mkdir()
+    store = tmp_path / "store.duckdb"
+    logs.snowflake_history(logs_dir, [
+        {"QUERY_ID": "q1", "QUERY_TEXT": "select * from v_orders", "USER_NAME": "LOOKER_SVC", "START_TIME": "2026-11-01 09:00:00"},
+    ])
+    _collect(project, store, logs_dir)
+    assert _rows(store, "SELECT relation FROM query_consumers") == [("v_orders",)]  # parsed: the view as written
+    logs.snowflake_access(logs_dir, [
+        {"QUERY_ID": "q1", "QUERY_START_TIME": "2026-11-01 09:00:00", "USER_NAME": "LOOKER_SVC",
+         "DIRECT_OBJECTS_ACCESSED": [logs.access_object("WAREHOUSE.ANALYTICS.FCT_ORDERS")]},
+    ])
+    summary = _collect(project, store, logs_dir)
+    assert "query logs: 2 files read" in _notes(summary)
+    assert _rows(store, "SELECT count(*) FROM query_log") == [(1,)]
+    assert _rows(store, "SELECT relation, query_count FROM query_consumers") == [("WAREHOUSE.ANALYTICS.FCT_ORDERS", 1)]
