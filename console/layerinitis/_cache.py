@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 _SLOT = "_layerinitis_cache"
+_MISSING = object()
 
 
 def cached(ctx: Any, name: str, compute: Callable[[], T]) -> T:
@@ -18,10 +19,14 @@ def cached(ctx: Any, name: str, compute: Callable[[], T]) -> T:
         >>> cached(ctx, "x", lambda: [1]) is cached(ctx, "x", lambda: [2])
         True
     """
-    store = ctx.__dict__.setdefault(_SLOT, {})
-    if name not in store:
-        store[name] = compute()
-    return store[name]
+    slots = ctx.__dict__
+    store = slots.get(_SLOT)
+    if store is None:
+        store = slots[_SLOT] = {}
+    found = store.get(name, _MISSING)
+    if found is _MISSING:
+        found = store[name] = compute()
+    return found
 
 
 def frame(ctx: Any, name: str):

@@ -72,6 +72,11 @@ class DuplicateRule:
     key: str
     places: tuple[Place, ...]
 
+    @functools.cached_property
+    def by_subject(self) -> dict[str, Place]:
+        """subject_id -> its place."""
+        return {p.subject_id: p for p in self.places}
+
     @property
     def tools(self) -> list[str]:
         return sorted({p.tool for p in self.places})

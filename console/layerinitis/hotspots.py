@@ -119,8 +119,10 @@ def _item_hotspot(ctx: Any, item: Item, w: HotspotWeights) -> Hotspot | None:
     else:
         reasons.append("no exposure declares this consumer")
     for g in dups:
-        own = next((p.sql for p in g.places if p.subject_id == item.artifact_id), g.key)
-        others = [p.label for p in g.places if p.subject_id != item.artifact_id]
+        mine = g.by_subject.get(item.artifact_id)
+        own = mine.sql if mine is not None else g.key
+        others = [p.label for p in g.places[: OTHER_PLACES + 1] if p.subject_id != item.artifact_id][:OTHER_PLACES]
+        others += [""] * (len(g.places) - 1 - len(others))  # counted, not named
         where = ", ".join(others[:OTHER_PLACES]) + (f" and {len(others) - OTHER_PLACES} more" if len(others) > OTHER_PLACES else "")
         reasons.append(f"the same rule as `{own}` is also in {where}")
     if bypass:
