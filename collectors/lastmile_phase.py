@@ -261,6 +261,7 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
     changed_rows: list[tuple] = []
     by_sha = {row[2]: row for row in cache.values() if row[3] == dialect and row[4] == READER_VERSION and row[5] != "lookml"}
     fresh_docs: dict[str, dict | None] = {}
+    mtimes: dict[Path, float] = {}
     jobs: list[tuple[str, bytes, str, str]] = []
     pending: dict[str, tuple[int, int, str]] = {}
     for path, rel, kind in files:
@@ -268,6 +269,7 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
             st = path.stat()
         except OSError:
             continue
+        mtimes[path] = st.st_mtime
         hit = cache.get(rel)
         if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns and hit[3] == dialect and hit[4] == READER_VERSION:
             raw[rel], tools[rel], shas[rel] = hit[6], hit[5], hit[2]
@@ -306,7 +308,7 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
     abs_of = {rel: path for path, rel, _ in files}
     owner_files = [abs_of[rel] for rel, tool in tools.items() if tool]
     owner_files += [root / rel for rel, _ in sync_items if (root / rel).is_file()]
-    owners = owners_and_dates(owner_files, root)
+    owners = owners_and_dates(owner_files, root, mtimes)
     removed = [rel for rel in cache if rel not in tools]
     digest = hashlib.sha256(orjson.dumps([
         dialect, READER_VERSION, sorted((rel, shas.get(rel), tool, owners.get(abs_of[rel])) for rel, tool in tools.items()),

@@ -66,6 +66,7 @@ def find_files(paths: tuple[Path, ...], root: Path) -> tuple[list[tuple[Path, st
             else:
                 others += 1
             continue
+        prefix = str(root).rstrip(os.sep) + os.sep
         for folder, dirs, files in os.walk(given):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
             for name in sorted(files):
@@ -73,9 +74,9 @@ def find_files(paths: tuple[Path, ...], root: Path) -> tuple[list[tuple[Path, st
                 if kind is None:
                     others += 1
                     continue
-                path = Path(folder) / name
-                rel = relative(path, root)
-                out.setdefault(rel, (path, rel, kind))
+                text = os.path.join(folder, name)  # strings: a Path per file costs more than the walk
+                rel = (text[len(prefix):] if text.startswith(prefix) else text).replace(os.sep, "/")
+                out.setdefault(rel, (Path(text), rel, kind))
     return sorted(out.values(), key=lambda t: t[1]), others
 
 

@@ -142,19 +142,26 @@ def git_last_changes(top: Path, files: list[Path]) -> dict[Path, tuple[str, str]
     return out
 
 
-def owners_and_dates(files: list[Path], project_root: Path) -> dict[Path, tuple[str, str, str | None]]:
-    """file -> (owner, owner_source ``codeowners``/``git``/``unknown``, last change as ISO text)."""
+def owners_and_dates(
+    files: list[Path], project_root: Path, mtimes: dict[Path, float] | None = None
+) -> dict[Path, tuple[str, str, str | None]]:
+    """file -> (owner, owner_source ``codeowners``/``git``/``unknown``, last change as ISO text).
+
+    ``mtimes`` (file -> st_mtime) saves a second stat of files the caller has seen already.
+    """
     by_top: dict[Path | None, list[Path]] = {}
-    tops: dict[Path, Path | None] = {}
-    known: list[Path] = []  # checkouts found so far: a folder inside one needs no git call (submodules aside)
+    tops: dict[str, Path | None] = {}
+    known: list[str] = []  # checkouts found so far: a folder inside one needs no git call (submodules aside)
     for f in files:
-        parent = f.parent
+        parent = os.path.dirname(str(f))
         if parent not in tops:
-            inside = next((t for t in known if parent == t or t in parent.parents), None)
-            tops[parent] = inside or git_toplevel(parent)
-            if tops[parent] is not None and inside is None:
-                known.append(tops[parent])
+            inside = next((t for t in known if parent == t or parent.startswith(t + os.sep)), None)
+            top = Path(inside) if inside else git_toplevel(Path(parent))
+            tops[parent] = top
+            if top is not None and inside is None:
+                known.append(str(top))
         by_top.setdefault(tops[parent], []).append(f)
+    mtimes = mtimes or {}
     out: dict[Path, tuple[str, str, str | None]] = {}
     root_rules = read_codeowners(project_root)
     for top, group in by_top.items():
@@ -170,7 +177,8 @@ def owners_and_dates(files: list[Path], project_root: Path) -> dict[Path, tuple[
             author, date = git.get(f, (None, None))
             if date is None:
                 try:
-                    date = dt.datetime.fromtimestamp(f.stat().st_mtime, dt.UTC).replace(tzinfo=None).isoformat()
+                    mtime = mtimes[f] if f in mtimes else f.stat().st_mtime
+                    date = dt.datetime.fromtimestamp(mtime, dt.UTC).replace(tzinfo=None).isoformat()
                 except OSError:
                     date = None
             else:
