@@ -47,7 +47,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from console.errors import InputError
 from console.tui.commands import ActionsProvider, NodesProvider, RulesProvider, ScreensProvider
 from console.tui.messages import DataLoaded, FilesChanged, ShowNode, ShowRule, WorkFailed
-from console.tui.state import AppData, load_app_data, news
+from console.tui.state import AppData, evaluate_app_data, news, read_app_data
 from console.tui.watcher import looks_complete
 
 if TYPE_CHECKING:
@@ -134,6 +134,7 @@ class ConsoleApp(App[None]):
         self._last_live_error = ""
         self._watcher = None
         self._opened = False
+        self._collect_started = False
         for name, key, _ in self.screen_table:
             if key != "t":
                 self.bind(key, f"switch('{name}')", description=name.title(), show=False)
@@ -193,20 +194,31 @@ class ConsoleApp(App[None]):
                 return
             note = summary.to_text().splitlines()[0]
         self._generation += 1
-        data = load_app_data(self.loc, now=self.now, generation=self._generation, collect_note=note)
-        if not worker.is_cancelled:
+        data = read_app_data(self.loc, now=self.now, generation=self._generation, collect_note=note)
+        if worker.is_cancelled:
+            return
+        if not data.evaluated:  # the frames first (a fast first paint), then the findings
             self.post_message(DataLoaded(data, collected=collect))
+            data = evaluate_app_data(data, self.loc)
+            if worker.is_cancelled:
+                return
+        self.post_message(DataLoaded(data, collected=collect))
 
     def on_data_loaded(self, message: DataLoaded) -> None:
         old, self.data = self.data, message.data
         for name, _, _ in self.screen_table:
-            self.get_screen(name).show(message.data)
+            screen = self.get_screen(name)
+            if message.data.evaluated or screen.EARLY:
+                screen.show(message.data)
         for line in news(old, message.data):
             self.notify(line, title="Live", severity="warning", timeout=8)
+        if not message.data.evaluated:
+            return
         if message.collected:
             self._live_failures = 0
             self._last_live_error = ""
-        elif old is None and self.collect_on_start:  # opened on the store as it was: now collect
+        elif not self._collect_started and self.collect_on_start:  # opened on the store as it was: now collect
+            self._collect_started = True
             self._queue(collect=True, live=False)
         if not self._opened and message.data.has_store:
             self._opened = True
@@ -329,7 +341,7 @@ class ConsoleApp(App[None]):
     def action_open_file(self) -> None:
         node = self._selected()
         data = self.data
-        path = data.ctx.node_index.get(node, {}).get("path") if data and node else None
+        path = data.node_path(node) if data and node else None
         if not path:
             self.notify("No file for what is under the cursor.", severity="warning")
             return

@@ -266,8 +266,11 @@ def _model_rows(data: AppData) -> list[FreshnessRow]:
         if status == "success":
             last_ok[uid] = completed or generated
     rows = []
-    for uid, kind, meta, config in nodes.select("unique_id", "resource_type", "meta", "config").iter_rows():
-        declared = meta_value(meta, config, "sla")
+    declares = pl.lit(False)  # decode the JSON of nodes that mention an SLA only
+    for column in ("meta", "config"):
+        declares = declares | pl.col(column).str.contains('"sla"', literal=True).fill_null(False)
+    for uid, kind, meta, config, has_sla in nodes.select("unique_id", "resource_type", "meta", "config", declares.alias("d")).iter_rows():
+        declared = meta_value(meta, config, "sla") if has_sla else None
         sla_s = None
         sla = ""
         if declared is not None:

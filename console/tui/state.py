@@ -11,6 +11,7 @@ This module imports no textual: it is plain data, testable headless.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,6 +79,9 @@ class AppData:
             empty when the project is complete. Screens show them instead of an empty table.
         generation: 0 for the first load, then +1 per load: screens can tell a refresh.
         collect_note: the last background collect's summary, or its error, or "".
+        evaluated: the rules have run (``findings`` and ``rules`` are filled in). A load is
+            shown in two steps: the store's frames first (a fast first paint), then the same
+            load with its findings (see :meth:`with_findings`).
     """
 
     ctx: Context
@@ -90,6 +94,7 @@ class AppData:
     missing: tuple[str, ...] = ()
     generation: int = 0
     collect_note: str = ""
+    evaluated: bool = False
 
     # -- cheap indexes, computed once per load (in the worker, see warm) ----------------------
     @cached_property
@@ -120,6 +125,12 @@ class AppData:
         if unique_id is None:
             return ""
         return self.names.get(unique_id, unique_id)
+
+    def node_path(self, unique_id: str) -> str | None:
+        """A node's file, relative to the project (None when unknown)."""
+        nodes = self.ctx.frames["nodes"]
+        rows = nodes.filter(pl.col("unique_id") == unique_id)["path"].to_list()
+        return rows[0] if rows else None
 
     @cached_property
     def findings_by_node(self) -> dict[str | None, tuple[Finding, ...]]:
@@ -189,6 +200,15 @@ class AppData:
             cache[key] = compute()
         return cache[key]
 
+    def with_findings(self, findings: tuple[Finding, ...], rules: Mapping[str, RuleInfo]) -> AppData:
+        """The same load with its findings: indexes that do not depend on findings are kept."""
+        new = dataclasses.replace(self, findings=findings, rules=rules, evaluated=True)
+        keep = {k: v for k, v in self.__dict__.items() if k in _FINDINGS_FREE}
+        memo = {k: v for k, v in self.__dict__.get("_memo", {}).items() if k in _FINDINGS_FREE}
+        new.__dict__.update(keep)
+        new.__dict__["_memo"] = memo
+        return new
+
     def warm(self) -> AppData:
         """Compute the cached indexes now (the worker calls this, off the UI thread)."""
         for attr in ("project", "names", "findings_by_node", "latest_status", "failed_nodes", "stale_sources"):
@@ -198,6 +218,22 @@ class AppData:
 
         digest.warm(self)
         return self
+
+
+#: Cached indexes and memos that do not depend on the findings (kept by ``with_findings``).
+_FINDINGS_FREE = frozenset({
+    "project", "names", "latest_run", "latest_results", "latest_status", "failed_nodes", "stale_sources",
+    "digest.overview", "digest.freshness", "digest.run_rows", "checks.owners",
+})
+
+
+#: What an open app keeps on the Context after the rules ran: the frames and the shared
+#: indexes. Rules leave scratch caches on it (node rows as dicts, per-rule indexes); an app kept
+#: open all day drops them (measured: most of the app's memory at 10k nodes), and whoever needs
+#: one again rebuilds it.
+_CONTEXT_KEPT = frozenset({
+    "frames", "now", "settings", "project", "runs", "freshness_runs", "result_history", "latest_run", "graph",
+})
 
 
 def _missing(ctx: Context, loc: Locations) -> tuple[str, ...]:
@@ -215,10 +251,10 @@ def _missing(ctx: Context, loc: Locations) -> tuple[str, ...]:
     return tuple(out)
 
 
-def load_app_data(
+def read_app_data(
     loc: Locations, *, now: dt.datetime | None = None, generation: int = 0, collect_note: str = ""
 ) -> AppData:
-    """Read the store (one short shared-lock visit), evaluate the rules, precompute the screens' data.
+    """Read the store (one short shared-lock visit) into an AppData without findings yet.
 
     A missing store gives empty frames and a word in ``missing``; any other store problem
     raises.
@@ -232,39 +268,48 @@ def load_app_data(
     Raises:
         InputError: the store is not a store, is of another version, or the config is bad.
     """
-    from console.report.model import rule_infos
     from rules.context import Context
-    from rules.engine import evaluate
 
     settings = loc.config.settings()
     try:
         ctx = Context.from_store(loc.store, now=now, settings=settings)
-        has_store = True
     except InputError as e:
         if "run `console collect` first" not in e.problem:
             raise
         ctx = Context(empty_frames(), settings=settings, **({"now": now} if now is not None else {}))
-        has_store = False
-    findings: tuple[Finding, ...] = ()
-    rules: dict[str, RuleInfo] = {}
-    if has_store:  # exactly as `console report` does (console/cli/report_cmd.py::_evaluate)
-        from console.gc_pause import gc_paused
-        from console.report.model import build_report
-
-        with gc_paused():
-            evaluation = evaluate(ctx, loc.config, today=now.date() if now else None)
-            report = build_report(
-                ctx, evaluation.findings, rules=rule_infos(evaluation.rules_run), suppressed=evaluation.suppressed,
-                expired=evaluation.expired, project_root=loc.project,
-            )
-        findings = report.findings
-        rules = {r.id: r for r in report.rules}
     data = AppData(
-        ctx=ctx, findings=findings, rules=rules, project_root=loc.project, store=loc.store,
-        now=ctx.now, loaded_at=utc_now(), missing=_missing(ctx, loc), generation=generation,
-        collect_note=collect_note,
+        ctx=ctx, project_root=loc.project, store=loc.store, now=ctx.now, loaded_at=utc_now(),
+        missing=_missing(ctx, loc), generation=generation, collect_note=collect_note, evaluated=not ctx.frames["project"].height,
     )
     return data.warm()
+
+
+def evaluate_app_data(data: AppData, loc: Locations) -> AppData:
+    """The rules over ``data``'s Context, exactly as ``console report`` runs them
+    (``console/cli/report_cmd.py::_evaluate``): the same findings, in the same order."""
+    from console.gc_pause import gc_paused
+    from console.report.model import build_report, rule_infos
+    from rules.engine import evaluate
+
+    if data.evaluated:
+        return data
+    ctx, now = data.ctx, data.now
+    with gc_paused():
+        evaluation = evaluate(ctx, loc.config, today=now.date())
+        report = build_report(
+            ctx, evaluation.findings, rules=rule_infos(evaluation.rules_run), suppressed=evaluation.suppressed,
+            expired=evaluation.expired, project_root=loc.project,
+        )
+    for key in [k for k in ctx.__dict__ if k not in _CONTEXT_KEPT]:  # the rules' scratch caches
+        del ctx.__dict__[key]
+    return data.with_findings(report.findings, {r.id: r for r in report.rules}).warm()
+
+
+def load_app_data(
+    loc: Locations, *, now: dt.datetime | None = None, generation: int = 0, collect_note: str = ""
+) -> AppData:
+    """:func:`read_app_data` then :func:`evaluate_app_data`: one complete load."""
+    return evaluate_app_data(read_app_data(loc, now=now, generation=generation, collect_note=collect_note), loc)
 
 
 def news(old: AppData | None, new: AppData) -> list[str]:

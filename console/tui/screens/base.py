@@ -2,8 +2,9 @@
 
 A screen is built once and kept for the app's life (the app installs every screen of
 ``console.tui.app.SCREENS``). Data reaches it only through :meth:`show`, on the first load and
-on every refresh; a screen keeps its own cursor, filters and selection across refreshes (fill
-tables again, then put the cursor back on the same row key).
+on every refresh (twice per load for an ``EARLY`` screen: frames first, then findings); a
+screen keeps its own cursor, filters and selection across refreshes (fill tables again, then
+put the cursor back on the same row key).
 
 A subclass implements:
 
@@ -33,6 +34,9 @@ class ConsoleScreen(Screen):
 
     #: The screen's title in the status bar and the command palette.
     TITLE_TEXT = ""
+    #: Show a load before its rules have run too (``data.evaluated`` False: frames, no findings
+    #: yet), for a fast first paint; otherwise the screen gets each load once, with findings.
+    EARLY = False
 
     def __init__(self) -> None:
         super().__init__()

@@ -97,6 +97,7 @@ class ChecksScreen(ConsoleScreen):
     """Every finding, filterable (see the module docstring)."""
 
     TITLE_TEXT = "Checks"
+    EARLY = True
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", key_display="/"),
         Binding("s", "cycle_severity", "Severity"),
@@ -126,6 +127,8 @@ class ChecksScreen(ConsoleScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def render_data(self, data: AppData) -> None:
+        if not data.evaluated and self._shown:  # a refresh's frames: keep the rows until its findings come
+            return
         if data.generation != self._code_generation:
             self._code.clear()
             self._code_generation = data.generation
@@ -150,6 +153,8 @@ class ChecksScreen(ConsoleScreen):
             count.append(f" · first {MAX_ROWS} shown: narrow the filter", style="italic")
         if not data.findings and data.missing:
             count = Text(data.missing[0], style="italic")
+        elif not data.evaluated:
+            count = Text("Evaluating the rules…", style="italic")
         self.query_one("#ck-count", Static).update(count)
         self._show_detail()
 

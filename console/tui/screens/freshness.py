@@ -36,6 +36,7 @@ class FreshnessScreen(ConsoleScreen):
     """Sources and models by age against their SLA (see the module docstring)."""
 
     TITLE_TEXT = "Freshness"
+    EARLY = True
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", key_display="/"),
         Binding("f", "cycle_kind", "Sources/models"),

@@ -41,6 +41,7 @@ class OverviewScreen(ConsoleScreen):
     """Health at a glance (see the module docstring)."""
 
     TITLE_TEXT = "Overview"
+    EARLY = True
     BINDINGS = [Binding("enter", "open_finding", "Open in Checks")]
 
     def compose_body(self) -> Iterable[Widget]:
@@ -67,13 +68,15 @@ class OverviewScreen(ConsoleScreen):
         self._render_layers(ov)
         self.query_one("#ov-duration", Sparkline).data = ov.elapsed_series or [0.0]
         self.query_one("#ov-failures", Sparkline).data = ov.failure_series or [0.0]
+        table = self.query_one("#ov-attention", NodeTable)
+        if not data.evaluated and table.row_count:  # a refresh's frames: keep the list until its findings come
+            return
         rows = []
         for f in attention(data):
             sev = Text(f.severity, style=STYLES.get(f.severity, ""))
             rows.append((f.fingerprint, (sev, f.category, data.name(f.node), f.message)))
-        table = self.query_one("#ov-attention", NodeTable)
         table.fill(rows)
-        table.border_title = f"Needs attention ({len(rows)})"
+        table.border_title = f"Needs attention ({len(rows)})" if data.evaluated else "Needs attention (evaluating the rules…)"
 
     def _render_run(self, data: AppData, ov: digest.Overview) -> None:
         panel = self.query_one("#ov-run", Static)

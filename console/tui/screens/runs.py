@@ -55,6 +55,7 @@ class RunsScreen(ConsoleScreen):
     """Run history (see the module docstring)."""
 
     TITLE_TEXT = "Runs"
+    EARLY = True
     BINDINGS = [
         Binding("n", "toggle_view", "Runs/nodes"),
         Binding("slash", "focus_filter", "Filter", key_display="/"),

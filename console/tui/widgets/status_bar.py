@@ -40,7 +40,9 @@ class StatusBar(Static):
         line.append(f" · {self.title_text}", style="bold")
         if data is not None:
             line.append(f" · as of {data.now:%Y-%m-%d %H:%M}")
-            if data.has_store:
+            if data.has_store and not data.evaluated:
+                line.append(" · evaluating the rules…", style="italic")
+            elif data.has_store:
                 n = len(data.findings)
                 line.append(f" · {n} finding{'s' if n != 1 else ''}")
         if self.activity:
