@@ -65,6 +65,9 @@ class Hotspot:
             (both None for a node hotspot whose consumers need several new exports).
         expressions: the business expressions: ``{sql, kind, key, path, line}`` each.
         tools: the last-mile tools involved.
+        reads: for an item, what it reads: ``{written, kind, node, bypass}`` each (kind of
+            :class:`console.relations.Resolution`; bypass the reason it bypasses the central
+            layer, or None).
     """
 
     kind: str
@@ -81,6 +84,7 @@ class Hotspot:
     owner: str | None = None
     home_node: str | None = None
     new_export: str | None = None
+    reads: tuple[Mapping[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +93,7 @@ class Hotspot:
             "reasons": list(self.reasons), "belongs": self.belongs, "expressions": [dict(e) for e in self.expressions],
             "tools": list(self.tools), "owner": self.owner,
             "home": {"node": self.home_node, "new_export": self.new_export},
+            "reads": [dict(r) for r in self.reads],
         }
 
 
@@ -141,6 +146,10 @@ def _item_hotspot(ctx: Any, item: Item, w: HotspotWeights) -> Hotspot | None:
         parts=_ro({"logic": logic, "duplication": duplication, "bypass": bypass_term, "criticality": criticality, "age": age_term}),
         reasons=tuple(reasons), belongs=home.text, home_node=home.node, new_export=home.new_export,
         expressions=tuple(_expr_dict(item, e) for e in item.expressions), tools=(item.tool,), owner=item.owner,
+        reads=tuple(
+            {"written": r.written, "kind": r.resolution.kind, "node": r.unique_id, "bypass": r.bypass}
+            for r in reads_of(ctx, item)
+        ),
     )
 
 

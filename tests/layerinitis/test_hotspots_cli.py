@@ -75,7 +75,9 @@ def test_json_is_documented_shape(story):
     assert doc["schema_version"] == 1 and doc["project"]["name"] == "alcohol_marketplace"
     assert doc["generated_at"] == "2026-11-08T09:00:00Z"
     first = doc["items"][0]
-    assert set(first) == {"kind", "id", "label", "path", "line", "score", "parts", "reasons", "belongs", "expressions", "tools", "owner", "home"}
+    assert set(first) == {"kind", "id", "label", "path", "line", "score", "parts", "reasons", "belongs", "expressions", "tools", "owner", "home", "reads"}
+    assert first["reads"] == [{"written": "analytics.exp_top_items_salesforce", "kind": "node",
+                               "node": "model.alcohol_marketplace.exp_top_items_salesforce", "bypass": None}]
     assert first["home"] == {"node": "model.alcohol_marketplace.exp_top_items_salesforce", "new_export": None}
     assert first["expressions"] == [{"sql": "volume_ml > 50", "kind": "filter", "key": "volume_ml <= 50",
                                      "path": "lastmile/hightouch/models/top_items_for_salesforce.yaml", "line": 10}]
