@@ -86,6 +86,9 @@ class LastmileResult:
     seconds: float = 0.0
     #: cache rows of files not re-read whose LookML was resolved again: path, payload, reads
     files_updated: pl.DataFrame | None = None
+    #: when earlier rows were patched: (paths whose rows go, their new rows); the write then
+    #: touches only those rows instead of replacing the table
+    patch: tuple[list[str], pl.DataFrame] | None = None
     #: sha256 of every item row: equal to the last collect's, nothing needs writing or analysing
     digest: str = ""
     unchanged: bool = False
@@ -347,9 +350,11 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
         rows.append(_row(f"lastmile.dbt_sync.{rel}#{it['name']}", "dbt_sync", rel, it, owner, source, modified, None, dialect))
     artifacts = pl.DataFrame(rows, schema=ARTIFACT_SCHEMA) if rows else pl.DataFrame(schema=ARTIFACT_SCHEMA)
     skips = pl.DataFrame(skip_rows, schema=SKIP_SCHEMA, orient="row")
+    patch = None
     if stored is not None:
         gone = list(dirty | set(removed))
         keep = stored[0].filter(~pl.col("path").is_in(gone) & (pl.col("tool") != "dbt_sync"))
+        patch = (gone, artifacts)
         artifacts = pl.concat([keep, artifacts]).sort("artifact_id")
         skips = pl.concat([stored[1].filter(~pl.col("path").is_in(gone)), skips])
     others += sum(1 for tool in tools.values() if tool is None)
@@ -364,6 +369,7 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
         files_cached=len(files) - len(jobs),
         other_files=others,
         digest=digest,
+        patch=patch,
     )
     result.seconds = time.perf_counter() - t0
     summary.lastmile = result
@@ -453,7 +459,13 @@ def write_lastmile(w, result: LastmileResult | None) -> None:
     """Write the phase's frames inside the collect's transaction."""
     if result is None or result.unchanged:
         return
-    w.replace("lastmile_artifacts", result.artifacts)
+    if result.patch is not None:
+        gone, new_rows = result.patch
+        w.delete_where_in("lastmile_artifacts", "path", gone)
+        w.delete_where_in("lastmile_artifacts", "tool", ["dbt_sync"])
+        w.append("lastmile_artifacts", new_rows)
+    else:
+        w.replace("lastmile_artifacts", result.artifacts)
     w.replace("lastmile_skips", result.skips)
     if result.files_removed:
         w.delete_where_in("lastmile_files", "path", result.files_removed)
