@@ -247,8 +247,12 @@ def _artifact_ids(tool: str, rel: str, items: list[dict]) -> list[str]:
     return ids
 
 
-def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult | None:
-    """Read the last mile; None when there is nothing to read and nothing stored to clear."""
+def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
+    """Read the last mile (see the module docstring); also sets ``summary.lastmile``.
+
+    Raises:
+        InputError: a last-mile path the user named does not exist.
+    """
     t0 = time.perf_counter()
     paths = lastmile_paths(loc)
     root = loc.project
