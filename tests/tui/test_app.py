@@ -92,6 +92,13 @@ async def test_command_palette_goes_to_screens_nodes_and_rules(sample_loc):
         await pilot.pause()
         assert app.screen is app.get_screen("checks")
         assert app.screen.query_one("#ck-filter").value == "rule:RUN002"
+        await pilot.press("ctrl+p", *"fct_market_demand")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        target = "triage" if app.has_screen("triage") else "lineage"
+        if app.has_screen(target):  # a node opens in Triage (Lineage before Triage existed)
+            assert app.screen is app.get_screen(target)
 
 
 async def test_a_missing_store_opens_with_a_word_on_what_is_missing(sample_loc, tmp_path):
