@@ -26,7 +26,7 @@ from collectors.sql_facts.parallel import (
     parsed_text,
 )
 from collectors.sql_logic.analyse import analyse, analyse_statements, empty_logic
-from collectors.sql_logic.batch import LOGIC_CACHE_SCHEMA, POOL_MIN, LogicInput, cache_rows, content_hash
+from collectors.sql_logic.batch import LOGIC_CACHE_SCHEMA, POOL_MIN, LogicInput, cache_rows, content_hash, pack, packed_rows
 from collectors.sql_logic.batch import _frames as _logic_frames
 from console.gc_pause import gc_paused
 
@@ -100,14 +100,15 @@ def facts_and_logic_many(
             jobs[(fh if need_f else None, lh if need_l else None)] = text
     fresh_f, fresh_l = _run([(f, lh, t) for (f, lh), t in jobs.items()], dialect, workers, progress)
     items = [LogicInput(i.unique_id, subject_type, t, dialect, 1) for i, t in zip(inputs, texts)]
-    new_logic = cache_rows(fresh_l)
+    new_logic = packed_rows(fresh_l)
     with gc_paused():
         sql_facts = _frames(inputs, f_hashes, dialect, facts_cached, fresh_f)
         logic = _logic_frames(items, l_hashes, pl.concat([logic_cache.select(list(LOGIC_CACHE_SCHEMA)), new_logic]))
     return sql_facts, (logic, new_logic)
 
 
-def _one(job: Job, dialect: str) -> tuple[Job, dict | None, dict | None]:
+def _one(job: Job, dialect: str) -> tuple[Job, dict | None, tuple | None]:
+    """One job's SQL facts (a dict) and packed logic facts (see :func:`collectors.sql_logic.batch.pack`)."""
     fh, lh, text = job
     if fh and lh:
         facts, logic = facts_and_logic(text, dialect)
@@ -115,7 +116,7 @@ def _one(job: Job, dialect: str) -> tuple[Job, dict | None, dict | None]:
         facts, logic = extract_facts(text, dialect), None
     else:
         facts, logic = None, analyse(text, dialect)
-    return job, facts, logic
+    return (fh, lh, ""), facts, (pack(logic) if logic is not None else None)
 
 
 def _run(jobs: list[Job], dialect: str, workers: int | None, progress) -> tuple[dict, dict]:
@@ -127,7 +128,7 @@ def _run(jobs: list[Job], dialect: str, workers: int | None, progress) -> tuple[
             if fh:
                 fresh_f[fh] = facts
             if lh:
-                fresh_l[lh] = logic if logic is not None else empty_logic()
+                fresh_l[lh] = logic if logic is not None else pack(empty_logic())
 
     total = len(jobs)
     workers = max(1, workers if workers is not None else _cores())
