@@ -170,7 +170,7 @@ def _evaluate(loc, now, fmt, select, exclude, known, *, collected: bool = False)
     for atom in selection.unmatched if selection is not None else ():
         _warn(f"warning: selector `{atom}` matched no {'rule' if atom.startswith('rule:') else 'node'}")
     summary = fmt in ("text", "markdown")
-    scores = summary or fmt in ("json", "html")
+    scores = fmt in ("json", "html") or (summary and collected)  # a summary alone needs the project's score only
     trend, collect_id = None, None
     if summary or (scores and collected):
         from console.scores.history import load_trend

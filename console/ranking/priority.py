@@ -82,18 +82,19 @@ def prioritise(ctx: Context, findings: Iterable[Finding], weights: PriorityWeigh
     """Rank every finding (stakes are computed once per call)."""
     weights = weights or PriorityWeights()
     stakes = node_stakes(ctx, weights)
-    memo: dict[tuple[str, str, Stakes], int] = {}
+    memo: dict[tuple[str, str, int], int] = {}  # keyed by the Stakes object's id: they live as long as the call
     out: dict[str, int] = {}
-    production = set()
+    production = []
+    get = stakes.get
     for f in findings:
-        s = stakes.get(f.node, NOTHING) if f.node else NOTHING
-        key = (f.severity, f.category, s)
+        s = get(f.node, NOTHING) if f.node else NOTHING
+        key = (f.severity, f.category, id(s))
         p = memo.get(key)
         if p is None:
             p = memo[key] = priority_of(f.severity, f.category, s, weights)
         out[f.fingerprint] = p
         if s.production_exposures:
-            production.add(f.fingerprint)
+            production.append(f.fingerprint)
     return Ranking(out, frozenset(production))
 
 

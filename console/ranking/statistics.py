@@ -11,6 +11,7 @@ not fixable by configuration.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -73,15 +74,15 @@ def rule_counts(findings: Iterable[Finding]) -> tuple[RuleCount, ...]:
         >>> [(c.rule, c.count, c.fixable_by_config) for c in rule_counts(fs)]
         [('STR018', 3, True), ('CHK001', 1, False)]
     """
-    counts: dict[str, list] = {}
     order = {"error": 0, "warn": 1, "info": 2}
-    for f in findings:
-        entry = counts.get(f.rule)
+    counts: dict[str, list] = {}
+    for (rule, name, category, severity), n in Counter((f.rule, f.name, f.category, f.severity) for f in findings).items():
+        entry = counts.get(rule)
         if entry is None:
-            counts[f.rule] = [f.name, f.category, f.severity, 1]
+            counts[rule] = [name, category, severity, n]
         else:
-            entry[3] += 1
-            if order.get(f.severity, 3) < order.get(entry[2], 3):
-                entry[2] = f.severity
+            entry[3] += n
+            if order.get(severity, 3) < order.get(entry[2], 3):
+                entry[2] = severity
     rows = [RuleCount(rule, name, cat, sev, n, fixable_by_config(rule)) for rule, (name, cat, sev, n) in counts.items()]
     return tuple(sorted(rows, key=lambda r: (-r.count, r.rule)))

@@ -238,7 +238,7 @@ def build_report(
     """
     from console.ranking import group_findings, prioritise
 
-    kept = [f for f in findings if _selected(selection, f)]
+    kept = list(findings) if selection is None else [f for f in findings if _selected(selection, f)]
     counted = kept
     hidden = 0
     if baseline:
@@ -265,7 +265,7 @@ def build_report(
     if scores or overview:
         from console.scores import score_nodes
 
-        score_data = score_nodes(ctx, findings, score_weights)
+        score_data = score_nodes(ctx, findings, score_weights, project_only=not scores)
     summary = None
     if overview:
         from console.report.overview import build_overview

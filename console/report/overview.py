@@ -8,6 +8,8 @@ most. Built once from the findings, their ranking and the scores; every face ren
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -29,11 +31,11 @@ def category_counts(findings: Iterable[Finding]) -> dict[str, dict[str, int]]:
         {'checks': {'error': 2, 'warn': 0, 'info': 0}}
     """
     out: dict[str, dict[str, int]] = {}
-    for f in findings:
-        row = out.get(f.category)
+    for (category, severity), n in Counter((f.category, f.severity) for f in findings).items():
+        row = out.get(category)
         if row is None:
-            row = out[f.category] = dict.fromkeys(SEVERITIES, 0)
-        row[f.severity] = row.get(f.severity, 0) + 1
+            row = out[category] = dict.fromkeys(SEVERITIES, 0)
+        row[severity] = row.get(severity, 0) + n
     return out
 
 
@@ -106,8 +108,9 @@ def build_overview(
         score, trend: the project's health score and its trend line.
         reference, reference_label: what the counts are compared with.
     """
-    top = sorted(shown, key=lambda f: (-priority.get(f.fingerprint, 0), SEVERITIES.index(f.severity)
-                                       if f.severity in SEVERITIES else 3, f.rule, f.node or ""))[:TOP]
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    top = heapq.nsmallest(TOP, shown, key=lambda f: (-priority.get(f.fingerprint, 0), order.get(f.severity, 3),
+                                                       f.rule, f.node or ""))
     return Overview(
         score, trend, category_counts(counted), reference, reference_label, tuple(top),
         {f.fingerprint: priority.get(f.fingerprint, 0) for f in top}, rule_counts(shown)[:BUSIEST],

@@ -21,7 +21,7 @@ adds the trend).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -115,79 +115,99 @@ def _penalties(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights)
     penalty: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
     points = weights.penalty
-    for f in findings:
-        node = f.node
+    for (node, severity), n in Counter((f.node, f.severity) for f in findings).items():
         if node is None:
             continue
         node = attached.get(node) or node
-        penalty[node] += points.get(f.severity, 0.0)
-        count[node] += 1
+        penalty[node] += points.get(severity, 0.0) * n
+        count[node] += n
     return penalty, count
 
 
-def score_nodes(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights | None = None) -> Scores:
-    """Score every model and source of the context against these findings."""
+def _has_text(col: str) -> pl.Expr:
+    return pl.col(col).is_not_null() & (pl.col(col).str.strip_chars().str.len_chars() > 0)
+
+
+def score_nodes(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights | None = None, *,
+                project_only: bool = False) -> Scores:
+    """Score every model and source of the context against these findings (one vectorised pass).
+
+    ``project_only``: compute the project's score alone (``nodes``, ``folders`` and ``owners``
+    left empty), as the report's summary needs; the same number, without building a record
+    per node.
+    """
     weights = weights or ScoreWeights()
     nodes = ctx.frames["nodes"].filter(pl.col("resource_type").is_in(["model", "source"]))
     penalty, count = _penalties(ctx, findings, weights)
-    tested = set(ctx.frames["tests"]["attached_node"].drop_nulls().to_list())
+    tested = ctx.frames["tests"]["attached_node"].drop_nulls().unique()
     cols = ctx.frames["node_columns"]
-    col_share: dict[str, float] = {}
-    if cols.height:
-        described = (pl.col("description").is_not_null() & (pl.col("description").str.strip_chars() != "")).cast(pl.Float64)
-        for uid, share in cols.group_by("unique_id").agg(described.mean().alias("s")).iter_rows():
-            col_share[uid] = float(share or 0.0)
+    shares = cols.group_by("unique_id").agg(_has_text("description").cast(pl.Float64).mean().alias("_share"))
     exposure_parents: set[str] = set()
     for exposure in ctx.of_type("exposure"):
         exposure_parents.update(ctx.graph.parents.get(exposure, ()))
+    found = pl.DataFrame({"unique_id": list(penalty), "_penalty": list(penalty.values()),
+                          "_count": [count[k] for k in penalty]},
+                         schema={"unique_id": pl.String, "_penalty": pl.Float64, "_count": pl.Int64})
 
-    checks = weights.checks
-    w_tests, w_desc, w_cols, w_owner, w_contract, w_fresh = (
-        checks.get(k, 0.0) for k in ("tests", "description", "columns", "owner", "contract", "freshness"))
+    w = {k: float(weights.checks.get(k, 0.0)) for k in ("tests", "description", "columns", "owner", "contract", "freshness")}
+    model = pl.col("resource_type") == "model"
+    has = {
+        "tests": pl.col("unique_id").is_in(tested.implode()),
+        "description": _has_text("description"),
+        "owner": _has_text("owner") | _has_text("group_name"),
+        "contract": pl.col("contract_enforced").fill_null(False),
+        "freshness": pl.col("freshness").is_not_null() & ~pl.col("freshness").is_in(["null", "{}"]),
+    }
+    share = pl.col("_share").fill_null(0.0)
+    interface = (pl.col("access") == "public").fill_null(False) | pl.col("unique_id").is_in(list(exposure_parents))
+    got = (w["tests"] * has["tests"].cast(pl.Float64) + w["description"] * has["description"].cast(pl.Float64)
+           + pl.when(model).then(w["columns"] * share + w["owner"] * has["owner"].cast(pl.Float64)
+                                 + pl.when(interface).then(w["contract"] * has["contract"].cast(pl.Float64)).otherwise(0.0))
+           .otherwise(w["freshness"] * has["freshness"].cast(pl.Float64)))
+    total = (w["tests"] + w["description"]
+             + pl.when(model).then(w["columns"] + w["owner"] + pl.when(interface).then(w["contract"]).otherwise(0.0))
+             .otherwise(w["freshness"]))
+    coverage = pl.when(total > 0).then(got / total).otherwise(1.0)
+    health = 1.0 / (1.0 + pl.col("_penalty").fill_null(0.0) / weights.half_penalty)
     mix = weights.coverage + weights.findings
-    half = weights.half_penalty
-    out: list[NodeScore] = []
-    rows = nodes.select("unique_id", "name", "resource_type", "path", "description", "owner", "group_name",
-                        "access", "contract_enforced", "freshness", "source_name")
-    for uid, name, rtype, path, desc, owner, group, access, contract, freshness, source_name in rows.iter_rows():
-        has_tests, has_desc = uid in tested, bool(desc and desc.strip())
-        missing = []
-        if not has_tests and w_tests:
-            missing.append("tests")
-        if not has_desc and w_desc:
-            missing.append("description")
-        got = w_tests * has_tests + w_desc * has_desc
-        total = w_tests + w_desc
-        if rtype == "model":
-            share = col_share.get(uid, 0.0)
-            has_owner = bool(owner or group)
-            got += w_cols * share + w_owner * has_owner
-            total += w_cols + w_owner
-            if share < 1.0 and w_cols:
-                missing.append("columns")
-            if not has_owner and w_owner:
-                missing.append("owner")
-            if access == "public" or uid in exposure_parents:
-                got += w_contract * bool(contract)
-                total += w_contract
-                if not contract and w_contract:
-                    missing.append("contract")
-        else:
-            has_fresh = bool(freshness and freshness not in ("null", "{}"))
-            got += w_fresh * has_fresh
-            total += w_fresh
-            if not has_fresh and w_fresh:
-                missing.append("freshness")
-        coverage = got / total if total else 1.0
-        health = 1.0 / (1.0 + penalty.get(uid, 0.0) / half)
-        score = round(10.0 * (weights.coverage * coverage + weights.findings * health) / mix, 1)
-        label = f"{source_name}.{name}" if rtype == "source" and source_name else name
-        path = path or ""
-        out.append(NodeScore(uid, label, rtype, path, path.rpartition("/")[0], owner or group or NO_OWNER,
-                             score, coverage, count.get(uid, 0), tuple(missing)))
-    out.sort(key=lambda n: (n.score, n.name, n.unique_id))
+    missing = {  # (applies, fails): listed in the order of the checks
+        "tests": (pl.lit(True), ~has["tests"]),
+        "description": (pl.lit(True), ~has["description"]),
+        "columns": (model, share < 1.0),
+        "owner": (model, ~has["owner"]),
+        "contract": (model & interface, ~has["contract"]),
+        "freshness": (~model, ~has["freshness"]),
+    }
+    path = pl.col("path").fill_null("")
+    frame = (
+        nodes.select("unique_id", "name", "resource_type", "path", "description", "owner", "group_name", "access",
+                     "contract_enforced", "freshness", "source_name")
+        .join(shares, on="unique_id", how="left")
+        .join(found, on="unique_id", how="left")
+        .select(
+            "unique_id",
+            pl.when((pl.col("resource_type") == "source") & pl.col("source_name").is_not_null())
+            .then(pl.col("source_name") + "." + pl.col("name")).otherwise(pl.col("name")).alias("label"),
+            "resource_type",
+            path.alias("path"),
+            pl.when(path.str.contains("/")).then(path.str.replace(r"/[^/]*$", "")).otherwise(pl.lit("")).alias("folder"),
+            pl.when(_has_text("owner")).then(pl.col("owner")).when(_has_text("group_name")).then(pl.col("group_name"))
+            .otherwise(pl.lit(NO_OWNER)).alias("owner"),
+            (10.0 * (weights.coverage * coverage + weights.findings * health) / mix).round(1).alias("score"),
+            coverage.alias("coverage"),
+            pl.col("_count").fill_null(0).alias("findings"),
+            pl.concat_list([pl.when(applies & fails).then(pl.lit(name)) for name, (applies, fails) in missing.items()
+                            if w[name] > 0] or [pl.lit(None, pl.String)]).list.drop_nulls().alias("missing"),
+        )
+        .sort("score", "label", "unique_id")
+    )
+    if project_only:
+        values = frame["score"].to_list()
+        return Scores(round(sum(values) / len(values), 1) if values else None, (), (), ())
+    out = tuple(NodeScore(uid, label, rtype, p, folder, owner, score, cov, n, tuple(miss))
+                for uid, label, rtype, p, folder, owner, score, cov, n, miss in frame.iter_rows())
     project = round(sum(n.score for n in out) / len(out), 1) if out else None
-    return Scores(project, tuple(out), _grouped(out, lambda n: n.folder), _grouped(out, lambda n: n.owner))
+    return Scores(project, out, _grouped(out, lambda n: n.folder), _grouped(out, lambda n: n.owner))
 
 
 def _grouped(nodes: Sequence[NodeScore], key) -> tuple[GroupScore, ...]:
