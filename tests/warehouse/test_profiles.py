@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from collectors.pipeline import collect
 from collectors.warehouse.profiles import profile_target, profiles_path
+from collectors.warehouse.target import target_from_value, url_label
 from console.cli.options import resolve_locations
 from console.errors import InputError
 
@@ -165,3 +168,15 @@ def test_each_collect_adds_a_snapshot_and_an_unchanged_catalogue_is_kept(project
     assert hashes[0] == hashes[1] != hashes[2]
     assert history == [(1, 1), (2, 1), (3, 2)]
     assert columns == ["id", "note"]
+
+
+
+@settings(max_examples=200, deadline=None)
+@given(user=st.text("abcdefgh_", min_size=1, max_size=8), password=st.text(min_size=6, max_size=24).filter(lambda p: p.strip() == p))
+def test_a_url_label_never_holds_the_password(user, password):
+    assume(password not in f"postgresql://{user}@db.example:5432/shop FATAL: bad password ***")
+    url = f"postgresql://{user}:{quote(password, safe='')}@db.example:5432/shop?sslmode=require&password={quote(password, safe='')}"
+    target = target_from_value(url, base=Path("."), source=None)
+    assert target.label == url_label(url) == f"postgresql://{user}@db.example:5432/shop"
+    assert target.scrub(f"FATAL: bad password {password}") == "FATAL: bad password ***"
+    assert password not in repr(target)
