@@ -349,9 +349,11 @@ def owners(data: AppData) -> dict[str, str]:
 
 
 def warm(data: AppData) -> None:
-    """Compute every view now (called by the loading worker)."""
-    search_index(data)
+    """Compute every view now (called by the loading worker); the views that need the findings
+    (flags, the search index) only once they are there."""
     overview(data)
     freshness_rows(data)
     run_rows(data)
-    node_runs(data)
+    if data.evaluated:
+        search_index(data)
+        node_runs(data)

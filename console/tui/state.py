@@ -211,9 +211,11 @@ class AppData:
 
     def warm(self) -> AppData:
         """Compute the cached indexes now (the worker calls this, off the UI thread)."""
-        for attr in ("project", "names", "findings_by_node", "latest_status", "failed_nodes", "stale_sources"):
+        for attr in ("project", "names", "latest_status", "failed_nodes", "stale_sources"):
             getattr(self, attr)
-        self.ctx.graph  # noqa: B018 (built once, shared by every screen)
+        if self.evaluated:  # (the rules build the graph anyway: the first paint does not wait for it)
+            self.findings_by_node  # noqa: B018
+            self.ctx.graph  # noqa: B018 (built once, shared by every screen)
         from console.tui import digest
 
         digest.warm(self)

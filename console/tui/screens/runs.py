@@ -124,7 +124,7 @@ class RunsScreen(ConsoleScreen):
 
     def _fill_nodes(self) -> None:
         data = self.data
-        if data is None:
+        if data is None or not data.evaluated:  # the flags come with the findings
             return
         words = self._words()
         rows = [r for r in digest.node_runs(data) if all(w in r.name.lower() for w in words)]
@@ -136,10 +136,12 @@ class RunsScreen(ConsoleScreen):
         if data is None:
             return
         runs = len(self._runs)
-        nodes = digest.node_runs(data)
-        flaky = sum(r.flaky for r in nodes)
-        slowing = sum(r.slowing for r in nodes)
-        text = Text(f"{runs} runs stored · {flaky} flaky · {slowing} slowing · view: {self.view} (n switches)")
+        if data.evaluated:
+            nodes = digest.node_runs(data)
+            flags = f"{sum(r.flaky for r in nodes)} flaky · {sum(r.slowing for r in nodes)} slowing"
+        else:
+            flags = "evaluating the rules…"
+        text = Text(f"{runs} runs stored · {flags} · view: {self.view} (n switches)")
         if not runs:
             text = Text(next((m for m in data.missing if "run" in m), "No runs collected yet."), style="italic")
         self.query_one("#rn-count", Static).update(text)
