@@ -145,8 +145,9 @@ def report(project, artifacts, archive, lastmile, query_logs, warehouse, store, 
 def _evaluate(loc, now, fmt, select, exclude, known, *, collected: bool = False):
     """Context, rules, selection and baseline -> ReportData (diagnostics on stderr).
 
-    Text and Markdown open with the summary; JSON, HTML, text and Markdown carry the scores.
-    After a collect, the first report records the collect's scores (console/scores/history.py).
+    Text and Markdown open with the summary (the project's score); JSON carries every score.
+    After a collect, the first text, Markdown or JSON report records the collect's scores
+    (console/scores/history.py).
     """
     from console.ranking import priority_weights
     from console.report.model import build_report, rule_infos
@@ -170,7 +171,7 @@ def _evaluate(loc, now, fmt, select, exclude, known, *, collected: bool = False)
     for atom in selection.unmatched if selection is not None else ():
         _warn(f"warning: selector `{atom}` matched no {'rule' if atom.startswith('rule:') else 'node'}")
     summary = fmt in ("text", "markdown")
-    scores = fmt in ("json", "html") or (summary and collected)  # a summary alone needs the project's score only
+    scores = fmt == "json" or (summary and collected)  # a summary alone needs the project's score only
     trend, collect_id = None, None
     if summary or (scores and collected):
         from console.scores.history import load_trend
