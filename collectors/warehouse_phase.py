@@ -41,7 +41,7 @@ from collectors.warehouse.target import target_from_value
 from console.config import WAREHOUSE_DEFAULTS
 from console.errors import InputError
 
-_SOURCE_COLUMNS = ["unique_id", "resource_type", "database", "schema", "identifier", "name", "loaded_at_field", "enabled"]
+_SOURCE_COLUMNS = ["unique_id", "resource_type", "database", "schema", "identifier", "name", "loaded_at_field", "freshness", "enabled"]
 
 
 def resolve_target(loc, summary: CollectSummary) -> WarehouseTarget | None:
@@ -88,8 +88,12 @@ def freshness_requests(nodes: pl.DataFrame | None) -> tuple[FreshnessRequest, ..
     for row in sources.iter_rows(named=True):
         if not row.get("schema"):
             continue
+        freshness = row.get("freshness")
+        if isinstance(freshness, str):
+            freshness = orjson.loads(freshness) if freshness.strip().startswith("{") else None
         out.append(FreshnessRequest(
             row["unique_id"], row.get("database"), row["schema"], row.get("identifier") or row["name"], row.get("loaded_at_field") or None,
+            (freshness or {}).get("filter") or None,
         ))
     return tuple(out)
 

@@ -59,6 +59,7 @@ class FreshnessRequest:
     schema: str
     identifier: str
     loaded_at_field: str | None
+    filter: str | None = None  # the source's freshness filter (a SQL condition), as dbt applies it
 
     @property
     def relation(self) -> str:
@@ -163,7 +164,8 @@ def max_query(request: FreshnessRequest, dialect: str) -> str:
     """``SELECT max(<loaded_at_field>) FROM <relation>``, built with sqlglot, identifiers quoted.
 
     The field is parsed as an expression in ``dialect`` (dbt allows expressions such as
-    ``convert_timezone('UTC', loaded_at)``).
+    ``convert_timezone('UTC', loaded_at)``); the source's freshness ``filter``, when it has one,
+    becomes the WHERE clause, as dbt applies it.
 
     Raises:
         ValueError: the field is not an expression sqlglot can parse.
@@ -172,6 +174,8 @@ def max_query(request: FreshnessRequest, dialect: str) -> str:
         >>> r = FreshnessRequest("source.p.raw.orders", "wh", "raw", "orders", "_loaded_at")
         >>> max_query(r, "duckdb")
         'SELECT MAX(_loaded_at) FROM "wh"."raw"."orders"'
+        >>> print(max_query(FreshnessRequest("s", None, "raw", "orders", "_loaded_at", "_loaded_at > now() - interval 7 day"), "duckdb"))
+        SELECT MAX(_loaded_at) FROM "raw"."orders" WHERE _loaded_at > NOW() - INTERVAL '7' DAY
     """
     try:
         field_expr = sqlglot.parse_one(request.loaded_at_field or "", dialect=dialect)
@@ -180,7 +184,16 @@ def max_query(request: FreshnessRequest, dialect: str) -> str:
     if isinstance(field_expr, exp.Query) or field_expr.find(exp.Query):
         raise ValueError(f"loaded_at_field `{request.loaded_at_field}` is a query, not an expression")
     table = exp.table_(request.identifier, db=request.schema, catalog=request.database, quoted=True)
-    return exp.select(exp.Max(this=field_expr)).from_(table).sql(dialect=dialect)
+    query = exp.select(exp.Max(this=field_expr)).from_(table)
+    if request.filter:
+        try:
+            condition = sqlglot.parse_one(request.filter, dialect=dialect)
+        except sqlglot.errors.ParseError as e:
+            raise ValueError(f"freshness filter `{request.filter}` does not parse: {first_line(e)}") from None
+        if not isinstance(condition, exp.Condition) or isinstance(condition, exp.Query):
+            raise ValueError(f"freshness filter `{request.filter}` is not a condition")
+        query = query.where(condition)
+    return query.sql(dialect=dialect)
 
 
 def count_nulls_query(database: str | None, schema: str, name: str, columns: list[str], dialect: str) -> str:

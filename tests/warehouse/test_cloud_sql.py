@@ -7,7 +7,6 @@ Neither engine is reachable here: docs/warehouse.md says what is untested.
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import pytest
 import sqlglot

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -111,3 +110,14 @@ def test_a_corrupt_file_is_unavailable(tmp_path):
     path.write_bytes(b"not a database" * 100)
     with pytest.raises(WarehouseUnavailable, match="cannot open"):
         read_warehouse(_target(path), Plan())
+
+
+def test_the_source_freshness_filter_is_applied_as_dbt_applies_it(slow_file):
+    kept = FreshnessRequest("source.p.raw.kept", None, "raw", "events", "_loaded_at", "_loaded_at >= DATE '2026-11-01'")
+    none = FreshnessRequest("source.p.raw.none", None, "raw", "events", "_loaded_at", "_loaded_at < DATE '2026-01-01'")
+    bad = FreshnessRequest("source.p.raw.bad", None, "raw", "events", "_loaded_at", "drop table raw.events")
+    read = read_warehouse(_target(slow_file), Plan(freshness=(kept, none, bad)))
+    rows = {r["unique_id"]: (r["max_loaded_at"], r["error"]) for r in read.freshness.iter_rows(named=True)}
+    assert str(rows[kept.unique_id][0]) == "2026-11-07 05:00:00"
+    assert rows[none.unique_id] == (None, None)  # nothing passes the filter: WHS004 calls the source empty
+    assert rows[bad.unique_id] == (None, "freshness filter `drop table raw.events` is not a condition")
