@@ -20,6 +20,10 @@ Example ``console.toml``::
     null_checks = ["analytics.exp_*"]    # opt-in NULL counts per column of these relations
     freshness_timeout = 10               # seconds for all source freshness queries together
 
+    [project]                            # what no rule sees (dbt-project-evaluator's exclusions)
+    exclude_paths = ["models/legacy/"]   # regexes searched in the project's file paths (any case)
+    exclude_packages = ["dbt_utils"]     # installed packages; "all" for every package
+
     [layers.staging]                     # how models are sorted into layers
     folders = ["staging"]
     prefixes = ["stg_"]
@@ -70,6 +74,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import fnmatch
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -82,6 +87,7 @@ _LAYER_NAMES = ("staging", "intermediate", "mart", "export")
 _SEVERITIES = ("error", "warn", "info")
 
 _SCHEMA: dict[str, Any] = {
+    "project": {"exclude_paths": list, "exclude_packages": list},
     "paths": {"artifacts": str, "archive": list, "lastmile": list, "query_logs": list, "store": str, "warehouse": str},
     "layers": {name: {"folders": list, "prefixes": list} for name in _LAYER_NAMES},
     "production": {"exposure_types": list, "exposures": list, "maturity": list},
@@ -151,6 +157,9 @@ class Config:
     lastmile_ttl_days: float = 90
     lastmile_ttl_days_by_tool: Mapping[str, float] = field(default_factory=dict)
     lastmile_dialect: str | None = None
+    #: ``[project]``: regexes of the project's file paths and installed packages no rule sees.
+    exclude_paths: tuple[str, ...] = ()
+    exclude_packages: tuple[str, ...] = ()
 
     def settings(self) -> dict[str, Any]:
         """The project-wide settings rules may read (``Context.settings``)."""
@@ -164,6 +173,8 @@ class Config:
             "lastmile_ttl_days": self.lastmile_ttl_days,
             "lastmile_ttl_days_by_tool": dict(self.lastmile_ttl_days_by_tool),
             "hotspot_weights": dict(self.hotspots),
+            "exclude_paths": self.exclude_paths,
+            "exclude_packages": self.exclude_packages,
         }
 
 
@@ -315,6 +326,27 @@ def _query_log_options(path: Path, table: dict) -> dict[str, Any]:
     return out
 
 
+def _exclude_paths(path: Path, value: Any) -> tuple[str, ...]:
+    """``[project] exclude_paths``: regular expressions, each checked to compile."""
+    patterns = _as_list(value)
+    for pattern in patterns:
+        if not isinstance(pattern, str):
+            raise InputError(path, "`project.exclude_paths` must be a list of strings")
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise InputError(path, f"`project.exclude_paths` holds a bad regular expression {pattern!r}: {e}") from None
+    return tuple(patterns)
+
+
+def _exclude_packages(path: Path, value: Any) -> tuple[str, ...]:
+    """``[project] exclude_packages``: package names (``all``: every installed package)."""
+    names = _as_list(value)
+    if not all(isinstance(n, str) and n.strip() for n in names):
+        raise InputError(path, "`project.exclude_packages` must be a list of package names")
+    return tuple(names)
+
+
 def load_config(project: Path, explicit: Path | None = None) -> Config:
     """Find, read and validate the configuration for ``project`` (or read ``explicit``)."""
     if explicit is not None:
@@ -394,4 +426,6 @@ def load_config(project: Path, explicit: Path | None = None) -> Config:
         lastmile_ttl_days=data.get("lastmile", {}).get("ttl_days", 90),
         lastmile_ttl_days_by_tool=_lastmile_ttls(path, data.get("lastmile", {}).get("ttl_days_by_tool", {})),
         lastmile_dialect=data.get("lastmile", {}).get("dialect"),
+        exclude_paths=_exclude_paths(path, data.get("project", {}).get("exclude_paths")),
+        exclude_packages=_exclude_packages(path, data.get("project", {}).get("exclude_packages")),
     )

@@ -8,7 +8,7 @@ or files; everything they may look at is here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -54,6 +54,61 @@ CONTEXT_TABLES: dict[str, list[str] | None] = {
 }
 _CODE_COLUMNS = ("raw_code", "compiled_code")
 
+#: Columns that name a node: a row naming an excluded node is dropped from every frame.
+_NODE_COLUMNS = ("unique_id", "parent_id", "child_id", "attached_node")
+
+
+def excluded_nodes(nodes: pl.DataFrame, project_name: str | None, paths: Sequence[str], packages: Sequence[str]) -> list[str]:
+    """The unique_ids that ``[project] exclude_paths`` and ``exclude_packages`` remove.
+
+    As dbt-project-evaluator's ``exclude_paths_from_project`` and ``exclude_packages``: a path
+    pattern is a regular expression searched (any case) in the file path of the project's own
+    nodes; a package name (or ``all``) removes the nodes of installed packages, never the
+    project's own.
+
+    Example:
+        >>> nodes = pl.DataFrame({"unique_id": ["model.shop.a", "model.shop.b", "model.utils.c"],
+        ...     "package_name": ["shop", "shop", "utils"], "path": ["models/legacy/a.sql", "models/b.sql", "models/legacy/c.sql"]})
+        >>> excluded_nodes(nodes, "shop", ["^models/LEGACY/"], []), excluded_nodes(nodes, "shop", [], ["all"])
+        (['model.shop.a'], ['model.utils.c'])
+    """
+    if nodes.is_empty():
+        return []
+    own = pl.col("package_name").is_null() | (pl.col("package_name") == project_name) if project_name else pl.lit(True)
+    mask = pl.lit(False)
+    if paths:
+        pattern = "(?i)(?:" + ")|(?:".join(paths) + ")"
+        mask = mask | (own & pl.col("path").fill_null("").str.replace_all("\\", "/", literal=True).str.contains(pattern))
+    if packages:
+        theirs = ~own if project_name else pl.lit(False)
+        in_list = pl.lit(True) if "all" in packages else pl.col("package_name").is_in(list(packages))
+        mask = mask | (theirs & in_list)
+    return nodes.filter(mask)["unique_id"].to_list()
+
+
+def without_excluded(frames: dict[str, pl.DataFrame], settings: Mapping[str, Any]) -> dict[str, pl.DataFrame]:
+    """``frames`` without every row that names an excluded node (see :func:`excluded_nodes`).
+
+    The one place exclusions happen: every rule, and the graph, see the project without them,
+    so an excluded model is neither flagged nor counted as another's parent, child or leaf.
+    """
+    nodes = frames.get("nodes")
+    project = frames.get("project")
+    if nodes is None or "package_name" not in nodes.columns:
+        return frames
+    rows = project.to_dicts() if project is not None else []
+    name = rows[0].get("name") if rows else None
+    gone = excluded_nodes(nodes, name, list(settings.get("exclude_paths") or ()), list(settings.get("exclude_packages") or ()))
+    if not gone:
+        return frames
+    out = {}
+    for table, frame in frames.items():
+        for column in _NODE_COLUMNS:
+            if column in frame.columns and frame.schema[column] == pl.String:
+                frame = frame.filter(pl.col(column).is_null() | ~pl.col(column).is_in(gone))
+        out[table] = frame
+    return out
+
 
 @dataclass
 class Context:
@@ -68,6 +123,10 @@ class Context:
     frames: dict[str, pl.DataFrame]
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
     settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.settings.get("exclude_paths") or self.settings.get("exclude_packages"):
+            self.frames = without_excluded(self.frames, self.settings)
 
     @classmethod
     def from_store(cls, store_path: Path, *, now: dt.datetime | None = None, settings: Mapping[str, Any] | None = None) -> Context:
