@@ -27,7 +27,7 @@ class OrphanRelation(Rule):
         build in progress (`__dbt_tmp`, `__dbt_backup`) are left alone. In a source schema,
         an orphan that has every column of a declared source's relation is named as that
         source's likely replacement, with how stale the source is: the tell-tale of a
-        table renamed upstream.
+        table renamed upstream (the finding then sits on that source, where the fix goes).
 
     Why it matters:
         A table built by hand in the analytics schema has no tests, no owner, no lineage;
@@ -73,14 +73,15 @@ class OrphanRelation(Rule):
             size = f" ({row['row_count']:,} rows)" if row.get("row_count") is not None else ""
             message = f"{row['table_type']} `{shown(key)}`{size} is in the project's schema `{key[-2]}` but no dbt node, source or exposure accounts for it"
             twin = _replaced_source(ctx, wh, key, kinds) if key[:-1] in read else None
-            if twin:
-                message += twin
-            yield Violation(None, message, key=shown(key))
+            if twin:  # on the source it likely replaced: that is where the fix goes (its identifier)
+                yield Violation(twin[1], message + twin[0], key=shown(key))
+            else:
+                yield Violation(None, message, key=shown(key))
 
 
-def _replaced_source(ctx: Context, wh: WarehouseView, key: tuple[str, ...], kinds: dict[str, str]) -> str | None:
+def _replaced_source(ctx: Context, wh: WarehouseView, key: tuple[str, ...], kinds: dict[str, str]) -> tuple[str, str] | None:
     """A declared source in the same schema whose columns the orphan all has: the orphan is
-    likely its new home. Returns the sentence to add, with the source's staleness."""
+    likely its new home. Returns (the sentence to add, with the source's staleness; the source)."""
     mine = wh.columns.get(key, {})
     if not mine:
         return None
@@ -97,5 +98,5 @@ def _replaced_source(ctx: Context, wh: WarehouseView, key: tuple[str, ...], kind
         if moment is not None:
             age = human_duration((ctx.now - moment).total_seconds())
             sentence += f", whose latest `{field}` is {when(moment)} ({age} old): renamed upstream?"
-        return sentence
+        return sentence, uid
     return None

@@ -46,6 +46,8 @@ def test_the_frozen_inventory_feed_is_stale_by_the_warehouse_own_data(report):
 def test_the_renamed_table_is_an_orphan_that_names_the_source_it_replaced(report):
     data, _ = report
     (orphan,) = [f for f in data["findings"] if f["rule"] == "WHS005"]
+    assert orphan["node"] == "source.alcohol_marketplace.inventory_feed.inventory"
+    assert orphan["path"] == "models/staging/_sources.yml"
     assert orphan["message"] == (
         "table `raw.store_inventory` (8,656 rows) is in the project's schema `raw` but no dbt node, source or exposure accounts "
         "for it; it has every column of source `inventory_feed.inventory` (`raw.inventory`), whose latest `_loaded_at` is "
