@@ -208,10 +208,16 @@ def _lookml(tools, payloads, raw, fresh_docs, cache, removed, changed_rows, stor
             texts = cached_lastmile_docs(store, need)
             docs.update((r, orjson.loads(texts[r]) if r in texts else None) for r in need)
         reads: dict[str, set[str]] = {}
-        resolved = lookml_items(docs, dialect, known, only=targets, reads=reads)
+        resolved = lookml_items(docs, dialect, known, only=targets, reads=reads, check_sql=False)
         need = {view_file[v] for vs in reads.values() for v in vs if v in view_file} - set(docs)
         if not need:
             break
+    new_sql = sorted({it["sql"] for items, _ in resolved.values() for it in items if it.get("sql") and it["sql"] not in known})
+    known.update(zip(new_sql, _check_all(new_sql, dialect)))
+    for items, _ in resolved.values():
+        for it in items:
+            if it.get("sql"):
+                it["parse_error"] = known[it["sql"]]
     rows = {row[0]: i for i, row in enumerate(changed_rows)}
     updates = []
     for rel in targets:
@@ -227,6 +233,30 @@ def _lookml(tools, payloads, raw, fresh_docs, cache, removed, changed_rows, stor
         else:
             updates.append((rel, text, read))
     return targets, updates
+
+
+def _check_chunk(job: tuple[str, list[str]]) -> list[str | None]:
+    from collectors.lastmile.sqltext import parse_error
+
+    dialect, texts = job
+    return [parse_error(t, dialect) for t in texts]
+
+
+def _check_all(texts: list[str], dialect: str) -> list[str | None]:
+    """sqlglot's verdict on each text (None: it parses), on a process pool when there are many."""
+    if len(texts) < POOL_MIN * 8:
+        return _check_chunk((dialect, texts))
+    from concurrent.futures import ProcessPoolExecutor
+
+    from collectors.sql_facts.parallel import _context, _cores, _worker_init
+
+    workers = _cores()
+    if workers <= 1:
+        return _check_chunk((dialect, texts))
+    size = max(64, len(texts) // (workers * 4))
+    chunks = [(dialect, texts[i:i + size]) for i in range(0, len(texts), size)]
+    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_init) as pool:
+        return [err for part in pool.map(_check_chunk, chunks) for err in part]
 
 
 def _artifact_ids(tool: str, rel: str, items: list[dict]) -> list[str]:

@@ -297,6 +297,7 @@ def lookml_items(
     known: dict[str, str | None] | None = None,
     only: set[str] | None = None,
     reads: dict[str, set[str]] | None = None,
+    check_sql: bool = True,
 ) -> dict[str, tuple[list[dict], list[dict]]]:
     """file -> (items, skips) for the LookML files ``only`` (default: all of ``docs``), resolved
     against every view in ``docs``.
@@ -304,13 +305,14 @@ def lookml_items(
     ``known`` maps SQL texts already checked to their parse error (None: it parses): a
     re-collect after one view changed checks only the SQL that changed. ``reads``, when given,
     receives per file the views its items looked up (those not in ``docs`` included): the
-    files to resolve again when one of those views changes.
+    files to resolve again when one of those views changes. ``check_sql`` False leaves SQL not
+    in ``known`` unchecked (``parse_error`` None): the caller checks it, on every core.
     """
     memo = dict(known or {})
 
     def check(sql: str) -> str | None:
         if sql not in memo:
-            memo[sql] = parse_error(sql, dialect)
+            memo[sql] = parse_error(sql, dialect) if check_sql else None
         return memo[sql]
 
     views = _Views(docs)

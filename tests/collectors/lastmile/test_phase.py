@@ -24,6 +24,7 @@ BAD_FILES = {
     "notebooks/bad.ipynb": "{this is not json",
     "app/bad.js": "function f( {\n  return `select 1 from t`\n",
     "app/bad.py": "def f(:\n    pass\n",
+    "lookml/odd.view.lkml": "view: odd {\n  sql_table_name: a.b ;;\n  dimension: d {\n    sql: CASE WHEN ${TABLE}.x THEN ;;\n  }\n}\n",
     "hightouch/models/templated.yaml": "name: t\nslug: t\ntype: raw_sql\nprimaryKey: id\nraw_sql: select {% if x %} a {% endif %} from t\n",
 }
 GOOD = {
@@ -60,6 +61,8 @@ def test_bad_files_are_counted_skips_naming_file_and_line_and_the_collect_goes_o
     assert "not JSON" in skips["lastmile/notebooks/bad.ipynb"]["reason"]
     assert skips["lastmile/app/bad.js"]["line"] == 1 and "tree-sitter" in skips["lastmile/app/bad.js"]["reason"]
     assert skips["lastmile/app/bad.py"]["line"] == 1
+    odd = skips["lastmile/lookml/odd.view.lkml"]
+    assert odd["line"] == 4 and odd["reason"].startswith("SQL of `odd.d` does not parse")
     templated = skips["lastmile/hightouch/models/templated.yaml"]
     assert templated["line"] == 5 and "does not parse" in templated["reason"]
     ids = set(frames["lastmile_artifacts"]["artifact_id"].to_list())
