@@ -37,7 +37,8 @@ from typing import Any
 
 import polars as pl
 
-from console.relations import RelationIndex, split_name
+from console.layerinitis.resolve import relation_index
+from console.relations import split_name
 from rules._text import meta_value
 from rules.context import Context
 
@@ -261,7 +262,7 @@ def federation(ctx: Context) -> Federation:
         return out
     out.has_logs = True
     out.window = (frame["first_seen"].min(), frame["last_seen"].max())
-    index = RelationIndex.from_nodes(nodes, adapter=ctx.project.get("adapter"))
+    index = relation_index(ctx)  # one per context, shared with the layerinitis rules
     identities: dict[str, dict[str, set]] = {}
     rows = frame.to_dicts()
     rows = [r for r in rows if (r["app"] or "").lower() != "dbt"]  # dbt's own statements (its tag or query comment)
