@@ -120,7 +120,7 @@ async def keys(loc) -> tuple[dict[str, list[float]], dict[str, list[float]], flo
     cpu: dict[str, list[float]] = {}
 
     async with app.run_test(size=(160, 48)) as pilot:
-        await _until(pilot, lambda: app.data is not None)
+        await _until(pilot, lambda: app.data is not None and app.data.evaluated and not app._busy)
         await pilot.pause()
 
         async def press(kind: str, *ks: str) -> None:

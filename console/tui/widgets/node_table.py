@@ -13,6 +13,10 @@ Cell = str | Text
 #: Longer cells are cut (the table shows a line per row; detail panes show whole texts). Long
 #: texts in cells cost a lot to render, and a message can name hundreds of nodes.
 MAX_CELL = 160
+#: Rows drawn at once by ``fill``; the rest follow in chunks of CHUNK_ROWS, CHUNK_DELAY_S apart.
+FIRST_ROWS = 120
+CHUNK_ROWS = 400
+CHUNK_DELAY_S = 0.01
 
 
 def _cell(value: Cell) -> Text:
@@ -57,6 +61,7 @@ class NodeTable(DataTable):
     def __init__(self, *columns: str | tuple[str, int], id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self._columns = columns
+        self._fill_token = 0
 
     def on_mount(self) -> None:
         for column in self._columns:
@@ -64,17 +69,50 @@ class NodeTable(DataTable):
             self.add_column(label, width=width, key=label)
 
     def fill(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
-        """Replace the rows; keep the cursor on the same key when it is still there."""
+        """Replace the rows; keep the cursor on the same key when it is still there.
+
+        The first :data:`FIRST_ROWS` rows are drawn at once, the rest in chunks between
+        frames (a key press is answered with the first screenful; a newer ``fill`` abandons an
+        older one). ``rows`` may be a generator: cells are built only when their row is added.
+        """
         key = self.selected_key
         position = self.cursor_row
+        self._fill_token += 1
+        token = self._fill_token
         self.clear()
-        for row_key, cells in rows:
-            self.add_row(*map(_cell, cells), key=row_key)
+        it = iter(rows)
+        done = self._add(it, FIRST_ROWS)
+        self._place_cursor(key, position, final=done)
+        if not done:
+            self.set_timer(CHUNK_DELAY_S, lambda: self._more(token, it, key, position))
+
+    def _add(self, it, n: int) -> bool:
+        """Add up to ``n`` rows from ``it``; True when ``it`` is exhausted."""
+        add_row = self.add_row
+        for _ in range(n):
+            try:
+                row_key, cells = next(it)
+            except StopIteration:
+                return True
+            add_row(*map(_cell, cells), key=row_key)
+        return False
+
+    def _more(self, token: int, it, key: str | None, position: int) -> None:
+        if token != self._fill_token:  # a newer fill replaced these rows
+            return
+        placed = key is not None and key == self.selected_key
+        done = self._add(it, CHUNK_ROWS)
+        if not placed:
+            self._place_cursor(key, position, final=done)
+        if not done:
+            self.set_timer(CHUNK_DELAY_S, lambda: self._more(token, it, key, position))
+
+    def _place_cursor(self, key: str | None, position: int, *, final: bool) -> None:
         if not self.row_count:
             return
         if key is not None and key in self.rows:
             self.move_cursor(row=self.get_row_index(key), animate=False, scroll=True)
-        else:
+        elif final or position < self.row_count:
             self.move_cursor(row=min(position, self.row_count - 1), animate=False, scroll=True)
 
     @property
