@@ -9,6 +9,7 @@ the same warehouse. Every rule is silent until the store holds a warehouse colle
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -46,9 +47,18 @@ class WarehouseView:
     def latest(self) -> dict[str, Any]:
         return self.snapshots.row(self.snapshots.height - 1, named=True)
 
-    @cached_property
-    def previous(self) -> dict[str, Any] | None:
-        return self.snapshots.row(self.snapshots.height - 2, named=True) if self.snapshots.height > 1 else None
+    def baseline(self, hours: float) -> dict[str, Any] | None:
+        """The warehouse collect to compare the latest with: the newest one at least ``hours``
+        older, else the oldest there is (None with a single collect). A collect every few
+        minutes (the terminal UI follows edits) must not hide yesterday's drop behind a
+        collect of a minute ago."""
+        if self.snapshots.height < 2:
+            return None
+        earlier = self.snapshots.head(self.snapshots.height - 1)
+        cutoff = self.latest["collected_at"] - dt.timedelta(hours=hours)
+        old_enough = earlier.filter(pl.col("collected_at") <= cutoff)
+        pick = old_enough.tail(1) if old_enough.height else earlier.head(1)
+        return pick.row(0, named=True)
 
     @cached_property
     def with_db(self) -> bool:

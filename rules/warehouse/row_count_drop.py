@@ -15,11 +15,12 @@ from rules.warehouse._common import shown, warehouse
 
 
 class RowCountDrop(Rule):
-    """A table lost most of its rows, or all of them, since the previous warehouse collect.
+    """A table lost most of its rows, or all of them, since an earlier warehouse collect.
 
     What it does:
-        Compares every table's row count in the latest warehouse collect with the collect
-        before it, and reports a table that fell to zero (error) or lost at least the
+        Compares every table's row count in the latest warehouse collect with an earlier one
+        (the newest at least `window_hours` older, else the oldest: collects minutes apart
+        must not hide yesterday's drop), and reports a table that fell to zero (error) or lost at least the
         threshold's fraction of its rows (warn). Tables smaller than `min_rows` before are
         left alone. Counts are the engine's own (DuckDB's count, PostgreSQL's live rows).
 
@@ -40,6 +41,7 @@ class RowCountDrop(Rule):
         threshold: the fraction of rows lost from which a table is flagged (0.5 = half);
             default: `[warehouse] row_drop_threshold` (0.5).
         min_rows: tables with fewer rows than this before are not judged.
+        window_hours: how much older the collect compared with is, at least (default 20).
     """
 
     id: ClassVar[str] = "WHS003"
@@ -49,12 +51,14 @@ class RowCountDrop(Rule):
     hint: ClassVar[str] = "find what emptied the table (run logs, the source's load) and rebuild it; guard it with a row-count test"
     options: ClassVar[Mapping[str, Option]] = {
         "threshold": Option(None, "fraction of rows lost from which a table is flagged (default: [warehouse] row_drop_threshold, 0.5)"),
-        "min_rows": Option(10, "tables with fewer rows than this at the previous collect are not judged"),
+        "min_rows": Option(10, "tables with fewer rows than this at the earlier collect are not judged"),
+        "window_hours": Option(20.0, "compare with the newest warehouse collect at least this many hours older (else the oldest)"),
     }
 
     def check(self, ctx: Context, opts: Mapping[str, Any]) -> Iterable[Violation]:
         wh = warehouse(ctx)
-        if not wh.present or wh.previous is None:
+        before_collect = wh.baseline(float(opts["window_hours"])) if wh.present else None
+        if before_collect is None:
             return
         threshold = opts["threshold"]
         if threshold is None:
@@ -63,12 +67,12 @@ class RowCountDrop(Rule):
             raise InputError(None, f"WHS003 threshold must be a fraction between 0 and 1, not {threshold!r}")
         min_rows = int(opts["min_rows"])
         hist = ctx.frames["warehouse_relation_history"].filter(pl.col("table_type") != "view")
-        before = hist.filter(pl.col("collect_id") == wh.previous["collect_id"]).select("database", "schema", "name", pl.col("row_count").alias("before"))
+        before = hist.filter(pl.col("collect_id") == before_collect["collect_id"]).select("database", "schema", "name", pl.col("row_count").alias("before"))
         now = hist.filter(pl.col("collect_id") == wh.latest["collect_id"]).select("database", "schema", "name", pl.col("row_count").alias("after"))
         pairs = now.join(before, on=["database", "schema", "name"], how="inner").filter(
             pl.col("before").is_not_null() & pl.col("after").is_not_null() & (pl.col("before") >= min_rows)
         )
-        since = f"{wh.previous['collected_at']:%Y-%m-%d %H:%M}"
+        since = f"{before_collect['collected_at']:%Y-%m-%d %H:%M}"
         for db, schema, name, after, before_n in pairs.select("database", "schema", "name", "after", "before").sort("schema", "name").iter_rows():
             lost = (before_n - after) / before_n
             if after > 0 and lost < threshold:

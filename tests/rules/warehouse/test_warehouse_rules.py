@@ -223,7 +223,7 @@ def test_whs006_fails_when_a_column_turns_null(tmp_path):
     found = run(tmp_path, "WHS006", warehouse_snapshots=[snapshot(1, T1), snapshot(2, T2)], warehouse_relations=ALL_THERE,
                 warehouse_column_history=nulls(1, {"quantity": 0, "email": 1500}) + nulls(2, {"quantity": 2083, "email": 2083}))
     assert [(f.node, f.message) for f in found] == [
-        (P + "fct_orders", "`fct_orders.quantity` is 100% NULL in the latest warehouse collect (2,083 rows), up from 0% at the collect before"),
+        (P + "fct_orders", "`fct_orders.quantity` is 100% NULL in the latest warehouse collect (2,083 rows), up from 0% at the collect of 2026-11-06 07:00"),
     ]
 
 
@@ -231,3 +231,19 @@ def test_whs006_passes_with_one_count_or_a_steady_column(tmp_path):
     tables = dict(warehouse_snapshots=[snapshot(1, T1), snapshot(2, T2)], warehouse_relations=ALL_THERE)
     assert run(tmp_path, "WHS006", warehouse_column_history=nulls(2, {"quantity": 2083}), **tables) == ()
     assert run(tmp_path, "WHS006", warehouse_column_history=nulls(1, {"q": 2000}) + nulls(2, {"q": 2083}), **tables) == ()
+
+
+def test_whs003_fails_too_when_a_collect_minutes_ago_already_saw_the_drop(tmp_path):
+    t3 = T2 + dt.timedelta(minutes=5)
+    history = _history({("analytics", "fct_orders"): 5036}, {("analytics", "fct_orders"): 0})
+    history += [{"collect_id": 3, "database": "wh", "schema": "analytics", "name": "fct_orders", "table_type": "table", "row_count": 0}]
+    found = run(tmp_path, "WHS003", warehouse_snapshots=[snapshot(1, T1), snapshot(2, T2), snapshot(3, t3)], warehouse_relations=ALL_THERE,
+                warehouse_relation_history=history)
+    assert [f.message for f in found] == ["`fct_orders` (analytics.fct_orders) is empty: it held 5,036 rows at the warehouse collect of 2026-11-06 07:00"]
+
+
+def test_whs006_fails_too_when_a_collect_minutes_ago_already_counted_the_nulls(tmp_path):
+    t3 = T2 + dt.timedelta(minutes=5)
+    found = run(tmp_path, "WHS006", warehouse_snapshots=[snapshot(1, T1), snapshot(2, T2), snapshot(3, t3)], warehouse_relations=ALL_THERE,
+                warehouse_column_history=nulls(1, {"quantity": 0}) + nulls(2, {"quantity": 2083}) + nulls(3, {"quantity": 2083}))
+    assert [f.message.split(", up from ")[1] for f in found] == ["0% at the collect of 2026-11-06 07:00"]
