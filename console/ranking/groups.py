@@ -78,9 +78,10 @@ def group_findings(findings: Sequence[Finding], ranking: Ranking, *, minimum: in
     for rule, items in by_rule.items():
         if len(items) < minimum:
             continue
-        kinds = {(f.node or "").split(".", 1)[0] for f in items}
+        kinds = {(f.node or "").partition(".")[0] for f in items}
         noun = _NOUNS.get(kinds.pop(), "findings") if len(kinds) == 1 else "findings"
-        worst = min(items, key=lambda f: {"error": 0, "warn": 1, "info": 2}.get(f.severity, 3)).severity
+        severities = {f.severity for f in items}
+        worst = next((s for s in ("error", "warn", "info") if s in severities), items[0].severity)
         out.append(Group(
             rule, items[0].name, items[0].category, worst, len(items),
             sum(1 for f in items if f.fingerprint in ranking.production), noun,

@@ -2,7 +2,7 @@
 
 :func:`node_stakes` reads a :class:`rules.context.Context` once and returns, for every node
 that has something at stake, a :class:`Stakes`. Nodes with nothing at stake are absent (the
-common case, so the map stays small). A test's stakes are those of the node it tests, plus
+common case, so the map stays small), and nodes with equal stakes share one object. A test's stakes are those of the node it tests, plus
 its own failures.
 
 Cost: one upstream walk per exposure (the production ones are shared with the hardening
@@ -73,16 +73,25 @@ def node_stakes(ctx: Context, weights: PriorityWeights) -> dict[str, Stakes]:
     stale = _stale_sources(ctx)
 
     tested = _tested_nodes(ctx)
+    # equal stakes share one object, so a caller can memoise on identity
+    interned: dict[tuple, Stakes] = {}
+
+    def stakes(*values) -> Stakes:
+        found = interned.get(values)
+        if found is None:
+            found = interned[values] = Stakes(*values)
+        return found
+
     out: dict[str, Stakes] = {}
     for uid in {*best, *consumers, *failed, *stale}:
-        out[uid] = Stakes(best.get(uid, 0.0), prod_count.get(uid, 0), consumers.get(uid, 0), uid in failed, uid in stale)
+        out[uid] = stakes(best.get(uid, 0.0), prod_count.get(uid, 0), consumers.get(uid, 0), uid in failed, uid in stale)
     for test, target in tested.items():
         base = out.get(target)
         own_failed = test in failed
         if base is None and not own_failed:
             continue
         base = base or NOTHING
-        out[test] = Stakes(base.production, base.production_exposures, base.consumers, own_failed, base.stale)
+        out[test] = stakes(base.production, base.production_exposures, base.consumers, own_failed, base.stale)
     return out
 
 
