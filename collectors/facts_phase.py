@@ -41,12 +41,12 @@ def sql_facts_of(
     """
     from collectors.sql_facts import (
         SqlInput,
-        classify_hardcoded,
         compute_facts,
         dialect_for_adapter,
         gc_paused,
         input_hashes,
     )
+    from collectors.sql_facts.raw_references import hard_coded
 
     dialect = dialect_for_adapter(adapter)
     sql_nodes = code.filter(pl.col("resource_type").is_in(list(SQL_RESOURCE_TYPES)))
@@ -75,9 +75,10 @@ def sql_facts_of(
     if facts.height:
         wanted = set(facts["unique_id"].to_list())
         parents = parent_relations(nodes, edges.filter(pl.col("child_id").is_in(list(wanted))), all_edges)
-        hard = [
-            classify_hardcoded(tables or [], parents.get(uid, set()))
-            for uid, tables in facts.select("unique_id", "tables_read").iter_rows()
+        raw_of = dict(sql_nodes.select("unique_id", "raw_code").iter_rows())
+        hard = [  # from the raw code when the SQL did not parse (collectors/sql_facts/raw_references.py)
+            hard_coded(tables, error, raw_of.get(uid), bool(compiled), parents.get(uid, set()))
+            for uid, tables, error, compiled in facts.select("unique_id", "tables_read", "parse_error", "from_compiled").iter_rows()
         ]
         facts = facts.with_columns(pl.Series("hardcoded_relations", hard, dtype=pl.List(pl.String)))
     return facts, new_cache

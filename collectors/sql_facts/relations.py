@@ -59,20 +59,27 @@ def dialect_for_adapter(adapter: str | None) -> str:
 def relation_parts(name: str) -> tuple[str, ...]:
     """Split a relation name into lower-case parts, honouring quotes.
 
+    Backticks are BigQuery's: ```my-project.dataset.table``` in one pair is three parts.
+
     Example:
         >>> relation_parts('"Warehouse"."main"."stg.orders"')
         ('warehouse', 'main', 'stg.orders')
-        >>> relation_parts("`proj`.dataset.Orders")
-        ('proj', 'dataset', 'orders')
+        >>> relation_parts("`proj`.dataset.Orders"), relation_parts("'crm'.'Customers'")
+        (('proj', 'dataset', 'orders'), ('crm', 'customers'))
+        >>> relation_parts("`my-project.dataset.orders`")
+        ('my-project', 'dataset', 'orders')
     """
     parts: list[str] = []
     current: list[str] = []
     quote: str | None = None
-    closing = {'"': '"', "`": "`", "[": "]"}
+    closing = {'"': '"', "`": "`", "[": "]", "'": "'"}
     for ch in name.strip():
         if quote is not None:
             if ch == closing[quote]:
                 quote = None
+            elif ch == "." and quote == "`":
+                parts.append("".join(current))
+                current = []
             else:
                 current.append(ch)
         elif ch in closing:

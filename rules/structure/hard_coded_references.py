@@ -19,7 +19,14 @@ class HardCodedReferences(Rule):
         Flags every model whose SQL reads a relation written by hand, such as
         `my_db.my_schema.orders`, instead of through `ref()` or `source()`
         (dbt-project-evaluator's `fct_hard_coded_references`). The relations come from the
-        SQL facts the collector extracted; a model without SQL facts is not judged.
+        SQL facts the collector extracted (`collectors/sql_facts/`): the tables the compiled
+        SQL reads (sqlglot, scope-aware) that none of the model's refs and sources account
+        for; without compiled SQL, the same from the raw code with its Jinja reduced, plus
+        every table named by `{{ var('...') }}`; when neither parses, the raw code is scanned
+        with the evaluator's patterns (`collectors/sql_facts/raw_references.py`), every quoting
+        style: `"db"."schema"."table"`, `'schema'.'table'`, `[db].[schema].[table]`,
+        backticks, BigQuery's `project.dataset.table`. A CTE name is never reported, nor dbt's
+        ephemeral CTEs (`__dbt__cte__<model>`). A model without SQL facts is not judged.
 
     Why it matters:
         dbt cannot see a hand-written relation: the model is missing from the lineage, may
