@@ -87,7 +87,7 @@ _LAYER_NAMES = ("staging", "intermediate", "mart", "export")
 _SEVERITIES = ("error", "warn", "info")
 
 _SCHEMA: dict[str, Any] = {
-    "project": {"exclude_paths": list, "exclude_packages": list},
+    "project": {"exclude_paths": list, "exclude_packages": list, "as_of": dt.datetime},
     "paths": {"artifacts": str, "archive": list, "lastmile": list, "query_logs": list, "store": str, "warehouse": str},
     "layers": {name: {"folders": list, "prefixes": list} for name in _LAYER_NAMES},
     "production": {"exposure_types": list, "exposures": list, "maturity": list},
@@ -160,6 +160,9 @@ class Config:
     #: ``[project]``: regexes of the project's file paths and installed packages no rule sees.
     exclude_paths: tuple[str, ...] = ()
     exclude_packages: tuple[str, ...] = ()
+    #: ``[project] as_of``: the time rules judge ages against instead of the clock (naive UTC),
+    #: for a project recorded at one moment (the sample project is a week of November 2026)
+    as_of: dt.datetime | None = None
 
     def settings(self) -> dict[str, Any]:
         """The project-wide settings rules may read (``Context.settings``)."""
@@ -175,6 +178,7 @@ class Config:
             "hotspot_weights": dict(self.hotspots),
             "exclude_paths": self.exclude_paths,
             "exclude_packages": self.exclude_packages,
+            "as_of": self.as_of,
         }
 
 
@@ -272,6 +276,27 @@ def _check(path: Path, data: Any, schema: Any, where: str) -> None:
     elif schema is str:
         if not isinstance(data, str):
             raise InputError(path, f"`{where}` must be a string")
+    elif schema is dt.datetime:
+        if not isinstance(data, (dt.datetime, dt.date)):
+            raise InputError(path, f"`{where}` must be a TOML date or date-time like 2026-11-07T09:00:00Z")
+
+
+def _as_of(value: dt.datetime | dt.date | None) -> dt.datetime | None:
+    """``[project] as_of`` as naive UTC (a date is its midnight).
+
+    Example:
+        >>> _as_of(dt.datetime(2026, 11, 7, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1))))
+        datetime.datetime(2026, 11, 7, 9, 0)
+        >>> _as_of(dt.date(2026, 11, 7))
+        datetime.datetime(2026, 11, 7, 0, 0)
+    """
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
 
 
 def _as_list(value: Any) -> list:
@@ -428,4 +453,5 @@ def load_config(project: Path, explicit: Path | None = None) -> Config:
         lastmile_dialect=data.get("lastmile", {}).get("dialect"),
         exclude_paths=_exclude_paths(path, data.get("project", {}).get("exclude_paths")),
         exclude_packages=_exclude_packages(path, data.get("project", {}).get("exclude_packages")),
+        as_of=_as_of(data.get("project", {}).get("as_of")),
     )

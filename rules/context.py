@@ -136,6 +136,8 @@ class Context:
         tables["nodes"] = [c for c in TABLES["nodes"].column_names if c not in _CODE_COLUMNS]
         frames = read_tables(store_path, tables)
         kw: dict[str, Any] = {"settings": settings or {}}
+        if now is None:  # a project recorded at one moment is judged as of then ([project] as_of)
+            now = (settings or {}).get("as_of")
         if now is not None:
             kw["now"] = now
         return cls(frames, **kw)
