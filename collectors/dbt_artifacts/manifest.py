@@ -64,7 +64,7 @@ NODE_COLUMNS = (
     "access", "group_name", "contract_enforced", "version", "latest_version", "deprecation_date",
     "owner", "owner_email", "description", "tags", "meta", "config", "raw_code", "compiled_code",
     "checksum", "source_name", "source_description", "identifier", "loaded_at_field", "freshness",
-    "exposure_type", "maturity", "url", "label",
+    "exposure_type", "maturity", "url", "label", "time_spine",
 )  # fmt: skip
 """The nodes columns read per node (``origin`` is the constant ``manifest``)."""
 COLUMN_COLUMNS = ("unique_id", "name", "description", "data_type", "tags", "meta", "constraints", "position")
@@ -244,7 +244,15 @@ def _node_row(uid: str, rtype: str, node: dict, cfg: dict, group_owners: dict) -
         get("maturity") if exposure else None,
         get("url") if exposure else None,
         get("label"),
+        _time_spine(get("time_spine")) if rtype == "model" else None,
     )
+
+
+def _time_spine(spine: object) -> str | None:
+    """A MetricFlow time spine's standard granularity column (manifest v12: ``time_spine`` on the model)."""
+    if type(spine) is dict:
+        return text(spine.get("standard_granularity_column")) or None
+    return None
 
 
 def _merged_meta(node_meta: object, config_meta: object) -> dict:

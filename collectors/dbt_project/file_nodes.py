@@ -127,6 +127,17 @@ def _rendered_calls(graph: Graph, project: Project, path: Path, text: str, name:
     return rendered
 
 
+def _time_spine(data: Mapping | None) -> str | None:
+    """The standard granularity column of a model declared a MetricFlow time spine in its YAML.
+
+    Example:
+        >>> _time_spine({"time_spine": {"standard_granularity_column": "date_day"}}), _time_spine({})
+        ('date_day', None)
+    """
+    spine = (data or {}).get("time_spine")
+    return as_text(spine.get("standard_granularity_column")) if isinstance(spine, Mapping) else None
+
+
 def _max_version(versions: list[str]) -> str:
     def key(v: str) -> tuple:
         try:
@@ -171,6 +182,7 @@ def _add_model(
         language=language, raw_code=text, checksum=checksum, version=v, latest_version=latest,
         description=description(spec, data), patch_path=_patch_path(graph, project, entry),
         deprecation_date=as_text((spec or {}).get("deprecation_date") or (data or {}).get("deprecation_date")),
+        time_spine=_time_spine(data),
     )  # fmt: skip
     apply_config(node, config, default_alias=f"{name}_v{v}" if v is not None else None)
     graph.add(node, path)

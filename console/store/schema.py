@@ -106,7 +106,7 @@ TABLES: dict[str, Table] = {
                 "source_name VARCHAR", "source_description VARCHAR", "identifier VARCHAR", "loaded_at_field VARCHAR",
                 "freshness JSON",
                 "exposure_type VARCHAR", "maturity VARCHAR", "url VARCHAR", "label VARCHAR",
-                "origin VARCHAR",
+                "origin VARCHAR", "time_spine VARCHAR",
             ],
             key=["unique_id"],
             snapshot=True,
@@ -116,7 +116,9 @@ TABLES: dict[str, Table] = {
                 "is left out. path is relative to the project root; owner comes from "
                 "meta.owner, config.meta.owner, the exposure's owner or the group's owner; "
                 "freshness is {warn_after, error_after, filter} for sources; origin is "
-                "'manifest' or 'project' (read from the files, no artifacts)"
+                "'manifest' or 'project' (read from the files, no artifacts); time_spine is the "
+                "standard granularity column of a model declared a MetricFlow time spine in its "
+                "YAML (time_spine: standard_granularity_column), NULL for every other node"
             ),
         ),
         _t(
@@ -502,6 +504,7 @@ _V3_NEW_TABLES: tuple[str, ...] = (
 #: ADD COLUMN IF NOT EXISTS: an earlier migration may create its table from TABLES, new columns included.
 _V3_ALTERS: tuple[str, ...] = (
     "ALTER TABLE node_history ADD COLUMN IF NOT EXISTS raw_code VARCHAR",
+    "ALTER TABLE nodes ADD COLUMN IF NOT EXISTS time_spine VARCHAR",
     *(
         f"ALTER TABLE lastmile_artifacts ADD COLUMN IF NOT EXISTS {c}"  # (v2 creates it from TABLES)
         for c in (

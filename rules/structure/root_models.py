@@ -16,7 +16,10 @@ class RootModels(Rule):
     What it does:
         Flags every model with no direct parent: no `ref()`, no `source()`
         (dbt-project-evaluator's `fct_root_models`). Parents in installed packages count as
-        parents. The semantic layer's `metricflow_time_spine` is left out.
+        parents. A MetricFlow time spine is left out: a model declared `time_spine:` in its
+        YAML (the manifest's `time_spine` on the model, or the same key read from the
+        project's files), and, as the evaluator has it, any model named
+        `metricflow_time_spine` (the name dbt's semantic layer required before 1.9).
 
     Why it matters:
         A model that reads data but has no parent reads it by hand-written table names: dbt
@@ -41,6 +44,7 @@ class RootModels(Rule):
     def check(self, ctx: Context, opts: Mapping[str, Any]) -> Iterable[Violation]:
         s = scope(ctx)
         label, parents, name = s.label, s.parents, s.column("name")
+        spine = s.column("time_spine") if "time_spine" in s.nodes.columns else {}
         for model in s.own_of("model"):
-            if not parents.get(model) and name[model] not in TIME_SPINES:
+            if not parents.get(model) and name[model] not in TIME_SPINES and not spine.get(model):
                 yield Violation(model, f"`{label[model]}` has no parents: it uses neither ref() nor source()")
