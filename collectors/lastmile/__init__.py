@@ -6,7 +6,8 @@ on SQL or code):
 * :mod:`.reverse_etl` - Hightouch and Census models and syncs (YAML, JSON, Census SQL);
 * :mod:`.dbt_sync` - dbt models the project marks as sync outputs;
 * :mod:`.lookml_parse` and :mod:`.lookml` - LookML with ``lkml`` (substitutions resolved across
-  files), :mod:`.lookml_filters` for Looker filter expressions;
+  files), :mod:`.lookml_filters` for Looker filter expressions, :mod:`.lookml_cache` for
+  re-resolving only what a change touches;
 * :mod:`.metabase` - Metabase questions, native (templating resolved) and GUI (MBQL filters);
 * :mod:`.python_code` - SQL strings and dataframe filters in Python (``ast``);
 * :mod:`.javascript` - SQL strings in JavaScript and TypeScript (tree-sitter);

@@ -1,0 +1,104 @@
+"""LookML in a re-collect: resolve only what a change touches, and check new SQL on every core.
+
+Used by :mod:`collectors.lastmile_phase`. The cache rows it reads are ``lastmile_files`` rows
+without their path (see :data:`collectors.lastmile_phase.CACHE_COLUMNS`): tool at index 5,
+payload 6, views 7, reads 8.
+"""
+
+from __future__ import annotations
+
+import orjson
+
+#: Fewer SQL texts to check than this: no process pool.
+POOL_MIN_TEXTS = 512
+
+
+def resolve_changed_lookml(tools, payloads, raw, fresh_docs, cache, removed, changed_rows, stored, dialect, store) -> tuple[set[str], list[tuple]]:
+    """Resolve LookML where a change needs it; returns the files whose items were rebuilt, and
+    cache updates (path, payload, reads) for cached files resolved again.
+
+    With earlier rows to patch, only the files that changed and the files reading a view that
+    changed (``reads`` of the cache) are resolved, against the views they read; their parsed
+    blocks are fetched from the store for just those files. Otherwise every LookML file is.
+    """
+    from collectors.lastmile.lookml import defined_views, lookml_items
+    from console.store.store import cached_lastmile_docs
+
+    lookml = {rel for rel, tool in tools.items() if tool == "lookml"}
+    fresh = set(fresh_docs)
+    gone = [r for r in removed if cache[r][5] == "lookml"]
+    if not lookml:
+        return set(), []
+    if stored is None:
+        targets = set(lookml)
+    elif not fresh and not gone:
+        return set(), []
+    else:
+        changed = {v for r in fresh for v in defined_views(fresh_docs[r])}
+        changed |= {v for r in (*fresh, *gone) if r in cache for v in (cache[r][7] or [])}
+        targets = fresh | {r for r in lookml if r in cache and set(cache[r][8] or []) & changed}
+    view_file: dict[str, str] = {}
+    for r in sorted(lookml):
+        for v in (defined_views(fresh_docs[r]) if r in fresh_docs else (cache[r][7] or [])):
+            view_file.setdefault(v, r)
+    docs: dict[str, dict | None] = dict(fresh_docs)
+    need = set(targets) | {view_file[v] for r in targets if r in cache and r not in fresh for v in (cache[r][8] or []) if v in view_file}
+    for r in targets:
+        if r not in payloads:
+            payloads[r] = orjson.loads(raw[r])
+    known = {it["sql"]: it.get("parse_error") for r in targets for it in payloads[r]["items"] if it.get("sql")}
+    while True:
+        need -= set(docs)
+        if need:
+            texts = cached_lastmile_docs(store, need)
+            docs.update((r, orjson.loads(texts[r]) if r in texts else None) for r in need)
+        reads: dict[str, set[str]] = {}
+        resolved = lookml_items(docs, dialect, known, only=targets, reads=reads, check_sql=False)
+        need = {view_file[v] for vs in reads.values() for v in vs if v in view_file} - set(docs)
+        if not need:
+            break
+    new_sql = sorted({it["sql"] for items, _ in resolved.values() for it in items if it.get("sql") and it["sql"] not in known})
+    known.update(zip(new_sql, _check_all(new_sql, dialect)))
+    for items, _ in resolved.values():
+        for it in items:
+            if it.get("sql"):
+                it["parse_error"] = known[it["sql"]]
+    rows = {row[0]: i for i, row in enumerate(changed_rows)}
+    updates = []
+    for rel in targets:
+        items, skips = resolved.get(rel, ([], []))
+        old = payloads[rel]
+        parse_skips = old.get("parse_skips", old["skips"])
+        payloads[rel] = {"tool": "lookml", "parse_skips": parse_skips, "items": items, "skips": parse_skips + skips}
+        text = orjson.dumps(payloads[rel]).decode()
+        read = sorted(reads.get(rel, ()))
+        if rel in rows:
+            row = changed_rows[rows[rel]]
+            changed_rows[rows[rel]] = (*row[:7], text, row[8], row[9], read)
+        else:
+            updates.append((rel, text, read))
+    return targets, updates
+
+
+def _check_chunk(job: tuple[str, list[str]]) -> list[str | None]:
+    from collectors.lastmile.sqltext import parse_error
+
+    dialect, texts = job
+    return [parse_error(t, dialect) for t in texts]
+
+
+def _check_all(texts: list[str], dialect: str) -> list[str | None]:
+    """sqlglot's verdict on each text (None: it parses), on a process pool when there are many."""
+    if len(texts) < POOL_MIN_TEXTS:
+        return _check_chunk((dialect, texts))
+    from concurrent.futures import ProcessPoolExecutor
+
+    from collectors.sql_facts.parallel import _context, _cores, _worker_init
+
+    workers = _cores()
+    if workers <= 1:
+        return _check_chunk((dialect, texts))
+    size = max(64, len(texts) // (workers * 4))
+    chunks = [(dialect, texts[i:i + size]) for i in range(0, len(texts), size)]
+    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_init) as pool:
+        return [err for part in pool.map(_check_chunk, chunks) for err in part]
