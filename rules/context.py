@@ -86,28 +86,40 @@ def excluded_nodes(nodes: pl.DataFrame, project_name: str | None, paths: Sequenc
     return nodes.filter(mask)["unique_id"].to_list()
 
 
-def without_excluded(frames: dict[str, pl.DataFrame], settings: Mapping[str, Any]) -> dict[str, pl.DataFrame]:
-    """``frames`` without every row that names an excluded node (see :func:`excluded_nodes`).
+def without_excluded(
+    frames: dict[str, pl.DataFrame], settings: Mapping[str, Any]
+) -> tuple[dict[str, pl.DataFrame], dict[str, list[str]]]:
+    """``frames`` without every row that names an excluded node (see :func:`excluded_nodes`),
+    and child -> the excluded parents it lost.
 
     The one place exclusions happen: every rule, and the graph, see the project without them,
     so an excluded model is neither flagged nor counted as another's parent, child or leaf.
+    The lost parents are kept for the one rule that, in dbt-project-evaluator, still counts
+    them (``fct_root_models`` drops only excluded children: a model reading an excluded model
+    is not a root model).
     """
     nodes = frames.get("nodes")
     project = frames.get("project")
     if nodes is None or "package_name" not in nodes.columns:
-        return frames
+        return frames, {}
     rows = project.to_dicts() if project is not None else []
     name = rows[0].get("name") if rows else None
     gone = excluded_nodes(nodes, name, list(settings.get("exclude_paths") or ()), list(settings.get("exclude_packages") or ()))
     if not gone:
-        return frames
+        return frames, {}
+    lost: dict[str, list[str]] = {}
+    edges = frames.get("edges")
+    if edges is not None and {"parent_id", "child_id"} <= set(edges.columns):
+        cut = edges.filter(pl.col("parent_id").is_in(gone) & ~pl.col("child_id").is_in(gone))
+        for parent, child in cut.select("parent_id", "child_id").iter_rows():
+            lost.setdefault(child, []).append(parent)
     out = {}
     for table, frame in frames.items():
         for column in _NODE_COLUMNS:
             if column in frame.columns and frame.schema[column] == pl.String:
                 frame = frame.filter(pl.col(column).is_null() | ~pl.col(column).is_in(gone))
         out[table] = frame
-    return out
+    return out, lost
 
 
 @dataclass
@@ -125,8 +137,10 @@ class Context:
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        #: child -> its parents that ``[project]`` exclusions removed (see :func:`without_excluded`).
+        self.excluded_parents: dict[str, list[str]] = {}
         if self.settings.get("exclude_paths") or self.settings.get("exclude_packages"):
-            self.frames = without_excluded(self.frames, self.settings)
+            self.frames, self.excluded_parents = without_excluded(self.frames, self.settings)
 
     @classmethod
     def from_store(cls, store_path: Path, *, now: dt.datetime | None = None, settings: Mapping[str, Any] | None = None) -> Context:

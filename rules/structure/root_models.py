@@ -19,7 +19,9 @@ class RootModels(Rule):
         parents. A MetricFlow time spine is left out: a model declared `time_spine:` in its
         YAML (the manifest's `time_spine` on the model, or the same key read from the
         project's files), and, as the evaluator has it, any model named
-        `metricflow_time_spine` (the name dbt's semantic layer required before 1.9).
+        `metricflow_time_spine` (the name dbt's semantic layer required before 1.9). As in the
+        evaluator, a model whose only parents are excluded (`[project] exclude_paths`,
+        `exclude_packages`) still has parents: only excluded models themselves are dropped.
 
     Why it matters:
         A model that reads data but has no parent reads it by hand-written table names: dbt
@@ -46,5 +48,7 @@ class RootModels(Rule):
         label, parents, name = s.label, s.parents, s.column("name")
         spine = s.column("time_spine") if "time_spine" in s.nodes.columns else {}
         for model in s.own_of("model"):
-            if not parents.get(model) and name[model] not in TIME_SPINES and not spine.get(model):
+            if parents.get(model) or ctx.excluded_parents.get(model):  # an excluded parent is a parent
+                continue
+            if name[model] not in TIME_SPINES and not spine.get(model):
                 yield Violation(model, f"`{label[model]}` has no parents: it uses neither ref() nor source()")

@@ -26,6 +26,7 @@ def _ctx(tmp_path, **settings) -> Context:
         *[model(f"rpt_{i}", layer="other") for i in range(3)],
         model("legacy_root", path="models/Legacy/legacy_root.sql"),  # a root model under an excluded path
         model("stg_legacy", layer="staging", path="models/legacy/stg_legacy.sql"),
+        model("fct_from_legacy", layer="mart"),  # reads only legacy_root
         node(PKG, path="models/pkg_root.sql"),
     ]
     edges = [
@@ -34,6 +35,7 @@ def _ctx(tmp_path, **settings) -> Context:
         (mid("fct_fan"), mid("stg_legacy")),  # fct_fan's fourth child lives under models/legacy/
         (sid("raw", "legacy_only"), mid("stg_legacy")),  # the only reader of this source is excluded
         (sid("raw", "orders"), PKG), (sid("raw", "orders"), mid("stg_legacy")),
+        (mid("legacy_root"), mid("fct_from_legacy")),
     ]
     return make_context(
         tmp_path, settings=settings, project=[{"name": PROJECT}], nodes=nodes,
@@ -55,6 +57,9 @@ def test_without_exclusions_the_legacy_models_count(tmp_path):
 def test_excluded_paths_are_neither_flagged_nor_counted(tmp_path):
     ctx = _ctx(tmp_path, exclude_paths=["^models/legacy/"])  # any case, as the evaluator searches
     assert mid("legacy_root") not in _nodes(run(RootModels, ctx))
+    # as in the evaluator's fct_root_models, a model reading an excluded model still has a parent
+    assert mid("fct_from_legacy") not in _nodes(run(RootModels, ctx))
+    assert ctx.excluded_parents == {mid("fct_from_legacy"): [mid("legacy_root")]}
     assert mid("legacy_root") not in set(ctx.frames["nodes"]["unique_id"])
     # fct_fan has three leaf children left, not four: under the fan-out threshold of 4
     assert mid("fct_fan") not in _nodes(run(ModelFanout, ctx, models_fanout_threshold=4))
