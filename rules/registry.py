@@ -26,7 +26,7 @@ from functools import cache
 from rules.base import CATEGORIES, NodeRule, Rule
 
 #: The headed sections of a rule's docstring, in the order they are written and shown.
-DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Instead", "Options")
+DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Instead", "Options", "Differences from dbt-project-evaluator")
 _HEADING = re.compile(r"^(" + "|".join(DOC_SECTIONS) + r"):\s*$")
 
 
@@ -144,7 +144,8 @@ def rule_doc(rule: type[Rule]) -> RuleDoc:
     """Split a rule's docstring into its summary line and its headed sections.
 
     Sections are the lines under ``What it does:``, ``Why it matters:``, ``Example:``,
-    ``Instead:`` and ``Options:``, dedented; text before the first heading (after the summary)
+    ``Instead:``, ``Options:`` and (structure rules) ``Differences from dbt-project-evaluator:``,
+    dedented; text before the first heading (after the summary)
     is kept under the empty heading ``""``.
     """
     text = inspect.cleandoc(rule.__doc__ or "")

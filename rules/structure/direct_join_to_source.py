@@ -29,6 +29,11 @@ class DirectJoinToSource(Rule):
     Instead:
         Create a staging model for the source if there is none (`stg_shop__orders`) and join
         that staging model instead of the source.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own models count as the model parents (the evaluator counts a model
+        of any package: a model reading a package model and a source is flagged there, not here), and
+        only the project's own sources. Exclusions drop both ends of an edge, as in the evaluator.
     """
 
     id: ClassVar[str] = "STR001"

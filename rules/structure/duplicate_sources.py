@@ -32,6 +32,12 @@ class DuplicateSources(Rule):
 
     Instead:
         Keep one source definition per table and point every `source()` call at it.
+
+    Differences from dbt-project-evaluator:
+        Locations are compared without regard to case, and a missing database or schema still
+        groups (the evaluator concatenates `database.schema.identifier` as written, and a NULL part
+        makes the location NULL, never a duplicate); only the project's own sources are compared, and
+        excluded sources are left out (the evaluator's `fct_duplicate_sources` filters neither).
     """
 
     id: ClassVar[str] = "STR002"

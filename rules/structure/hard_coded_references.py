@@ -40,6 +40,14 @@ class HardCodedReferences(Rule):
     Instead:
         Use `{{ ref('orders') }}` for a model and `{{ source('shop', 'customers') }}` for raw
         data (declare the source first if it does not exist).
+
+    Differences from dbt-project-evaluator:
+        Where the compiled SQL parses, sqlglot decides instead of the evaluator's regular
+        expressions: CTE names and table functions are never reported, every FROM and JOIN is seen
+        whatever its spacing or quoting, and a bare one-part name that is neither a ref, a source nor
+        a CTE is reported too (the evaluator needs a dot or quotes). The evaluator reads only the raw
+        code, so it also flags names that Jinja renders away; here that happens only when nothing
+        parses (see `collectors/sql_facts/raw_references.py` for the patterns' small differences).
     """
 
     id: ClassVar[str] = "STR003"

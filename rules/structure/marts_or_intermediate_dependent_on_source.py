@@ -33,6 +33,11 @@ class MartsOrIntermediateDependentOnSource(Rule):
 
     Options:
         layers: the layers that must not read sources (default intermediate, mart, export).
+
+    Differences from dbt-project-evaluator:
+        A model's layer is the console's (`[layers]` configuration, then the evaluator's prefix
+        and folder logic), and only the project's own sources count (the evaluator counts a source of
+        any package). The export layer counts with marts by default (option `layers`).
     """
 
     id: ClassVar[str] = "STR004"

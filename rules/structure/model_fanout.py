@@ -34,6 +34,12 @@ class ModelFanout(Rule):
 
     Options:
         models_fanout_threshold: leaf children from which a parent is flagged (default 3).
+
+    Differences from dbt-project-evaluator:
+        Findings are only on the project's own models (the evaluator also reports parents in
+        installed packages unless `exclude_packages` names them), and a child in an installed package
+        does not stop a model being a leaf. Otherwise the same: a leaf is a model without children,
+        exclusions drop both ends of an edge, and a parent is flagged from the threshold up (`>=`).
     """
 
     id: ClassVar[str] = "STR005"

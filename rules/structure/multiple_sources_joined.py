@@ -30,6 +30,11 @@ class MultipleSourcesJoined(Rule):
         Give each source its own staging model (`stg_shop__orders`,
         `stg_shop__order_status`) and join those in an intermediate model. When identical
         sources are only ever used together, union them once in one base model.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own sources are counted, and an excluded model is never flagged (the
+        evaluator's `fct_multiple_sources_joined` does not filter excluded nodes, and counts sources
+        of installed packages).
     """
 
     id: ClassVar[str] = "STR006"

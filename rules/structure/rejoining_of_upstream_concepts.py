@@ -35,6 +35,11 @@ class RejoiningOfUpstreamConcepts(Rule):
         Move the SQL of the middle model into a CTE of the child and drop the middle model.
         Keep it when the child needs it as a relation (e.g. for `dbt_utils.star` or
         `get_column_values`), and record an exception.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own nodes take part (the evaluator walks models, sources, seeds and
+        snapshots of any package, exposures and metrics left out, as here). Exclusions drop both ends
+        of an edge, as in the evaluator.
     """
 
     id: ClassVar[str] = "STR007"

@@ -35,6 +35,11 @@ class RootModels(Rule):
         Replace the table names in its FROM and JOIN clauses with `ref()` (models) or
         `source()` (raw data; declare the source if needed). A self-contained model such as a
         calendar built by `dbt_utils.date_spine` is a fair exception.
+
+    Differences from dbt-project-evaluator:
+        Findings are only on the project's own models; a model whose only parents are in an
+        installed package has parents, as in the evaluator. A time spine declared in YAML is also
+        left out (the evaluator leaves out only the name `metricflow_time_spine`).
     """
 
     id: ClassVar[str] = "STR008"

@@ -28,6 +28,10 @@ class SourceFanout(Rule):
     Instead:
         Point every other reader at the staging model. Heavily nested sources (JSON, NoSQL)
         that need several base models are a fair exception.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own sources are reported, and only the project's own models count as
+        readers (the evaluator counts models of any package). Exclusions drop both ends, as there.
     """
 
     id: ClassVar[str] = "STR009"

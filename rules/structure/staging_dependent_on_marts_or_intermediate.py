@@ -33,6 +33,10 @@ class StagingDependentOnMartsOrIntermediate(Rule):
 
     Options:
         layers: the layers a staging model must not read (default intermediate, mart, export).
+
+    Differences from dbt-project-evaluator:
+        Layers are the console's (`[layers]`, then the evaluator's prefix and folder logic), and
+        only the project's own parents count (the evaluator takes a parent of any package).
     """
 
     id: ClassVar[str] = "STR010"

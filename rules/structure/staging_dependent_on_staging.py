@@ -31,6 +31,10 @@ class StagingDependentOnStaging(Rule):
     Instead:
         Rename the child to the layer it belongs to (e.g. `int_model_4`, in the intermediate
         folder), or point it at the `source()` it should clean.
+
+    Differences from dbt-project-evaluator:
+        Layers are the console's (`[layers]`, then the evaluator's prefix and folder logic), and
+        only the project's own parents count (the evaluator takes models and snapshots of any package).
     """
 
     id: ClassVar[str] = "STR011"

@@ -31,6 +31,11 @@ class TooManyJoins(Rule):
 
     Options:
         too_many_joins_threshold: direct parents from which a model is flagged (default 7).
+
+    Differences from dbt-project-evaluator:
+        None left: as in the evaluator, every direct parent counts (models, sources, seeds,
+        snapshots, of any package), and so do excluded parents (the evaluator drops only excluded
+        children). Findings are only on the project's own models.
     """
 
     id: ClassVar[str] = "STR012"
@@ -46,11 +51,12 @@ class TooManyJoins(Rule):
         s = scope(ctx)
         threshold = int(opts["too_many_joins_threshold"])
         label, parents = s.label, s.parents
+        excluded = ctx.excluded_parents
         for model in s.own_of("model"):
-            ups = parents.get(model)
+            ups = [*parents.get(model, ()), *excluded.get(model, ())]  # excluded parents still count, as in the evaluator
             if ups and len(ups) >= threshold:
                 yield Violation(
                     model,
                     f"`{label[model]}` reads {len(ups)} models and sources directly (threshold {threshold}): "
-                    f"{listing(sorted(label[p] for p in ups), limit=10)}",
+                    f"{listing(sorted(label.get(p, p.rsplit('.', 1)[-1]) for p in ups), limit=10)}",
                 )

@@ -29,6 +29,11 @@ class UnusedSources(Rule):
     Instead:
         Remove the table (with its description and tests) from the sources YAML, or build
         the staging model it was declared for.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own sources are reported; a source read only by a model of an installed
+        package is reported here (the evaluator counts any child, of any package and resource type).
+        A source read only by excluded models is unused, as in the evaluator.
     """
 
     id: ClassVar[str] = "STR013"

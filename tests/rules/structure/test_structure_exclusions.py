@@ -10,6 +10,7 @@ from rules.context import Context
 from rules.structure.model_fanout import ModelFanout
 from rules.structure.root_models import RootModels
 from rules.structure.source_fanout import SourceFanout
+from rules.structure.too_many_joins import TooManyJoins
 from rules.structure.unused_sources import UnusedSources
 from tests.rules.helpers import make_context, node
 from tests.rules.structure._build import PROJECT, mid, model, run, sid, source
@@ -27,6 +28,8 @@ def _ctx(tmp_path, **settings) -> Context:
         model("legacy_root", path="models/Legacy/legacy_root.sql"),  # a root model under an excluded path
         model("stg_legacy", layer="staging", path="models/legacy/stg_legacy.sql"),
         model("fct_from_legacy", layer="mart"),  # reads only legacy_root
+        model("legacy_two", path="models/legacy/legacy_two.sql"),
+        model("fct_wide", layer="mart"),  # reads stg_orders and two excluded models
         node(PKG, path="models/pkg_root.sql"),
     ]
     edges = [
@@ -36,6 +39,7 @@ def _ctx(tmp_path, **settings) -> Context:
         (sid("raw", "legacy_only"), mid("stg_legacy")),  # the only reader of this source is excluded
         (sid("raw", "orders"), PKG), (sid("raw", "orders"), mid("stg_legacy")),
         (mid("legacy_root"), mid("fct_from_legacy")),
+        (mid("stg_orders"), mid("fct_wide")), (mid("legacy_root"), mid("fct_wide")), (mid("legacy_two"), mid("fct_wide")),
     ]
     return make_context(
         tmp_path, settings=settings, project=[{"name": PROJECT}], nodes=nodes,
@@ -59,7 +63,10 @@ def test_excluded_paths_are_neither_flagged_nor_counted(tmp_path):
     assert mid("legacy_root") not in _nodes(run(RootModels, ctx))
     # as in the evaluator's fct_root_models, a model reading an excluded model still has a parent
     assert mid("fct_from_legacy") not in _nodes(run(RootModels, ctx))
-    assert ctx.excluded_parents == {mid("fct_from_legacy"): [mid("legacy_root")]}
+    assert ctx.excluded_parents == {mid("fct_from_legacy"): [mid("legacy_root")], mid("fct_wide"): [mid("legacy_root"), mid("legacy_two")]}
+    # as in the evaluator's fct_too_many_joins, excluded parents still count as joins
+    (wide,) = [v for v in run(TooManyJoins, ctx, too_many_joins_threshold=3) if v.node == mid("fct_wide")]
+    assert "reads 3 models and sources directly" in wide.message and "`legacy_two`" in wide.message
     assert mid("legacy_root") not in set(ctx.frames["nodes"]["unique_id"])
     # fct_fan has three leaf children left, not four: under the fan-out threshold of 4
     assert mid("fct_fan") not in _nodes(run(ModelFanout, ctx, models_fanout_threshold=4))
