@@ -54,8 +54,13 @@ def _has_target_manifest(loc) -> bool:
 
 def _read_project_files(loc, notes: list[str]) -> dict[str, pl.DataFrame]:
     from collectors.dbt_project import read_project
+    from collectors.dbt_project.render_cache import RenderCache
+    from console.store.render_cache import cached_renders
 
-    return read_project(loc.project, notes=notes)
+    cache = RenderCache(cached_renders(loc.store))
+    frames = read_project(loc.project, notes=notes, render_cache=cache)
+    frames["render_cache"] = cache.frame()  # written in the collect's transaction (popped by collect)
+    return frames
 
 
 def _with_layers(nodes: pl.DataFrame, config) -> pl.DataFrame:
@@ -160,6 +165,7 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     seen = peek(loc.store)
     parsed = parse_artifacts(loc, seen, summary, keep_documents)
     snapshot = _snapshot(loc, parsed, summary)
+    renders = snapshot.pop("render_cache", None) if snapshot is not None else None
     edited, updates, new_edges, hashed = _apply_overlay(loc, snapshot, seen, summary)
     facts = new_cache = None
     model_logic = ModelLogic()  # the SQL-facts phase fills it from the parse it makes anyway
@@ -179,6 +185,8 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
             for table in PROJECT_TABLES:
                 w.replace(table, snapshot[table])
             w.append("node_history", _node_history(snapshot["nodes"], seen["nodes"], now_iso, w.collect_id))
+            if renders is not None and not renders.is_empty():
+                w.upsert("render_cache", renders)
         elif edited:
             w.update("nodes", updates)
             w.delete_where_in("edges", "child_id", [f.unique_id for f in edited])

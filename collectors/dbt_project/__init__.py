@@ -35,6 +35,7 @@ from collectors.dbt_project.jinja_refs import (
     extract_python_calls,
 )
 from collectors.dbt_project.project_yml import read_projects
+from collectors.dbt_project.render_cache import RenderCache
 from collectors.dbt_project.render_setup import renderer_for
 from collectors.dbt_project.safe_yaml import gc_paused, safe_load_yaml
 from collectors.dbt_project.scan import FileCache, find_project_files, scan_project
@@ -66,7 +67,7 @@ def render_note(graph: Graph) -> str:
 
 def read_project(
     root: Path, layer_rules: Sequence[LayerRule] = DEFAULT_LAYERS, notes: list[str] | None = None,
-    *, render: bool = True, adapter: str | None = None,
+    *, render: bool = True, adapter: str | None = None, render_cache: RenderCache | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Read the dbt project at ``root`` (or every subproject below it) into store frames.
 
@@ -78,6 +79,9 @@ def read_project(
             rendered with Jinja (:mod:`collectors.dbt_project.render`) and those that failed.
         render: render the Jinja of models the static reading cannot resolve (default).
         adapter: the adapter ``target.type`` stands for when the project has no profile.
+        render_cache: earlier renders (:mod:`collectors.dbt_project.render_cache`); it receives
+            this collect's new entries (:meth:`RenderCache.frame`). Without one, only the
+            in-process memo is used.
 
     Returns:
         Frames keyed ``project`` (one row: ``name``, ``root``, ``origin = 'project'``; with
@@ -94,6 +98,7 @@ def read_project(
         projects = read_projects(root)
         graph = Graph(root)
         cache = FileCache()
+        graph.render_cache = render_cache if render_cache is not None else RenderCache()
         for project in projects:
             graph.renderer = renderer_for(project, cache, adapter=adapter) if render else None
             files = scan_project(project, notes)

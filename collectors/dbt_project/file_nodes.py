@@ -34,7 +34,8 @@ from collectors.dbt_project.node_fields import (
     version_columns,
 )
 from collectors.dbt_project.project_yml import Project, folder_parts, merge_config
-from collectors.dbt_project.render import RenderFailed, needs_rendering
+from collectors.dbt_project.render import needs_rendering
+from collectors.dbt_project.render_cache import render_key
 from collectors.dbt_project.scan import FileCache, ProjectFiles
 from collectors.dbt_project.schema_yml import Entry, Properties, entry_list
 from console.errors import InputError
@@ -113,18 +114,21 @@ def _add_models(graph: Graph, project: Project, files: ProjectFiles, props: Prop
 
 
 def _rendered_calls(graph: Graph, project: Project, path: Path, text: str, name: str, config: dict, static: JinjaCalls) -> JinjaCalls:
-    """The model's calls as rendering finds them; the static reading's when rendering fails
-    (the failure is counted with its reason for the collect summary)."""
-    try:
-        result = graph.renderer.render(text, name=name, package=project.name, config=config,
-                                       schema=config.get("schema"), database=config.get("database"))
-    except RenderFailed as e:
-        graph.render_failures.append((graph.rel(path), str(e)))
+    """The model's calls as rendering finds them (from the render cache when its dependencies
+    hold); the static reading's when rendering fails (the failure is counted with its reason
+    for the collect summary)."""
+    renderer, cache = graph.renderer, graph.render_cache
+    key = render_key(text, name=name, package=project.name, config=config, target=renderer.target)
+    found = cache.lookup(key, renderer)
+    if found is None:
+        found = cache.render(renderer, key, text, name=name, package=project.name, config=config,
+                             schema=config.get("schema"), database=config.get("database"))
+    if isinstance(found, str):
+        graph.render_failures.append((graph.rel(path), found))
         return static
     graph.rendered += 1
-    rendered = result.calls
-    rendered.config = {**static.config, **rendered.config}
-    return rendered
+    found.config = {**static.config, **found.config}
+    return found
 
 
 def _time_spine(data: Mapping | None) -> str | None:

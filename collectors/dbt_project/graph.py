@@ -69,6 +69,8 @@ class Graph:
     group_owners: dict[tuple[str, str], tuple[str | None, str | None]] = field(default_factory=dict)
     #: renders models whose refs only Jinja can resolve (:mod:`collectors.dbt_project.render`)
     renderer: Any = None
+    #: the render cache of this collect (a :class:`collectors.dbt_project.render_cache.RenderCache`)
+    render_cache: Any = None
     #: models rendered, and (file, reason) of those whose rendering failed
     rendered: int = 0
     render_failures: list[tuple[str, str]] = field(default_factory=list)

@@ -384,6 +384,18 @@ TABLES: dict[str, Table] = {
             ),
         ),
         _t(
+            "render_cache",
+            ["text_hash VARCHAR", "macros JSON", "vars JSON", "calls JSON"],
+            key=["text_hash"],
+            doc=(
+                "models rendered with Jinja, by hash of (render version, model text, name, package, "
+                "config, target): macros the render reached ({package.macro: digest of its file}), "
+                "variables it read ({name or env:NAME: digest of its value}) and what it found "
+                "({refs, sources, config}); an entry is used only while its macros and variables are "
+                "unchanged, so a re-collect renders only what changed"
+            ),
+        ),
+        _t(
             "warehouse_snapshots",
             [
                 "collect_id INTEGER", "collected_at TIMESTAMP", "engine VARCHAR", "target VARCHAR",
@@ -498,7 +510,7 @@ _V3_NEW_TABLES: tuple[str, ...] = (
     "logic_facts", "logic_cache", "lastmile_skips", "lastmile_files",
     "warehouse_snapshots", "warehouse_relation_history", "warehouse_columns", "warehouse_column_history",
     "warehouse_freshness", "score_history",
-    "query_texts", "query_consumers",
+    "query_texts", "query_consumers", "render_cache",
 )
 #: Columns added to tables of versions 1 and 2 by the migration to version 3. Use
 #: ADD COLUMN IF NOT EXISTS: an earlier migration may create its table from TABLES, new columns included.

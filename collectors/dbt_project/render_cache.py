@@ -1,0 +1,127 @@
+"""Rendered results, cached by what they depend on, so a re-collect renders only what changed.
+
+An entry is keyed by :func:`render_key`: a hash of :data:`~collectors.dbt_project.render.RENDER_VERSION`,
+the model's text, its name, package and config (``config.get`` and ``this`` read them) and the
+target. It records what the render found (refs, sources, ``config()`` values; or the failure's
+reason) and what it depended on beyond its text: the macros it reached (with the digest of their
+file) and the variables it read (with the digest of their value). An entry is used only while
+:meth:`~collectors.dbt_project.render.Renderer.dependencies_hold` says those are unchanged.
+
+Two levels: the store's ``render_cache`` table (read before the project's files, written in the
+collect's one transaction) and an in-process memo (the terminal UI re-collects in one process).
+Entries are JSON: a fresh render goes through the same form as a cached one, so both give the
+same calls (config values that are not JSON become their text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from collectors.dbt_project.jinja_refs import JinjaCalls
+from collectors.dbt_project.render import RENDER_VERSION, RenderFailed, Renderer
+
+_MEMO: dict[str, tuple[str, str, str]] = {}
+_MEMO_MAX = 100_000
+
+CACHE_SCHEMA = {"text_hash": pl.String, "macros": pl.String, "vars": pl.String, "calls": pl.String}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def render_key(text: str, *, name: str, package: str, config: Mapping[str, Any], target: Mapping[str, Any]) -> str:
+    """The cache key of one render.
+
+    Example:
+        >>> k = render_key("{{ ref(x) }}", name="m", package="p", config={}, target={"name": "dev"})
+        >>> k == render_key("{{ ref(x) }}", name="m", package="p", config={}, target={"name": "prod"})
+        False
+        >>> len(k)
+        40
+    """
+    data = "\0".join((RENDER_VERSION, package, name, _dumps(config), _dumps(target), text))
+    return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+def encode_calls(calls: JinjaCalls | None, error: str | None = None) -> str:
+    """A render's calls (or its failure) as the JSON the cache keeps."""
+    if calls is None:
+        return _dumps({"error": error})
+    return _dumps({"refs": calls.refs, "sources": calls.sources, "config": calls.config})
+
+
+def decode_calls(text: str) -> JinjaCalls | str:
+    """The calls an entry records, or the failure's reason (a ``str``).
+
+    Example:
+        >>> c = decode_calls(encode_calls(JinjaCalls(refs=[(None, "a", None)], sources=[("s", "t")])))
+        >>> c.refs, c.sources
+        ([(None, 'a', None)], [('s', 't')])
+        >>> decode_calls(encode_calls(None, "boom"))
+        'boom'
+    """
+    data = json.loads(text)
+    if "error" in data:
+        return str(data["error"])
+    calls = JinjaCalls()
+    for ref in data["refs"]:
+        calls.add("ref", tuple(a for a in ref[:2] if a is not None), {"v": ref[2]} if ref[2] is not None else {})
+    for source in data["sources"]:
+        calls.add("source", tuple(source), {})
+    calls.config = data["config"]
+    return calls
+
+
+class RenderCache:
+    """The cache of one collect: the store's entries, the in-process memo, and the new entries.
+
+    Args:
+        stored: ``text_hash -> (macros JSON, vars JSON, calls JSON)`` as
+            :func:`console.store.render_cache.cached_renders` returns them.
+    """
+
+    def __init__(self, stored: Mapping[str, tuple[str, str, str]] | None = None):
+        self.stored = dict(stored or {})
+        self.new: dict[str, tuple[str, str, str]] = {}
+        self.hits = 0
+
+    def lookup(self, key: str, renderer: Renderer) -> JinjaCalls | str | None:
+        """The cached calls (or failure reason) for ``key`` while its dependencies hold, else None."""
+        entry = self.new.get(key) or _MEMO.get(key) or self.stored.get(key)
+        if entry is None:
+            return None
+        macros, variables, calls = entry
+        if not renderer.dependencies_hold(json.loads(macros), json.loads(variables)):
+            return None
+        if key not in self.stored or self.stored[key] != entry:
+            self.new[key] = entry  # (a memo hit the store lacks, e.g. after the store was deleted)
+        self.hits += 1
+        return decode_calls(calls)
+
+    def render(self, renderer: Renderer, key: str, text: str, **kwargs: Any) -> JinjaCalls | str:
+        """Render (no cache lookup) and record the entry; the calls, or the failure's reason."""
+        try:
+            result = renderer.render(text, **kwargs)
+        except RenderFailed as e:
+            entry = (_dumps(dict(renderer._reached)), _dumps(dict(renderer._vars_read)), encode_calls(None, str(e)))
+        else:
+            entry = (_dumps(result.macros), _dumps(result.vars), encode_calls(result.calls))
+        self.remember(key, entry)
+        return decode_calls(entry[2])
+
+    def remember(self, key: str, entry: tuple[str, str, str]) -> None:
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[key] = entry
+        self.new[key] = entry
+
+    def frame(self) -> pl.DataFrame:
+        """The entries to write (new or changed since the store's)."""
+        rows = [(k, *e) for k, e in self.new.items() if self.stored.get(k) != e]
+        return pl.DataFrame(rows, schema=CACHE_SCHEMA, orient="row")
