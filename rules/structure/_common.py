@@ -13,6 +13,18 @@ model type, every parent/child relationship). Here the same facts are built once
 * :class:`Naming`, dbt-project-evaluator's model types from name prefixes and folder names.
 
 Everything is built from whole columns and plain dicts; no rule filters a frame per node.
+
+Exclusions (``[project] exclude_paths`` and ``exclude_packages``, the evaluator's
+``exclude_paths_from_project`` and ``exclude_packages``) are applied once, where the
+:class:`rules.context.Context` is built (:func:`rules.context.without_excluded`): an excluded
+node is absent from every frame, so it is neither flagged nor anyone's parent, child or leaf.
+The evaluator keeps excluded parents in two models (``fct_root_models``,
+``fct_too_many_joins``); those two rules read :attr:`rules.context.Context.excluded_parents`.
+
+Each rule's docstring ends with its "Differences from dbt-project-evaluator", read against
+the evaluator's ``fct_*`` model. The one they all share: the evaluator also judges the nodes of
+installed packages unless ``exclude_packages`` names them; here findings are only ever on the
+project's own nodes, since a package's code is not the project's to change.
 """
 
 from __future__ import annotations

@@ -37,6 +37,12 @@ class ChainedViewDependencies(Rule):
 
     Options:
         chained_views_threshold: longest acceptable chain, in edges (default 4).
+
+    Differences from dbt-project-evaluator:
+        The evaluator lists every (ancestor, model) pair whose path is a chain of views longer
+        than the threshold, and does not filter excluded nodes; here a model gets one finding naming
+        its longest chain, only the project's own views and ephemeral models make up a chain, and
+        excluded nodes are gone.
     """
 
     id: ClassVar[str] = "STR025"

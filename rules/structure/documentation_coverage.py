@@ -31,6 +31,12 @@ class DocumentationCoverage(Rule):
 
     Options:
         documentation_coverage_target: the minimum percentage of described models (default 100).
+
+    Differences from dbt-project-evaluator:
+        The coverage is of the project's own models (the evaluator counts the models of every
+        package that is not excluded), and the breakdown is by the console's layers (`[layers]`, then
+        the evaluator's prefix and folder logic) instead of the evaluator's `model_types` columns. A
+        description of only white space counts as none. The rounding (two decimals) is the same.
     """
 
     id: ClassVar[str] = "STR017"

@@ -32,6 +32,11 @@ class ExposureParentsMaterializations(Rule):
     Instead:
         Model the raw data and point the exposure at that model; materialize the models
         exposures read as tables or incremental models.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own parents are reported (the evaluator reports a parent of any
+        package that is not excluded); otherwise the same: sources, and models materialized as view
+        or ephemeral.
     """
 
     id: ClassVar[str] = "STR026"

@@ -30,6 +30,10 @@ class ExposuresDependentOnPrivateModels(Rule):
     Instead:
         Point the exposure at a public model, or make the model it reads public (with a
         contract and documentation).
+
+    Differences from dbt-project-evaluator:
+        Only the project's own parents are reported (the evaluator reports a parent of any
+        package that is not excluded); otherwise the same: every parent that is not a public model.
     """
 
     id: ClassVar[str] = "STR027"

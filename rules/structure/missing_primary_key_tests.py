@@ -59,6 +59,11 @@ class MissingPrimaryKeyTests(Rule):
         primary_key_test_macros: sets of tests that together test a primary key; a node
             passes with any one set on one column.
         enforced_primary_key_node_types: resource types that need a primary key test.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own nodes are reported, and test names match in either spelling
+        (`dbt.test_unique` or `unique`); otherwise the evaluator's test sets and its `unique` plus
+        `not_null` constraint case.
     """
 
     id: ClassVar[str] = "STR014"

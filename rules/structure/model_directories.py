@@ -45,6 +45,12 @@ class ModelDirectories(Rule):
         model_types, <type>_folder_name, <type>_prefixes: dbt-project-evaluator's naming
             variables (staging `stg_`, intermediate `int_`, marts `fct_`/`dim_`, other `rpt_`,
             and export `exp_` in `exports/`).
+
+    Differences from dbt-project-evaluator:
+        Only the project's own models are reported; excluded models are left out and
+        `metricflow_time_spine` is passed over (the evaluator's `fct_model_directories` filters
+        neither); the source folder check, like the evaluator's, takes every source the staging model
+        reads at any distance, but only the project's own sources.
     """
 
     id: ClassVar[str] = "STR021"

@@ -37,6 +37,12 @@ class ModelNamingConventions(Rule):
         model_types, <type>_folder_name, <type>_prefixes: dbt-project-evaluator's naming
             variables (staging `stg_`, intermediate `int_`, marts `fct_`/`dim_`, other `rpt_`,
             and export `exp_` in `exports/`).
+
+    Differences from dbt-project-evaluator:
+        Only the project's own models are reported; a prefix is matched with starts-with, so it
+        may hold more than one underscore (the evaluator compares the name up to its first underscore
+        with the prefix list); the prefixes and folders merge the `[layers]` configuration and add
+        the export type. `metricflow_time_spine` is left out by name, as there.
     """
 
     id: ClassVar[str] = "STR024"

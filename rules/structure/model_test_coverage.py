@@ -35,6 +35,13 @@ class ModelTestCoverage(Rule):
 
     Options:
         test_coverage_target: the minimum percentage of tested models (default 100).
+
+    Differences from dbt-project-evaluator:
+        The coverage is of the project's own models (the evaluator counts every model of
+        `int_model_test_summary`, packages included unless excluded), and the breakdown is by the
+        console's layers instead of the evaluator's `model_types` columns, whose per-type percentages
+        divide by `nullif(count, 2)` (a type with exactly two models gets no percentage there). The
+        overall percentage is rounded to two decimals, as there.
     """
 
     id: ClassVar[str] = "STR016"

@@ -30,6 +30,10 @@ class ModelTestDirectories(Rule):
 
     Instead:
         Move the tests into a YAML file in the model's folder (create one if needed).
+
+    Differences from dbt-project-evaluator:
+        Only the project's own models are reported; otherwise the same: generic tests whose YAML
+        folder is not the folder of the model they test (their primary parent).
     """
 
     id: ClassVar[str] = "STR023"

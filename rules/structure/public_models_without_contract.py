@@ -27,6 +27,10 @@ class PublicModelsWithoutContract(Rule):
     Instead:
         Add `config: {contract: {enforced: true}}` with every column's `data_type`, or make
         the model protected if nobody outside the project should rely on it.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own models are reported (the evaluator reports public models of any
+        package that is not excluded).
     """
 
     id: ClassVar[str] = "STR028"

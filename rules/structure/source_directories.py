@@ -30,6 +30,12 @@ class SourceDirectories(Rule):
 
     Options:
         staging_folder_name: the folder of staging models, used in the suggested path.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own sources are reported, excluded sources are left out (the
+        evaluator's `fct_source_directories` filters neither), a source without a file path is passed
+        over, and the folder must contain the source name exactly as written (the evaluator's `like`
+        follows the warehouse's case rules).
     """
 
     id: ClassVar[str] = "STR022"

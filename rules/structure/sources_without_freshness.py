@@ -53,6 +53,10 @@ class SourcesWithoutFreshness(Rule):
     Instead:
         Set `loaded_at_field` and `freshness: {warn_after: {count: 24, period: hour}}` on
         the source (or on the table), and run `dbt source freshness` in the schedule.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own sources are reported (the evaluator reports sources of any
+        package that is not excluded).
     """
 
     id: ClassVar[str] = "STR015"

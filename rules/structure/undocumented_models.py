@@ -28,6 +28,10 @@ class UndocumentedModels(Rule):
     Instead:
         Add a `description` to the model's YAML entry (or a `{{ doc() }}` block), marts
         first.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own models are reported, and a description of only white space counts
+        as none (the evaluator takes any non-empty text).
     """
 
     id: ClassVar[str] = "STR018"

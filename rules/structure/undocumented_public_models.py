@@ -29,6 +29,10 @@ class UndocumentedPublicModels(Rule):
 
     Instead:
         Describe the model and every column in its YAML.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own models are reported, and a description of only white space
+        counts as none (the evaluator takes any non-empty text).
     """
 
     id: ClassVar[str] = "STR029"

@@ -27,6 +27,10 @@ class UndocumentedSourceTables(Rule):
 
     Instead:
         Add a `description` under the table in the sources YAML.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own sources are reported, and a description of only white space
+        counts as none (the evaluator takes any non-empty text).
     """
 
     id: ClassVar[str] = "STR020"

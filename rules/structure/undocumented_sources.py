@@ -29,6 +29,12 @@ class UndocumentedSources(Rule):
 
     Instead:
         Add a `description` to the source in its YAML.
+
+    Differences from dbt-project-evaluator:
+        Only the project's own sources are reported, one finding per source name on its first
+        table (the evaluator lists the source names), and a description of only white space counts as
+        none. A source name counts as described when any of its tables carries the description (dbt
+        repeats it on each; the evaluator requires it on every row).
     """
 
     id: ClassVar[str] = "STR019"
