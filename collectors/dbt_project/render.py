@@ -262,6 +262,7 @@ class Renderer:
         self._spaces: dict[str, dict[str, Any]] | None = None  # package -> its globals (macros in)
         self._digests: dict[str, str] = {}  # "package.macro" -> its file's digest
         self._model: dict[str, Any] = {}
+        self._shapes: dict[str, jinja2.Template] = {}  # shape (see _compiled) -> its compiled template
         self._reached: dict[str, str] = {}
         self._vars_read: dict[str, str] = {}
         self.errors: list[str] = []  # macro files that did not compile, one line each
@@ -408,7 +409,8 @@ class Renderer:
         }
         self._reached, self._vars_read = {}, {}
         try:
-            self.jinja.from_string(text, globals=None).render(self._spaces.get(package) or self._spaces[self.root])
+            template, params = self._compiled(text)
+            template.render(self._spaces.get(package) or self._spaces[self.root], **params)
         except _Return:
             pass
         except RenderFailed:
@@ -421,6 +423,62 @@ class Renderer:
         calls.config = dict(cfg.given)
         return RenderResult(calls, dict(self._reached), dict(self._vars_read))
 
+    def _compiled(self, text: str) -> tuple[jinja2.Template, dict[str, str]]:
+        """The compiled template of ``text``'s shape, and the values of its placeholders.
+
+        Compiling (lexing, parsing, generating and compiling Python) costs about ten times
+        rendering, and models of one project repeat a few shapes (a union over a ``var()`` list,
+        a package macro over refs) with different names. So every string literal and every piece
+        of template text becomes a placeholder variable (``__dbtc_0``...) whose value is passed
+        at render time: a literal and a variable holding the same string render the same, and
+        the text between tags is output as it is (after whitespace control, which the lexer has
+        applied). Lines are kept (newlines inside tags and comments), so errors name the model's
+        own lines. Models of one shape compile once; a shape that does not compile (a construct
+        that needs a literal) falls back to the text itself.
+        """
+        parts: list[str] = []
+        params: dict[str, str] = {}
+        line, inside, last_string = 1, False, None
+        for token in self.jinja._tokenize(text, None):
+            if token.lineno > line:
+                gap = "\n" * (token.lineno - line)
+                parts.append(gap if inside else "{#" + gap + "#}")
+                line = token.lineno
+            kind = token.type
+            if kind == "string" and last_string is not None:
+                params[last_string] += token.value  # adjacent literals are one string
+                continue
+            last_string = None
+            if kind in ("data", "string"):
+                name = f"__dbtc_{len(params)}"
+                params[name] = token.value
+                if kind == "string":
+                    parts.append(f" {name} ")
+                    last_string = name
+                else:
+                    newlines = token.value.count("\n")
+                    parts.append("{{ " + name + "\n" * newlines + " }}")
+                    line += newlines
+            elif kind in ("block_begin", "variable_begin"):
+                parts.append("{%" if kind == "block_begin" else "{{")
+                inside = True
+            elif kind in ("block_end", "variable_end"):
+                parts.append(" %}" if kind == "block_end" else " }}")
+                inside = False
+            elif kind in ("integer", "float"):
+                parts.append(f" {token.value!r} ")
+            else:
+                parts.append(f" {token.value} ")
+        shape = "".join(parts)
+        template = self._shapes.get(shape)
+        if template is None:
+            try:
+                template = self.jinja.from_string(shape)
+            except jinja2.TemplateSyntaxError:
+                return self.jinja.from_string(text), {}
+            self._shapes[shape] = template
+        return template, params
+
     def _render_hooks(self, cfg: _Config, package: str) -> None:
         """Render the model's hooks as dbt parse does: a ``ref()`` in a ``post_hook`` is an edge."""
         for key in ("pre_hook", "post_hook", "pre-hook", "post-hook"):
@@ -430,7 +488,8 @@ class Renderer:
                     sql = hook.get("sql") if isinstance(hook, Mapping) else hook
                     if isinstance(sql, str) and "{" in sql:
                         try:
-                            self.jinja.from_string(sql).render(self._spaces.get(package) or self._spaces[self.root])
+                            template, params = self._compiled(sql)
+                            template.render(self._spaces.get(package) or self._spaces[self.root], **params)
                         except _Return:
                             pass
                         except Exception as e:  # noqa: BLE001 - as for the model's own code
