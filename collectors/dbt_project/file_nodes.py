@@ -13,6 +13,7 @@ leaves them out of its graph.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from collectors.dbt_project.generic_tests import Target, add_entry_tests
@@ -36,6 +37,7 @@ from collectors.dbt_project.node_fields import (
 from collectors.dbt_project.project_yml import Project, folder_parts, merge_config
 from collectors.dbt_project.render import needs_rendering
 from collectors.dbt_project.render_cache import render_key
+from collectors.dbt_project.render_pool import RenderJob
 from collectors.dbt_project.scan import FileCache, ProjectFiles
 from collectors.dbt_project.schema_yml import Entry, Properties, entry_list
 from console.errors import InputError
@@ -87,6 +89,7 @@ def _add_models(graph: Graph, project: Project, files: ProjectFiles, props: Prop
                 path, f"a second model named '{path.stem}' in project '{project.name}' (also {graph.rel(other[0])})"
             )
     used: set[str] = set()
+    models: list[_Model] = []
     for name, entry in patches.items():
         versions = entry_list(entry, "versions")
         if not versions:
@@ -104,30 +107,34 @@ def _add_models(graph: Graph, project: Project, files: ProjectFiles, props: Prop
                 stem, found = name, by_stem[name]
             if found is not None:
                 used.add(stem)
-                _add_model(graph, project, cache, found, name, entry, (v, version, latest))
+                models.append(_model_setup(graph, project, cache, found, name, entry, (v, version, latest)))
     for stem, found in by_stem.items():
         if stem not in used:
             entry = patches.get(stem)
-            _add_model(
+            models.append(_model_setup(
                 graph, project, cache, found, stem, None if entry and entry.data.get("versions") else entry, None
-            )
+            ))  # fmt: skip
+    if graph.renderer is not None:
+        graph.render_cache.prerender(graph.renderer, [m.job for m in models if m.job is not None])
+    for model in models:
+        _add_model(graph, project, model)
 
 
-def _rendered_calls(graph: Graph, project: Project, path: Path, text: str, name: str, config: dict, static: JinjaCalls) -> JinjaCalls:
-    """The model's calls as rendering finds them (from the render cache when its dependencies
-    hold); the static reading's when rendering fails (the failure is counted with its reason
-    for the collect summary)."""
-    renderer, cache = graph.renderer, graph.render_cache
-    key = render_key(text, name=name, package=project.name, config=config, target=renderer.target)
-    found = cache.lookup(key, renderer)
+def _rendered_calls(graph: Graph, project: Project, model: _Model) -> JinjaCalls:
+    """The model's calls as rendering finds them (rendered ahead on every core, or from the
+    render cache when its dependencies hold); the static reading's when rendering fails (the
+    failure is counted with its reason for the collect summary)."""
+    renderer, cache, job = graph.renderer, graph.render_cache, model.job
+    found = cache.take(job.key)
     if found is None:
-        found = cache.render(renderer, key, text, name=name, package=project.name, config=config,
-                             schema=config.get("schema"), database=config.get("database"))
+        found = cache.lookup(job.key, renderer)
+    if found is None:
+        found = cache.render(renderer, job.key, job.text, **job.kwargs)
     if isinstance(found, str):
-        graph.render_failures.append((graph.rel(path), found))
-        return static
+        graph.render_failures.append((graph.rel(model.path), found))
+        return model.calls
     graph.rendered += 1
-    found.config = {**static.config, **found.config}
+    found.config = {**model.calls.config, **found.config}
     return found
 
 
@@ -152,7 +159,26 @@ def _max_version(versions: list[str]) -> str:
     return max(versions, key=key)
 
 
-def _add_model(
+@dataclass
+class _Model:
+    """A model file read, its config merged; ``job`` when its Jinja needs rendering."""
+
+    path: Path
+    name: str
+    entry: Entry | None
+    text: str
+    checksum: str
+    language: str
+    calls: JinjaCalls
+    fqn: list[str]
+    config: dict
+    v: str | None
+    spec: Mapping | None
+    latest: str | None
+    job: RenderJob | None
+
+
+def _model_setup(
     graph: Graph,
     project: Project,
     cache: FileCache,
@@ -160,7 +186,7 @@ def _add_model(
     name: str,
     entry: Entry | None,
     version: tuple | None,
-) -> None:
+) -> _Model:
     path, base = found
     text, checksum = cache.text(path)
     language = "python" if path.suffix == ".py" else "sql"
@@ -174,8 +200,21 @@ def _add_model(
     if spec is not None:
         entry_config(config, entry, spec)
     merge_config(config, calls.config, tree=False)
+    job = None
     if language == "sql" and graph.renderer is not None and needs_rendering(text):
-        calls = _rendered_calls(graph, project, path, text, name, config, calls)
+        key = render_key(text, name=name, package=project.name, config=config, target=graph.renderer.target)
+        kwargs = {"name": name, "package": project.name, "config": config, "schema": config.get("schema"),
+                  "database": config.get("database")}
+        job = RenderJob(key, text, kwargs)
+    return _Model(path, name, entry, text, checksum, language, calls, fqn, config, v, spec, latest, job)
+
+
+def _add_model(graph: Graph, project: Project, model: _Model) -> None:
+    path, name, entry, text, checksum, language = model.path, model.name, model.entry, model.text, model.checksum, model.language
+    fqn, config, v, spec, latest = model.fqn, model.config, model.v, model.spec, model.latest
+    calls = model.calls
+    if model.job is not None:
+        calls = _rendered_calls(graph, project, model)
         merge_config(config, calls.config, tree=False)
     if not is_enabled(config):
         return

@@ -250,9 +250,10 @@ class Renderer:
         self.cli_vars = dict(cli_vars or {})
         self.target = dict(target or {"name": "dev", "type": "duckdb", "schema": "main", "database": root_package, "threads": 1})
         self.adapter_type = str(self.target.get("type", "duckdb"))
+        self.dispatch_config = [dict(d) for d in dispatch if isinstance(d, Mapping)]  # (for worker processes)
         self.search: dict[str, list[str]] = {
             str(d.get("macro_namespace")): [str(p) for p in d.get("search_order", [])]
-            for d in dispatch if isinstance(d, Mapping) and d.get("macro_namespace")
+            for d in self.dispatch_config if d.get("macro_namespace")
         }
         self.env = os.environ if env is None else env
         self.jinja = jinja2.sandbox.SandboxedEnvironment(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -78,6 +78,19 @@ def decode_calls(text: str) -> JinjaCalls | str:
     return calls
 
 
+Entry = tuple[str, str, str]
+"""A cache entry: (macros JSON, vars JSON, calls JSON)."""
+
+
+def render_entry(renderer: Renderer, text: str, kwargs: Mapping[str, Any]) -> Entry:
+    """Render one model (``renderer.render(text, **kwargs)``) into a cache entry."""
+    try:
+        result = renderer.render(text, **kwargs)
+    except RenderFailed as e:
+        return (_dumps(dict(renderer._reached)), _dumps(dict(renderer._vars_read)), encode_calls(None, str(e)))
+    return (_dumps(result.macros), _dumps(result.vars), encode_calls(result.calls))
+
+
 class RenderCache:
     """The cache of one collect: the store's entries, the in-process memo, and the new entries.
 
@@ -89,16 +102,21 @@ class RenderCache:
     def __init__(self, stored: Mapping[str, tuple[str, str, str]] | None = None):
         self.stored = dict(stored or {})
         self.new: dict[str, tuple[str, str, str]] = {}
+        self.ahead: dict[str, tuple[str, str, str]] = {}  # rendered by prerender, not yet taken
         self.hits = 0
+
+    def _valid(self, key: str, renderer: Renderer) -> Entry | None:
+        entry = self.new.get(key) or _MEMO.get(key) or self.stored.get(key)
+        if entry is None or not renderer.dependencies_hold(json.loads(entry[0]), json.loads(entry[1])):
+            return None
+        return entry
 
     def lookup(self, key: str, renderer: Renderer) -> JinjaCalls | str | None:
         """The cached calls (or failure reason) for ``key`` while its dependencies hold, else None."""
-        entry = self.new.get(key) or _MEMO.get(key) or self.stored.get(key)
+        entry = self._valid(key, renderer)
         if entry is None:
             return None
-        macros, variables, calls = entry
-        if not renderer.dependencies_hold(json.loads(macros), json.loads(variables)):
-            return None
+        calls = entry[2]
         if key not in self.stored or self.stored[key] != entry:
             self.new[key] = entry  # (a memo hit the store lacks, e.g. after the store was deleted)
         self.hits += 1
@@ -106,14 +124,28 @@ class RenderCache:
 
     def render(self, renderer: Renderer, key: str, text: str, **kwargs: Any) -> JinjaCalls | str:
         """Render (no cache lookup) and record the entry; the calls, or the failure's reason."""
-        try:
-            result = renderer.render(text, **kwargs)
-        except RenderFailed as e:
-            entry = (_dumps(dict(renderer._reached)), _dumps(dict(renderer._vars_read)), encode_calls(None, str(e)))
-        else:
-            entry = (_dumps(result.macros), _dumps(result.vars), encode_calls(result.calls))
+        entry = render_entry(renderer, text, kwargs)
         self.remember(key, entry)
         return decode_calls(entry[2])
+
+    def take(self, key: str) -> JinjaCalls | str | None:
+        """The calls (or failure) of a model rendered ahead in this collect (:meth:`prerender`)."""
+        entry = self.ahead.pop(key, None)
+        return None if entry is None else decode_calls(entry[2])
+
+    def prerender(self, renderer: Renderer, jobs: Sequence[Any]) -> None:
+        """Render, on every core, the jobs (:class:`~collectors.dbt_project.render_pool.RenderJob`)
+        whose entry is missing or stale; :meth:`take` then hands each one out."""
+        from collectors.dbt_project.render_pool import render_all
+
+        todo, keys = [], set()
+        for job in jobs:
+            if job.key not in keys and self._valid(job.key, renderer) is None:
+                keys.add(job.key)
+                todo.append(job)
+        for key, entry in render_all(renderer, todo).items():
+            self.remember(key, entry)
+            self.ahead[key] = entry
 
     def remember(self, key: str, entry: tuple[str, str, str]) -> None:
         if len(_MEMO) >= _MEMO_MAX:

@@ -1,0 +1,69 @@
+"""What makes rendering fast stays exact: compiled shapes and the process pool give what a plain
+render gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from collectors.dbt_project import read_project
+from collectors.dbt_project import render_pool
+from collectors.dbt_project.project_yml import read_projects
+from collectors.dbt_project.render import Renderer, RenderFailed
+from collectors.dbt_project.render_cache import RenderCache, _MEMO, render_entry
+from collectors.dbt_project.render_pool import RenderJob, render_all
+from collectors.dbt_project.render_setup import renderer_for
+from collectors.dbt_project.scan import FileCache
+
+PROJECT = Path(__file__).resolve().parents[1] / "fixtures" / "jinja_project"
+
+
+def test_models_of_one_shape_share_a_compiled_template():
+    r = Renderer("p", [])
+    a, pa = r._compiled("{% for m in var('g1') %}select * from {{ ref(m) }} union all {% endfor %}")
+    b, pb = r._compiled("{% for m in var('g2') %}select * from {{ ref(m) }} union all {% endfor %}")
+    assert a is b and pa != pb
+
+
+def test_a_shape_renders_what_the_text_renders():
+    r = Renderer("p", [], project_vars={"g": ["a", "b"]})
+    text = ("{{ config(tags=['x' 'y'], alias=\"al\") }}\n{% raw %}{{ ref('no') }}{% endraw %}\n"
+            "{%- for m in var('g') %}select '{{ m }}' from {{ ref('stg_' ~ m) }}{% endfor %}\n"
+            "{% set d = {'k': 'stg_c'} %}{{ ref(d['k']) }}")
+    calls = r.render(text, name="m", package="p", config={}).calls
+    assert calls.refs == [(None, "stg_a", None), (None, "stg_b", None), (None, "stg_c", None)]
+    assert calls.config == {"tags": ["xy"], "alias": "al"}
+
+
+def test_a_shape_keeps_the_lines_of_errors():
+    r = Renderer("p", [])
+    with pytest.raises(RenderFailed, match=r"\(line 5\)"):
+        r.render("select 1\n{# a\ncomment #}\n{% if true %}\n{{ ref(1 / 0) }}{% endif %}", name="m", package="p", config={})
+    with pytest.raises(RenderFailed, match=r"\(line 3\)"):
+        r.render("a\n\n{{ 'x' ~ }}", name="m", package="p", config={})
+
+
+def test_the_pool_renders_what_this_process_renders(monkeypatch):
+    monkeypatch.delenv("JINJA_SHOP_UPSTREAM", raising=False)
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    project = read_projects(PROJECT)[0]
+    renderer = renderer_for(project, FileCache())
+    jobs = [
+        RenderJob(str(i), path.read_text(), {"name": path.stem, "package": project.name, "config": {}})
+        for i, path in enumerate(sorted((PROJECT / "models").rglob("*.sql")))
+    ]
+    here = {job.key: render_entry(renderer, job.text, job.kwargs) for job in jobs}
+    monkeypatch.setattr(render_pool, "POOL_MIN", 2)
+    assert render_all(renderer, jobs, workers=2) == here
+
+
+def test_a_project_read_with_the_pool_finds_the_same_edges(monkeypatch):
+    monkeypatch.delenv("JINJA_SHOP_UPSTREAM", raising=False)
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    _MEMO.clear()
+    plain = read_project(PROJECT, render_cache=RenderCache())["edges"].sort(["parent_id", "child_id"])
+    _MEMO.clear()
+    monkeypatch.setattr(render_pool, "POOL_MIN", 2)
+    pooled = read_project(PROJECT, render_cache=RenderCache())["edges"].sort(["parent_id", "child_id"])
+    assert pooled.equals(plain) and plain.height > 10
