@@ -93,3 +93,24 @@ def test_sample_engine_reports_structure_findings_with_distinct_fingerprints(sam
     assert prints and len(prints) == len(set(prints))
     assert {f.rule for f in result.findings} >= {"STR003", "STR004", "STR013", "STR018"}
     assert all(f.severity == "warn" and f.category == "structure" for f in result.findings)
+
+
+def test_sample_excluded_folder_is_gone_from_every_rule(sample):
+    """``[project] exclude_paths`` on the real store: no rule reports a node of the marts folder,
+    and no finding names one as a parent or child (the evaluator's ``exclude_paths_from_project``)."""
+    from console.config import Config
+    from rules.context import Context
+    from rules.engine import evaluate
+
+    ctx, manifest = sample
+    marts = {u for u, n in _project_models(manifest).items() if "/marts/" in f"/{n['original_file_path']}"}
+    assert marts
+    excluded = Context(ctx.frames, now=ctx.now, settings={**ctx.settings, "exclude_paths": ["(^|/)marts/"]})
+    assert not marts & set(excluded.frames["nodes"]["unique_id"])
+    assert not marts & (set(excluded.frames["edges"]["parent_id"]) | set(excluded.frames["edges"]["child_id"]))
+    before = {f.node for f in evaluate(ctx, Config(), today=ctx.now.date()).findings}
+    after = evaluate(excluded, Config(), today=ctx.now.date()).findings
+    assert marts & before and not marts & {f.node for f in after}
+    names = {manifest["nodes"][u]["name"] for u in marts}
+    structure = [f for f in after if f.category == "structure"]
+    assert not [f.message for f in structure if any(f"`{n}`" in f.message for n in names)]
