@@ -94,13 +94,59 @@ def _root_package(nodes: pl.DataFrame) -> str | None:
     return top["package_name"][0]
 
 
-def overlay(edited: list[EditedFile], nodes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _renderer(root: Path | None, package: str | None):
+    """A renderer for the project at ``root`` (None without one, or when its files are broken)."""
+    if root is None or not (root / "dbt_project.yml").is_file():
+        return None
+    from collectors.dbt_project.project_yml import read_project_file
+    from collectors.dbt_project.render_setup import renderer_for
+    from collectors.dbt_project.scan import FileCache
+
+    try:
+        project = read_project_file(root)
+        return renderer_for(project, FileCache()) if package in (None, project.name) else None
+    except InputError:
+        return None
+
+
+def _calls(f: EditedFile, root: Path | None, package: str | None, state: dict):
+    """The edited model's calls: rendered where its Jinja needs it, through the render cache
+    (:mod:`collectors.dbt_project.render_cache`) as the project-files collect renders; the
+    static reading's otherwise, or when rendering fails."""
+    from collectors.dbt_project import extract_calls
+    from collectors.dbt_project.render import needs_rendering
+    from collectors.dbt_project.render_cache import RenderCache, render_key
+
+    try:
+        calls = extract_calls(f.text)
+    except ValueError as e:
+        raise InputError(f.rel_path, f"cannot read its Jinja: {e}") from None
+    if not f.rel_path.endswith(".sql") or not needs_rendering(f.text):
+        return calls
+    if "renderer" not in state:
+        state["renderer"], state["cache"] = _renderer(root, package), RenderCache()
+    renderer, cache = state["renderer"], state["cache"]
+    if renderer is None:
+        return calls
+    name = Path(f.rel_path).stem
+    key = render_key(f.text, name=name, package=renderer.root, config=dict(calls.config), target=renderer.target)
+    found = cache.lookup(key, renderer)
+    if found is None:
+        found = cache.render(renderer, key, f.text, name=name, package=renderer.root, config=dict(calls.config))
+    return calls if isinstance(found, str) else found
+
+
+def overlay(edited: list[EditedFile], nodes: pl.DataFrame, root: Path | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(node updates, new edges into the edited nodes) for the edited files.
 
     Refs resolve by model name (and version), sources by (source name, table name), among
-    ``nodes``; a ref to something unknown is left out, as dbt would fail on it anyway.
+    ``nodes``; a ref to something unknown is left out, as dbt would fail on it anyway. Given
+    the project's ``root``, a model whose refs come from Jinja is rendered as the project-files
+    collect renders it (same renderer, same cache); without it, or when rendering fails, the
+    static reading's refs count.
     """
-    from collectors.dbt_project import extract_calls
+    state: dict = {}
+    package = _root_package(nodes)
 
     by_name: dict[str, str] = {}
     by_source: dict[tuple[str, str], str] = {}
@@ -112,10 +158,7 @@ def overlay(edited: list[EditedFile], nodes: pl.DataFrame) -> tuple[pl.DataFrame
     updates = {"unique_id": [], "raw_code": [], "compiled_code": [], "checksum": [], "origin": []}
     parents, children = [], []
     for f in edited:
-        try:
-            calls = extract_calls(f.text)
-        except ValueError as e:
-            raise InputError(f.rel_path, f"cannot read its Jinja: {e}") from None
+        calls = _calls(f, root, package, state)
         updates["unique_id"].append(f.unique_id)
         updates["raw_code"].append(f.text)
         updates["compiled_code"].append(None)

@@ -130,7 +130,7 @@ def _apply_overlay(loc, snapshot, seen, summary):
     edited, hashed = find_edited(loc.project, nodes, manifest.stat().st_mtime_ns, seen["file_stats"])
     if not edited:
         return [], None, None, hashed
-    updates, new_edges = overlay(edited, nodes)
+    updates, new_edges = overlay(edited, nodes, loc.project)
     summary.edited_models = len(edited)
     if snapshot is not None:
         snapshot["nodes"] = snapshot["nodes"].update(updates, on="unique_id", include_nulls=True)
@@ -173,9 +173,10 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
         facts, new_cache = facts_phase(loc, snapshot, seen, edited, updates, new_edges, progress, summary, model_logic)
     warehouse = warehouse_phase(loc, snapshot, summary)
     lastmile = lastmile_phase(loc, snapshot, seen, summary)
+    lastmile_items, lastmile_gone = lastmile.logic_delta()  # only the changed files' items when patched
     logic = logic_phase(
-        loc, snapshot, seen, updates if edited else None, lastmile.changed_artifacts(), summary, models=sql_facts,
-        model_logic=model_logic,
+        loc, snapshot, seen, updates if edited else None, lastmile_items, summary, models=sql_facts,
+        model_logic=model_logic, lastmile_gone=lastmile_gone,
     )
     querylogs = querylog_phase(loc, seen, snapshot)
 

@@ -91,3 +91,16 @@ def test_the_collect_keeps_renders_in_the_store(project, tmp_path):
     after = cached_renders(store)
     assert set(after) - set(stored) and len(set(after) - set(stored)) == 1  # the edited model only
     assert read_tables(store, {"edges": None})["edges"].sort(["parent_id", "child_id"]).equals(edges.sort(["parent_id", "child_id"]))
+
+
+def test_the_overlay_renders_an_edited_model_as_the_collect_does(project):
+    from collectors.overlay import EditedFile, overlay
+
+    nodes = read_project(project)["nodes"]
+    rel = "models/intermediate/int_orders_union.sql"
+    text = (project / rel).read_text() + "\n-- edited\n"
+    edited = [EditedFile(UNION, rel, text, "x", len(text), 0)]
+    _, static = overlay(edited, nodes)
+    _, rendered = overlay(edited, nodes, project)
+    assert static.is_empty()
+    assert sorted(rendered["parent_id"]) == ["model.jinja_shop.stg_orders_north", "model.jinja_shop.stg_orders_south"]
