@@ -92,10 +92,35 @@ class LastmileResult:
     #: sha256 of every item row: equal to the last collect's, nothing needs writing or analysing
     digest: str = ""
     unchanged: bool = False
+    #: with ``patch``: the artifact_ids of the stored rows the patch deletes (their logic rows
+    #: go with them)
+    gone_ids: list[str] | None = None
 
     def changed_artifacts(self) -> pl.DataFrame | None:
         """The items for the SQL-logic phase, or None when they are the ones already stored."""
         return None if self.unchanged else self.artifacts
+
+    def logic_delta(self) -> tuple[pl.DataFrame | None, list[str] | None]:
+        """What the SQL-logic phase must analyse: ``(items, gone_ids)``.
+
+        ``(None, None)`` when nothing changed; ``(every item, None)`` when the items are
+        written whole (their logic rows are replaced); ``(the new rows, ids)`` when earlier
+        rows were patched: only the new rows are analysed, and the logic rows of ``ids`` (the
+        rows the patch deleted) are deleted before theirs are written.
+
+        Example:
+            >>> r = LastmileResult(pl.DataFrame({"artifact_id": ["a"]}), pl.DataFrame(), pl.DataFrame(), [], {})
+            >>> r.logic_delta()[1] is None
+            True
+            >>> r.patch, r.gone_ids = (["f.lkml"], pl.DataFrame({"artifact_id": ["b"]})), ["b", "c"]
+            >>> r.logic_delta()[0]["artifact_id"].to_list(), r.logic_delta()[1]
+            (['b'], ['b', 'c'])
+        """
+        if self.unchanged:
+            return None, None
+        if self.patch is not None and self.gone_ids is not None:
+            return self.patch[1], self.gone_ids
+        return self.artifacts, None
 
 
 def lastmile_paths(loc) -> tuple[Path, ...]:
@@ -293,10 +318,12 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
         rows.append(_row(f"lastmile.dbt_sync.{rel}#{it['name']}", "dbt_sync", rel, it, owner, source, modified, None, dialect))
     artifacts = pl.DataFrame(rows, schema=ARTIFACT_SCHEMA) if rows else pl.DataFrame(schema=ARTIFACT_SCHEMA)
     skips = pl.DataFrame(skip_rows, schema=SKIP_SCHEMA, orient="row")
-    patch = None
+    patch = gone_ids = None
     if stored is not None:
         gone = list(dirty | set(removed))
-        keep = stored[0].filter(~pl.col("path").is_in(gone) & (pl.col("tool") != "dbt_sync"))
+        dropped = pl.col("path").is_in(gone) | (pl.col("tool") == "dbt_sync")
+        keep = stored[0].filter(~dropped)
+        gone_ids = stored[0].filter(dropped)["artifact_id"].to_list()
         patch = (gone, artifacts)
         artifacts = pl.concat([keep, artifacts]).sort("artifact_id")
         skips = pl.concat([stored[1].filter(~pl.col("path").is_in(gone)), skips])
@@ -313,6 +340,7 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
         other_files=others,
         digest=digest,
         patch=patch,
+        gone_ids=gone_ids,
     )
     result.seconds = time.perf_counter() - t0
     summary.lastmile = result

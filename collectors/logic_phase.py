@@ -12,9 +12,14 @@ no SQL changed parses nothing.
   fast path) and its scope: every model of a new snapshot (their rows are replaced), or only
   the models edited since the manifest (their rows are updated).
 * **Last-mile items** (subject_type ``lastmile``): the ``sql`` of each item, in its
-  ``dialect``, with lines of its file (``sql_line`` is where the SQL starts). Their rows are
-  replaced whenever the last-mile phase ran. Items without SQL get no row: their structured
-  filters are judged from ``lastmile_artifacts.literal_filters``.
+  ``dialect``, with lines of its file (``sql_line`` is where the SQL starts). When the
+  last-mile phase patched its rows (:meth:`collectors.lastmile_phase.LastmileResult.logic_delta`)
+  only the items of the files that changed are looked up or analysed, and only their rows are
+  replaced (the rows of the ids the patch deleted go, the new ones are written; every other
+  row stays): a re-collect with one file changed costs that file, not the 20k items of a big
+  last mile. Otherwise (a first collect, a store without earlier rows) every item's row is
+  replaced. Items without SQL get no row: their structured filters are judged from
+  ``lastmile_artifacts.literal_filters``.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ class LogicResult:
             are replaced), False when it holds only edited models (upserted).
         lastmile: ``logic_facts`` rows of last-mile items, or None when the last-mile phase
             did not run (their rows are left as they are).
+        lastmile_gone: None when ``lastmile`` is every item (the last-mile rows are replaced),
+            else the artifact_ids whose rows are deleted before ``lastmile`` is written.
         new_cache: ``logic_cache`` rows of the texts parsed in this collect.
         parsed, cached: how many texts were parsed, and how many came from the cache.
     """
@@ -50,6 +57,7 @@ class LogicResult:
     models: pl.DataFrame | None = None
     models_replace: bool = False
     lastmile: pl.DataFrame | None = None
+    lastmile_gone: list[str] | None = None
     new_cache: pl.DataFrame | None = None
     parsed: int = 0
     cached: int = 0
@@ -151,6 +159,7 @@ def logic_phase(
     *,
     models: bool = True,
     model_logic: ModelLogic | None = None,
+    lastmile_gone: list[str] | None = None,
 ) -> LogicResult:
     """Logic facts for this collect (see the module docstring).
 
@@ -161,7 +170,9 @@ def logic_phase(
         updates: node rows of models edited since the manifest (unique_id, raw_code,
             compiled_code), or None.
         lastmile: the last-mile items of this collect (``lastmile_artifacts`` rows), or None
-            when the last-mile phase did not run.
+            when the last-mile phase did not run or nothing changed.
+        lastmile_gone: None when ``lastmile`` is every item; else ``lastmile`` holds only the
+            items of changed files and these are the ids whose rows they replace.
         summary: the collect summary (texts parsed and cached, seconds).
         models: analyse the models too (the SQL-facts switch).
         model_logic: the models' logic facts when the SQL-facts phase computed them from its
@@ -170,7 +181,7 @@ def logic_phase(
     from collectors.sql_facts import dialect_for_adapter
 
     t0 = time.perf_counter()
-    result = LogicResult()
+    result = LogicResult(lastmile_gone=lastmile_gone)
     inputs: list = []
     n_models = 0
     if models and model_logic is not None and model_logic.facts is not None:
@@ -230,7 +241,10 @@ def write_logic(w, result: LogicResult) -> None:
             w.delete_where_in("logic_facts", "subject_type", ["model"])
         w.upsert("logic_facts", result.models)
     if result.lastmile is not None:
-        w.delete_where_in("logic_facts", "subject_type", ["lastmile"])
+        if result.lastmile_gone is None:
+            w.delete_where_in("logic_facts", "subject_type", ["lastmile"])
+        else:  # a patch: the rows of the items deleted or rebuilt, nothing else
+            w.delete_where_in("logic_facts", "subject_id", result.lastmile_gone)
         w.upsert("logic_facts", result.lastmile)
     if result.new_cache is not None:
         w.append("logic_cache", result.new_cache)
