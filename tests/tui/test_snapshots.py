@@ -22,6 +22,7 @@ def test_screen_snapshot(snap_compare, sample_loc, name, keys, size):
         await settle(pilot, pilot.app)
         for key in keys:
             await pilot.press(key)
+        await pilot.pause(0.5)  # a finding's SQL is fetched once the cursor rests (0.25 s)
         await settle(pilot, pilot.app)
 
     assert snap_compare(make_app(sample_loc), terminal_size=size, run_before=run_before)

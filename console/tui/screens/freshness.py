@@ -20,7 +20,7 @@ from console.tui import digest
 from console.tui.messages import ShowNode
 from console.tui.screens.base import ConsoleScreen
 from console.tui.state import AppData
-from console.tui.widgets.node_table import NodeTable
+from console.tui.widgets.node_table import MAX_ROWS, NodeTable
 from console.tui.widgets.style import bar, history_text, status_text
 
 KINDS = ("all", "source", "model")
@@ -77,6 +77,8 @@ class FreshnessScreen(ConsoleScreen):
         stale = sum(r.status in ("warn", "error", "runtime error") for r in sources)
         late = sum(r.status in ("late", "never built") for r in rows if r.kind != "source")
         text = Text(f"{len(sources)} sources ({stale} stale) · {len(rows) - len(sources)} models ({late} late) · showing {self.kind}")
+        if len(rows) > MAX_ROWS:
+            text.append(f" · first {MAX_ROWS} listed: / narrows", style="italic")
         if not data.ctx.freshness_runs.height:
             text = Text(" · ").join([text, Text("no freshness checks collected yet", style="italic")])
         self.query_one("#fr-count", Static).update(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 
 from rich.text import Text
@@ -15,8 +16,11 @@ Cell = str | Text
 MAX_CELL = 160
 #: Rows drawn at once by ``fill``; the rest follow in chunks of CHUNK_ROWS, CHUNK_DELAY_S apart.
 FIRST_ROWS = 120
-CHUNK_ROWS = 400
+CHUNK_ROWS = 1000
 CHUNK_DELAY_S = 0.01
+#: At most this many rows in a table: a longer list is cut (screens say how many match, and
+#: their filters narrow it). Every row drawn costs memory and repaint time.
+MAX_ROWS = 2000
 
 
 def _cell(value: Cell) -> Text:
@@ -68,11 +72,29 @@ class NodeTable(DataTable):
             label, width = column if isinstance(column, tuple) else (column, None)
             self.add_column(label, width=width, key=label)
 
+    def _update_dimensions(self, new_rows) -> None:
+        """Textual's column measuring, with the terminal's size asked once per batch of rows.
+
+        DataTable measures every new cell through ``console.options``, and rich asks the
+        operating system for the terminal's size on each call: one system call per cell was
+        the largest cost of filling 6,000 rows (profiled at 10k nodes). The size cannot change
+        within one batch, so it is pinned on the console for the batch and restored after.
+        """
+        console = self.app.console
+        saved = console._width, console._height
+        if saved[0] is None or saved[1] is None:
+            size = console.size
+            console._width, console._height = size.width + console.legacy_windows, size.height
+        try:
+            super()._update_dimensions(new_rows)
+        finally:
+            console._width, console._height = saved
+
     def fill(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
         """Replace the rows; keep the cursor on the same key when it is still there.
 
-        The first :data:`FIRST_ROWS` rows are drawn at once, the rest in chunks between
-        frames (a key press is answered with the first screenful; a newer ``fill`` abandons an
+        At most :data:`MAX_ROWS` rows. The first :data:`FIRST_ROWS` are drawn at once, the
+        rest in chunks between frames (a key press is answered with the first screenful; a newer ``fill`` abandons an
         older one). ``rows`` may be a generator: cells are built only when their row is added.
         """
         key = self.selected_key
@@ -80,7 +102,7 @@ class NodeTable(DataTable):
         self._fill_token += 1
         token = self._fill_token
         self.clear()
-        it = iter(rows)
+        it = itertools.islice(rows, MAX_ROWS)
         done = self._add(it, FIRST_ROWS)
         self._place_cursor(key, position, final=done)
         if not done:
