@@ -9,14 +9,17 @@ and through ``sql_facts_of`` into the STR003 rule.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collectors.facts_phase import sql_facts_of
 from collectors.sql_facts import extract_facts, reduce_jinja
-from collectors.sql_facts.raw_references import hard_coded, raw_references
+from collectors.sql_facts.raw_references import _COMMENTS, hard_coded, raw_references
 from collectors.sql_facts.relations import relation_parts
 from collectors.summary import CollectSummary
 from rules.structure.hard_coded_references import HardCodedReferences
@@ -90,3 +93,19 @@ def test_sql_facts_of_fills_hardcoded_relations_that_str003_reports(tmp_path):
     assert set(messages) == {mid("bracketed_three_parts"), mid("var_tables"), mid("single_quoted_two_parts")}
     assert "`[warehouse].[raw].[orders]`" in messages[mid("bracketed_three_parts")]
     assert "`{{ var('orders_table') }}`" in messages[mid("var_tables")]
+
+
+_PIECES = ["from ", "join ", "with ", " as (", ")", ".", '"', "'", "`", "[", "]", "-", "--", "\n", "/*", "*/",
+           "{{ var('t') }}", "{#", "#}", "distinct ", "__dbt__cte__m", "orders", "raw", " "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+def test_raw_scanner_never_raises_and_names_only_what_is_written(pieces):
+    code = "".join(pieces)
+    names, variables = raw_references(code)
+    written = re.sub(r"\s*\.\s*", ".", _COMMENTS.sub(" ", code))  # as the scanner reads it
+    for name in names:
+        assert name in written
+        assert not relation_parts(name)[-1].startswith("__dbt__cte__")
+    assert all(v == "{{ var('t') }}" for v in variables)
