@@ -331,10 +331,12 @@ class Scope:
 
     @cached_property
     def source_parents(self) -> dict[str, list[str]]:
-        """Project model -> the project's sources it reads directly (models reading none are absent)."""
+        """Project model -> the sources it reads directly, of any package, as the evaluator
+        counts them (a source package's sources are common); models reading none are absent."""
         models, children = set(self.own_of("model")), self.children
         out: dict[str, list[str]] = {}
-        for source in self.own_of("source"):
+        kind = self.kind
+        for source in [n for n in self.ids if kind[n] == "source"]:
             for child in children.get(source, ()):
                 if child in models:
                     out.setdefault(child, []).append(source)

@@ -31,9 +31,9 @@ class DirectJoinToSource(Rule):
         that staging model instead of the source.
 
     Differences from dbt-project-evaluator:
-        Only the project's own models count as the model parents (the evaluator counts a model
-        of any package: a model reading a package model and a source is flagged there, not here), and
-        only the project's own sources. Exclusions drop both ends of an edge, as in the evaluator.
+        None left: model and source parents of any package count, as there (a model reading a
+        package's model next to a source is flagged), and exclusions drop both ends of an edge.
+        Findings are only on the project's own models.
     """
 
     id: ClassVar[str] = "STR001"
@@ -44,9 +44,9 @@ class DirectJoinToSource(Rule):
 
     def check(self, ctx: Context, opts: Mapping[str, Any]) -> Iterable[Violation]:
         s = scope(ctx)
-        kind, label, parents, own = s.kind, s.label, s.parents, s.own
+        kind, label, parents = s.kind, s.label, s.parents
         for model, sources in s.source_parents.items():
-            models = [label[p] for p in parents[model] if kind[p] == "model" and p in own]
+            models = [label[p] for p in parents[model] if kind[p] == "model"]
             if models:
                 names = sorted(label[p] for p in sources)
                 yield Violation(

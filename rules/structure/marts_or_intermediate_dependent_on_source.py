@@ -36,8 +36,8 @@ class MartsOrIntermediateDependentOnSource(Rule):
 
     Differences from dbt-project-evaluator:
         A model's layer is the console's (`[layers]` configuration, then the evaluator's prefix
-        and folder logic), and only the project's own sources count (the evaluator counts a source of
-        any package). The export layer counts with marts by default (option `layers`).
+        and folder logic). Sources of any package count, as there. The export layer counts
+        with marts by default (option `layers`).
     """
 
     id: ClassVar[str] = "STR004"

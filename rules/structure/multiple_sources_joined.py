@@ -32,9 +32,9 @@ class MultipleSourcesJoined(Rule):
         sources are only ever used together, union them once in one base model.
 
     Differences from dbt-project-evaluator:
-        Only the project's own sources are counted, and an excluded model is never flagged (the
-        evaluator's `fct_multiple_sources_joined` does not filter excluded nodes, and counts sources
-        of installed packages).
+        An excluded model is never flagged, and excluded sources are not counted (the
+        evaluator's `fct_multiple_sources_joined` does not filter excluded nodes). Sources of any
+        package count, as there; findings are only on the project's own models.
     """
 
     id: ClassVar[str] = "STR006"

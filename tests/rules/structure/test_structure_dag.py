@@ -99,13 +99,13 @@ def by_node(violations):
 
 def test_str001_fails_when_model_joins_source_and_model(ctx):
     found = by_node(run(DirectJoinToSource, ctx))
-    assert list(found) == [mid("int_dj")]
+    assert list(found) == [mid("int_dj"), mid("int_ext")]  # a package's model counts, as in the evaluator
     assert "`raw.orders`" in found[mid("int_dj")][0].message and "`stg_customers`" in found[mid("int_dj")][0].message
 
 
-def test_str001_passes_when_model_reads_only_models_or_a_package_model(ctx):
+def test_str001_passes_when_model_reads_only_models(ctx):
     found = by_node(run(DirectJoinToSource, ctx))
-    assert mid("int_ok") not in found and mid("int_ext") not in found
+    assert mid("int_ok") not in found and mid("child_of_ext") not in found
 
 
 def test_str002_fails_when_two_sources_point_at_one_table(ctx):
@@ -232,3 +232,21 @@ def test_str013_passes_when_read_and_ignores_packages(ctx):
     found = by_node(run(UnusedSources, ctx))
     assert sid("raw", "customers") not in found and sid("raw", "orders") not in found
     assert "source.ext.ext_raw.events" not in found
+
+
+def test_sources_of_a_source_package_count_as_the_evaluator_counts_them(tmp_path):
+    """A source package (e.g. one per SaaS tool) declares the sources; the project's models read them."""
+    pkg_source = node("source.fivetran_shop.shop.orders", source_name="shop", layer="source")
+    nodes = [pkg_source, source("raw", "payments"), model("fct_orders", layer="mart"), model("stg_payments", layer="staging")]
+    edges = [
+        ("source.fivetran_shop.shop.orders", mid("fct_orders")), (sid("raw", "payments"), mid("fct_orders")),
+        (sid("raw", "payments"), mid("stg_payments")),
+    ]
+    ctx = build(tmp_path, nodes, edges)
+    (joined,) = run(MultipleSourcesJoined, ctx)
+    assert joined.node == mid("fct_orders") and "`shop.orders`" in joined.message
+    found = {(v.node, v.key) for v in run(MartsOrIntermediateDependentOnSource, ctx)}
+    assert (mid("fct_orders"), "source.fivetran_shop.shop.orders") in found
+    # the package's own source is never reported on (findings stay on the project's nodes)
+    assert "source.fivetran_shop.shop.orders" not in {v.node for v in run(UnusedSources, ctx)}
+    assert "source.fivetran_shop.shop.orders" not in {v.node for v in run(SourceFanout, ctx)}
