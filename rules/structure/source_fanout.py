@@ -30,8 +30,9 @@ class SourceFanout(Rule):
         that need several base models are a fair exception.
 
     Differences from dbt-project-evaluator:
-        Only the project's own sources are reported, and only the project's own models count as
-        readers (the evaluator counts models of any package). Exclusions drop both ends, as there.
+        Only the project's own sources are reported (the evaluator also reports a package's
+        sources unless the package is excluded); readers are models of any package, and
+        exclusions drop both ends, as there.
     """
 
     id: ClassVar[str] = "STR009"
@@ -42,11 +43,11 @@ class SourceFanout(Rule):
 
     def check(self, ctx: Context, opts: Mapping[str, Any]) -> Iterable[Violation]:
         s = scope(ctx)
-        kind, label, children, own = s.kind, s.label, s.children, s.own
+        kind, label, children = s.kind, s.label, s.children
         for source in s.own_of("source"):
             kids = children.get(source)
             if not kids or len(kids) < 2:
                 continue
-            models = sorted(label[c] for c in kids if kind[c] == "model" and c in own)
+            models = sorted(label[c] for c in kids if kind[c] == "model")  # of any package, as the evaluator
             if len(models) > 1:
                 yield Violation(source, f"source `{label[source]}` is read by {len(models)} models: {listing(models)}")

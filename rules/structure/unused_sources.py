@@ -31,9 +31,9 @@ class UnusedSources(Rule):
         the staging model it was declared for.
 
     Differences from dbt-project-evaluator:
-        Only the project's own sources are reported; a source read only by a model of an installed
-        package is reported here (the evaluator counts any child, of any package and resource type).
-        A source read only by excluded models is unused, as in the evaluator.
+        Only the project's own sources are reported (the evaluator also reports a package's
+        sources unless the package is excluded). A child of any package counts, and a source
+        read only by excluded models is unused, as there.
     """
 
     id: ClassVar[str] = "STR013"
@@ -44,7 +44,7 @@ class UnusedSources(Rule):
 
     def check(self, ctx: Context, opts: Mapping[str, Any]) -> Iterable[Violation]:
         s = scope(ctx)
-        label, children, own = s.label, s.children, s.own
+        label, children = s.label, s.children
         for source in s.own_of("source"):
-            if not any(c in own for c in children.get(source, ())):
+            if not children.get(source):  # a child of any package reads it, as the evaluator counts
                 yield Violation(source, f"source `{label[source]}` is not read by any model, snapshot or exposure")

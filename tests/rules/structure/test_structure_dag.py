@@ -237,10 +237,15 @@ def test_str013_passes_when_read_and_ignores_packages(ctx):
 def test_sources_of_a_source_package_count_as_the_evaluator_counts_them(tmp_path):
     """A source package (e.g. one per SaaS tool) declares the sources; the project's models read them."""
     pkg_source = node("source.fivetran_shop.shop.orders", source_name="shop", layer="source")
-    nodes = [pkg_source, source("raw", "payments"), model("fct_orders", layer="mart"), model("stg_payments", layer="staging")]
+    pkg_model = node("model.fivetran_shop.stg_shop__refunds", layer="staging")
+    nodes = [
+        pkg_source, source("raw", "payments"), source("raw", "refunds"), pkg_model,
+        model("fct_orders", layer="mart"), model("stg_payments", layer="staging"),
+    ]
     edges = [
         ("source.fivetran_shop.shop.orders", mid("fct_orders")), (sid("raw", "payments"), mid("fct_orders")),
         (sid("raw", "payments"), mid("stg_payments")),
+        (sid("raw", "refunds"), pkg_model["unique_id"]), (sid("raw", "payments"), pkg_model["unique_id"]),
     ]
     ctx = build(tmp_path, nodes, edges)
     (joined,) = run(MultipleSourcesJoined, ctx)
@@ -250,3 +255,7 @@ def test_sources_of_a_source_package_count_as_the_evaluator_counts_them(tmp_path
     # the package's own source is never reported on (findings stay on the project's nodes)
     assert "source.fivetran_shop.shop.orders" not in {v.node for v in run(UnusedSources, ctx)}
     assert "source.fivetran_shop.shop.orders" not in {v.node for v in run(SourceFanout, ctx)}
+    # readers of any package count: raw.refunds is read (by the package's model), raw.payments by three models
+    assert sid("raw", "refunds") not in {v.node for v in run(UnusedSources, ctx)}
+    (fan,) = [v for v in run(SourceFanout, ctx) if v.node == sid("raw", "payments")]
+    assert "read by 3 models: `fct_orders`, `stg_payments`, `stg_shop__refunds`" in fan.message
