@@ -70,6 +70,9 @@ DEBOUNCE_S = 0.3
 LIVE_RETRIES = 4
 RETRY_S = 0.5
 STYLES = Path(__file__).parent / "styles"
+#: The app's worker group -> the title of its failure dialog (a full sentence). Screens name
+#: theirs in ``ConsoleScreen.WORKER_FAILURES``.
+WORKER_TITLES = {"store": "Could not load the project's store."}
 
 
 def load_screens(table: tuple[tuple[str, str, str], ...] = SCREENS) -> list[tuple[str, str, type[ConsoleScreen]]]:
@@ -245,7 +248,7 @@ class ConsoleApp(App[None]):
         if event.worker.group != "store" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
         if event.state == WorkerState.ERROR:
-            self.show_failure("Could not load the project's store.", event.worker.error)
+            self.show_failure(WORKER_TITLES["store"], event.worker.error)
         self._busy = False
         self.activity = "live" if self.live else ""
         if self._again is not None:

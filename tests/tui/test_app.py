@@ -184,3 +184,23 @@ async def test_no_color_is_honoured(sample_loc, monkeypatch):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         assert any(isinstance(f, (Monochrome, NoColor)) for f in app.get_line_filters())
+
+
+async def test_a_screen_workers_failure_reaches_the_error_dialog(sample_loc, tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from console.tui.widgets.error_dialog import ErrorDialog
+
+    store = tmp_path / "store.duckdb"
+    shutil.copy(sample_loc.store, store)
+    app = make_app(replace(sample_loc, store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        store.unlink()  # the store goes away while the app is open
+        await pilot.press("3", "j")
+        await pilot.pause(0.5)
+        await settle(pilot, app)
+        assert isinstance(app.screen, ErrorDialog)
+        assert app.screen.title_text == "Could not read the node's SQL from the store."
+        assert "run `console collect` first" in app.screen.detail

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.worker import Worker, WorkerState
 
 from console.tui.state import AppData
 from console.tui.widgets.key_bar import KeyBar
@@ -37,6 +38,8 @@ class ConsoleScreen(Screen):
     #: Show a load before its rules have run too (``data.evaluated`` False: frames, no findings
     #: yet), for a fast first paint; otherwise the screen gets each load once, with findings.
     EARLY = False
+    #: Worker group -> the full-sentence title its failure is shown with (by the app's dialog).
+    WORKER_FAILURES: dict[str, str] = {}
 
     def __init__(self) -> None:
         super().__init__()
@@ -75,6 +78,12 @@ class ConsoleScreen(Screen):
             fn()
         else:
             self._pending.append(fn)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker of a group in :attr:`WORKER_FAILURES` failed: the app shows it, with that title."""
+        title = self.WORKER_FAILURES.get(event.worker.group)
+        if event.state == WorkerState.ERROR and title is not None:
+            self.app.show_failure(title, event.worker.error)
 
     def go_to_node(self, unique_id: str) -> None:
         """Focus a node now, or once the screen is mounted and has data."""

@@ -98,6 +98,7 @@ class ChecksScreen(ConsoleScreen):
 
     TITLE_TEXT = "Checks"
     EARLY = True
+    WORKER_FAILURES = {"code": "Could not read the node's SQL from the store."}
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", key_display="/"),
         Binding("s", "cycle_severity", "Severity"),
