@@ -104,12 +104,17 @@ class RenderCache:
         self.new: dict[str, tuple[str, str, str]] = {}
         self.ahead: dict[str, tuple[str, str, str]] = {}  # rendered by prerender, not yet taken
         self.hits = 0
+        self._holds: dict[tuple[Renderer, str, str], bool] = {}
 
     def _valid(self, key: str, renderer: Renderer) -> Entry | None:
         entry = self.new.get(key) or _MEMO.get(key) or self.stored.get(key)
-        if entry is None or not renderer.dependencies_hold(json.loads(entry[0]), json.loads(entry[1])):
+        if entry is None:
             return None
-        return entry
+        deps = (renderer, entry[0], entry[1])  # many models share their dependencies: check once
+        holds = self._holds.get(deps)
+        if holds is None:
+            holds = self._holds[deps] = renderer.dependencies_hold(json.loads(entry[0]), json.loads(entry[1]))
+        return entry if holds else None
 
     def lookup(self, key: str, renderer: Renderer) -> JinjaCalls | str | None:
         """The cached calls (or failure reason) for ``key`` while its dependencies hold, else None."""
