@@ -186,8 +186,8 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
             for table in PROJECT_TABLES:
                 w.replace(table, snapshot[table])
             w.append("node_history", _node_history(snapshot["nodes"], seen["nodes"], now_iso, w.collect_id))
-            if renders is not None and not renders.is_empty():
-                w.upsert("render_cache", renders)
+            if renders is not None:
+                w.replace("render_cache", renders)
         elif edited:
             w.update("nodes", updates)
             w.delete_where_in("edges", "child_id", [f.unique_id for f in edited])

@@ -7,8 +7,8 @@ reason) and what it depended on beyond its text: the macros it reached (with the
 file) and the variables it read (with the digest of their value). An entry is used only while
 :meth:`~collectors.dbt_project.render.Renderer.dependencies_hold` says those are unchanged.
 
-Two levels: the store's ``render_cache`` table (read before the project's files, written in the
-collect's one transaction) and an in-process memo (the terminal UI re-collects in one process).
+Two levels: the store's ``render_cache`` table (read before the project's files, replaced in
+the collect's one transaction by the entries of the project as it is) and an in-process memo (the terminal UI re-collects in one process).
 Entries are JSON: a fresh render goes through the same form as a cached one, so both give the
 same calls (config values that are not JSON become their text).
 """
@@ -102,6 +102,7 @@ class RenderCache:
     def __init__(self, stored: Mapping[str, tuple[str, str, str]] | None = None):
         self.stored = dict(stored or {})
         self.new: dict[str, tuple[str, str, str]] = {}
+        self.used: dict[str, tuple[str, str, str]] = {}  # every entry of this collect, new or not
         self.ahead: dict[str, tuple[str, str, str]] = {}  # rendered by prerender, not yet taken
         self.hits = 0
         self._holds: dict[tuple[Renderer, str, str], bool] = {}
@@ -122,8 +123,7 @@ class RenderCache:
         if entry is None:
             return None
         calls = entry[2]
-        if key not in self.stored or self.stored[key] != entry:
-            self.new[key] = entry  # (a memo hit the store lacks, e.g. after the store was deleted)
+        self.used[key] = entry
         self.hits += 1
         return decode_calls(calls)
 
@@ -157,8 +157,10 @@ class RenderCache:
             _MEMO.clear()
         _MEMO[key] = entry
         self.new[key] = entry
+        self.used[key] = entry
 
     def frame(self) -> pl.DataFrame:
-        """The entries to write (new or changed since the store's)."""
-        rows = [(k, *e) for k, e in self.new.items() if self.stored.get(k) != e]
+        """Every entry this collect used or made: what the store's table becomes (entries of
+        texts no longer in the project are dropped, so the table does not grow with each edit)."""
+        rows = [(k, *e) for k, e in self.used.items()]
         return pl.DataFrame(rows, schema=CACHE_SCHEMA, orient="row")

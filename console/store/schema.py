@@ -387,12 +387,14 @@ TABLES: dict[str, Table] = {
             "render_cache",
             ["text_hash VARCHAR", "macros JSON", "vars JSON", "calls JSON"],
             key=["text_hash"],
+            snapshot=True,
             doc=(
                 "models rendered with Jinja, by hash of (render version, model text, name, package, "
                 "config, target): macros the render reached ({package.macro: digest of its file}), "
                 "variables it read ({name or env:NAME: digest of its value}) and what it found "
                 "({refs, sources, config}); an entry is used only while its macros and variables are "
-                "unchanged, so a re-collect renders only what changed"
+                "unchanged, so a re-collect renders only what changed. Replaced by each collect from "
+                "the project's files with the entries of the project as it is"
             ),
         ),
         _t(
