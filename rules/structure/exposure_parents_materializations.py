@@ -34,9 +34,8 @@ class ExposureParentsMaterializations(Rule):
         exposures read as tables or incremental models.
 
     Differences from dbt-project-evaluator:
-        Only the project's own parents are reported (the evaluator reports a parent of any
-        package that is not excluded); otherwise the same: sources, and models materialized as view
-        or ephemeral.
+        None left: parents of any package that is not excluded, sources, and models
+        materialized as view or ephemeral. Findings are on the project's own exposures.
     """
 
     id: ClassVar[str] = "STR026"
@@ -47,11 +46,9 @@ class ExposureParentsMaterializations(Rule):
 
     def check(self, ctx: Context, opts: Mapping[str, Any]) -> Iterable[Violation]:
         s = scope(ctx)
-        kind, label, parents, own, materialized = s.kind, s.label, s.parents, s.own, s.column("materialized")
+        kind, label, parents, materialized = s.kind, s.label, s.parents, s.column("materialized")
         for exposure in s.own_of("exposure"):
             for parent in parents.get(exposure, ()):
-                if parent not in own:
-                    continue
                 if kind[parent] == "source":
                     what = f"source `{label[parent]}` directly"
                 elif kind[parent] == "model" and materialized[parent] in _VIRTUAL:

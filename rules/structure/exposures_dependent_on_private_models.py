@@ -32,8 +32,8 @@ class ExposuresDependentOnPrivateModels(Rule):
         contract and documentation).
 
     Differences from dbt-project-evaluator:
-        Only the project's own parents are reported (the evaluator reports a parent of any
-        package that is not excluded); otherwise the same: every parent that is not a public model.
+        None left: every parent of any package that is not excluded and not a public model.
+        Findings are on the project's own exposures.
     """
 
     id: ClassVar[str] = "STR027"
@@ -44,10 +44,10 @@ class ExposuresDependentOnPrivateModels(Rule):
 
     def check(self, ctx: Context, opts: Mapping[str, Any]) -> Iterable[Violation]:
         s = scope(ctx)
-        kind, label, parents, own, access = s.kind, s.label, s.parents, s.own, s.column("access")
+        kind, label, parents, access = s.kind, s.label, s.parents, s.column("access")
         for exposure in s.own_of("exposure"):
             for parent in parents.get(exposure, ()):
-                if parent not in own or (kind[parent] == "model" and access[parent] == "public"):
+                if kind[parent] == "model" and access[parent] == "public":
                     continue
                 what = f"{access[parent] or 'protected'} model" if kind[parent] == "model" else kind[parent]
                 yield Violation(exposure, f"exposure `{label[exposure]}` reads {what} `{label[parent]}`", key=parent)

@@ -15,8 +15,7 @@ class ModelFanout(Rule):
 
     What it does:
         Counts, for every node of the lineage, its direct children that are models with no
-        children of their own (leaves: nothing in the project reads them, not even an
-        exposure), and flags nodes with at least `models_fanout_threshold` of them
+        children of their own (leaves: nothing reads them, not even an exposure), and flags nodes with at least `models_fanout_threshold` of them
         (dbt-project-evaluator's `fct_model_fanout`).
 
     Why it matters:
@@ -36,10 +35,10 @@ class ModelFanout(Rule):
         models_fanout_threshold: leaf children from which a parent is flagged (default 3).
 
     Differences from dbt-project-evaluator:
-        Findings are only on the project's own models (the evaluator also reports parents in
-        installed packages unless `exclude_packages` names them), and a child in an installed package
-        does not stop a model being a leaf. Otherwise the same: a leaf is a model without children,
-        exclusions drop both ends of an edge, and a parent is flagged from the threshold up (`>=`).
+        Findings are only on the project's own nodes (the evaluator also reports parents in
+        installed packages unless `exclude_packages` names them). Otherwise the same: a leaf is a
+        model of any package without children, exclusions drop both ends of an edge, and a parent
+        is flagged from the threshold up (`>=`).
     """
 
     id: ClassVar[str] = "STR005"
@@ -55,7 +54,7 @@ class ModelFanout(Rule):
         s = scope(ctx)
         threshold = int(opts["models_fanout_threshold"])
         kind, label, children, own = s.kind, s.label, s.children, s.own
-        leaves = {n for n in s.own_of("model") if not any(c in own for c in children.get(n, ()))}
+        leaves = {n for n, k in kind.items() if k == "model" and not children.get(n)}  # of any package, as the evaluator
         for parent, kids in children.items():
             if len(kids) < threshold or parent not in own:
                 continue

@@ -35,8 +35,8 @@ class StagingDependentOnMartsOrIntermediate(Rule):
         layers: the layers a staging model must not read (default intermediate, mart, export).
 
     Differences from dbt-project-evaluator:
-        Layers are the console's (`[layers]`, then the evaluator's prefix and folder logic), and
-        only the project's own parents count (the evaluator takes a parent of any package).
+        Layers are the console's (`[layers]`, then the evaluator's prefix and folder logic).
+        Parents of any package count, as there; findings are only on the project's own models.
     """
 
     id: ClassVar[str] = "STR010"
@@ -51,12 +51,12 @@ class StagingDependentOnMartsOrIntermediate(Rule):
     def check(self, ctx: Context, opts: Mapping[str, Any]) -> Iterable[Violation]:
         s = scope(ctx)
         layers = set(opts["layers"])
-        kind, label, layer, parents, own = s.kind, s.label, s.layer, s.parents, s.own
+        kind, label, layer, parents = s.kind, s.label, s.layer, s.parents
         for model in s.own_of("model"):
             if layer.get(model) != "staging":
                 continue
             for parent in parents.get(model, ()):
-                if kind[parent] == "model" and parent in own and layer.get(parent) in layers:
+                if kind[parent] == "model" and layer.get(parent) in layers:  # of any package, as the evaluator
                     yield Violation(
                         model,
                         f"staging model `{label[model]}` reads {layer[parent]} model `{label[parent]}`",

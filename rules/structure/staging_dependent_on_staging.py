@@ -33,8 +33,8 @@ class StagingDependentOnStaging(Rule):
         folder), or point it at the `source()` it should clean.
 
     Differences from dbt-project-evaluator:
-        Layers are the console's (`[layers]`, then the evaluator's prefix and folder logic), and
-        only the project's own parents count (the evaluator takes models and snapshots of any package).
+        Layers are the console's (`[layers]`, then the evaluator's prefix and folder logic).
+        Parents of any package count, as there; findings are only on the project's own models.
     """
 
     id: ClassVar[str] = "STR011"
@@ -45,12 +45,12 @@ class StagingDependentOnStaging(Rule):
 
     def check(self, ctx: Context, opts: Mapping[str, Any]) -> Iterable[Violation]:
         s = scope(ctx)
-        kind, label, layer, parents, own = s.kind, s.label, s.layer, s.parents, s.own
+        kind, label, layer, parents = s.kind, s.label, s.layer, s.parents
         for child in s.own_of(*_TYPES):
             if layer.get(child) != "staging":
                 continue
             for parent in parents.get(child, ()):
-                if kind[parent] in _TYPES and parent in own and layer.get(parent) == "staging":
+                if kind[parent] in _TYPES and layer.get(parent) == "staging":  # of any package, as the evaluator
                     yield Violation(
                         child,
                         f"staging model `{label[child]}` reads staging model `{label[parent]}`",

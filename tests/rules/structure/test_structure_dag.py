@@ -6,6 +6,8 @@ import pytest
 
 from rules.structure.direct_join_to_source import DirectJoinToSource
 from rules.structure.duplicate_sources import DuplicateSources
+from rules.structure.exposure_parents_materializations import ExposureParentsMaterializations
+from rules.structure.exposures_dependent_on_private_models import ExposuresDependentOnPrivateModels
 from rules.structure.hard_coded_references import HardCodedReferences
 from rules.structure.marts_or_intermediate_dependent_on_source import MartsOrIntermediateDependentOnSource
 from rules.structure.model_fanout import ModelFanout
@@ -259,3 +261,20 @@ def test_sources_of_a_source_package_count_as_the_evaluator_counts_them(tmp_path
     assert sid("raw", "refunds") not in {v.node for v in run(UnusedSources, ctx)}
     (fan,) = [v for v in run(SourceFanout, ctx) if v.node == sid("raw", "payments")]
     assert "read by 3 models: `fct_orders`, `stg_payments`, `stg_shop__refunds`" in fan.message
+
+
+def test_parents_of_any_package_count_for_staging_and_exposure_rules(tmp_path):
+    pkg_stg = node("model.fivetran_shop.stg_shop__orders", layer="staging", materialized="view")
+    pkg_int = node("model.fivetran_shop.int_shop__orders", layer="intermediate", materialized="table", access="protected")
+    nodes = [pkg_stg, pkg_int, model("stg_orders_clean", layer="staging"), model("stg_orders_enriched", layer="staging"), exposure("dash")]
+    edges = [
+        (pkg_stg["unique_id"], mid("stg_orders_clean")), (pkg_int["unique_id"], mid("stg_orders_enriched")),
+        (pkg_stg["unique_id"], "exposure.shop.dash"), (pkg_int["unique_id"], "exposure.shop.dash"),
+    ]
+    ctx = build(tmp_path, nodes, edges)
+    assert {(v.node, v.key) for v in run(StagingDependentOnStaging, ctx)} == {(mid("stg_orders_clean"), pkg_stg["unique_id"])}
+    assert {(v.node, v.key) for v in run(StagingDependentOnMartsOrIntermediate, ctx)} == {
+        (mid("stg_orders_enriched"), pkg_int["unique_id"])
+    }
+    assert {v.key for v in run(ExposureParentsMaterializations, ctx)} == {pkg_stg["unique_id"]}  # a view
+    assert {v.key for v in run(ExposuresDependentOnPrivateModels, ctx)} == {pkg_stg["unique_id"], pkg_int["unique_id"]}
