@@ -3,9 +3,10 @@
 :func:`read_project` reads ``dbt_project.yml`` (or every ``dbt_project.yml`` below the folder,
 as subprojects), the model, seed, snapshot, analysis and test files, and the property files,
 and returns the frames of the project snapshot (``project``, ``nodes``, ``edges``,
-``node_columns``, ``tests``) with ``origin = 'project'``. No Jinja is rendered and no SQL is
-parsed: ``ref()``/``source()``/``config()`` calls are read by
-:func:`collectors.dbt_project.jinja_refs.extract_calls`.
+``node_columns``, ``tests``) with ``origin = 'project'``. No SQL is parsed: ``ref()``/``source()``/``config()``
+calls are read by :func:`collectors.dbt_project.jinja_refs.extract_calls`, and models whose
+Jinja only rendering resolves are rendered (:mod:`collectors.dbt_project.render`), through the
+render cache (:mod:`collectors.dbt_project.render_cache`) and on every core.
 
 What differs from a manifest, by design:
 

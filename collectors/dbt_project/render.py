@@ -27,8 +27,10 @@ Parse time as dbt has it:
 
 A model whose rendering fails keeps what the static reading found; the collect summary counts it
 with the first line of the error and its line. Results are cached by the model's text, the
-macros it reached and the variables it read (:class:`RenderCache`), so a re-collect renders only
-what changed.
+macros it reached and the variables it read (:mod:`collectors.dbt_project.render_cache`), so a
+re-collect renders only what changed; models that need rendering are rendered on every core
+(:mod:`collectors.dbt_project.render_pool`), and models of one template shape compile once
+(:meth:`Renderer._compiled`).
 """
 
 from __future__ import annotations
