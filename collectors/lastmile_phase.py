@@ -57,6 +57,9 @@ FILE_SCHEMA = {
 #: Columns of ``lastmile_files`` read at every collect (not ``doc``: parsed LookML is read only
 #: for the files a change touches). A cache row is these without ``path``: size 0, mtime 1,
 #: sha 2, dialect 3, reader version 4, tool 5, payload 6, views 7, reads 8.
+#: Columns of the stored items a patch reads (ids to delete, tools to count, owners to compare):
+#: not their SQL, which is most of the table's bytes.
+STORED_COLUMNS = ["artifact_id", "tool", "path", "owner", "owner_source", "modified_at"]
 CACHE_COLUMNS = ["path", "size", "mtime_ns", "sha256", "dialect", "reader_version", "tool", "payload", "views", "reads"]
 
 
@@ -73,7 +76,11 @@ class ToolCounts:
 
 @dataclass
 class LastmileResult:
-    """Frames for the write transaction, and the counts for the summary."""
+    """Frames for the write transaction, and the counts for the summary.
+
+    ``artifacts`` is every item when the table is written whole, and only the rows of the
+    files the collect rebuilt when earlier rows are patched (``patch``).
+    """
 
     artifacts: pl.DataFrame
     skips: pl.DataFrame
@@ -324,9 +331,11 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
         dropped = pl.col("path").is_in(gone) | (pl.col("tool") == "dbt_sync")
         keep = stored[0].filter(~dropped)
         gone_ids = stored[0].filter(dropped)["artifact_id"].to_list()
-        patch = (gone, artifacts)
-        artifacts = pl.concat([keep, artifacts]).sort("artifact_id")
+        patch = (gone, artifacts)  # the kept rows are never read whole: only their ids, tools, owners
+        item_tools = pl.concat([keep.select("tool"), artifacts.select("tool")])
         skips = pl.concat([stored[1].filter(~pl.col("path").is_in(gone)), skips])
+    else:
+        item_tools = artifacts.select("tool")
     others += sum(1 for tool in tools.values() if tool is None)
     result = LastmileResult(
         artifacts=artifacts,
@@ -334,7 +343,7 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
         files_changed=pl.DataFrame(changed_rows, schema=FILE_SCHEMA, orient="row"),
         files_updated=pl.DataFrame(lookml_updates, schema={"path": pl.String, "payload": pl.String, "reads": pl.List(pl.String)}, orient="row"),
         files_removed=removed,
-        counts=_counts(tools, artifacts, skips),
+        counts=_counts(tools, item_tools, skips),
         files_parsed=len(jobs),
         files_cached=len(files) - len(jobs),
         other_files=others,
@@ -348,17 +357,18 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
 
 
 def _stored_rows(store: Path) -> tuple[pl.DataFrame, pl.DataFrame] | None:
-    """The items and skips the last collect wrote, in this phase's frame schemas."""
+    """The items (:data:`STORED_COLUMNS` only) and skips the last collect wrote, in this phase's
+    frame schemas."""
     from console.store import read_tables
 
     try:
-        frames = read_tables(store, {"lastmile_artifacts": list(ARTIFACT_SCHEMA), "lastmile_skips": list(SKIP_SCHEMA)})
+        frames = read_tables(store, {"lastmile_artifacts": STORED_COLUMNS, "lastmile_skips": list(SKIP_SCHEMA)})
     except InputError:
         return None
     art = frames["lastmile_artifacts"].with_columns(
         pl.col("modified_at").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f") if frames["lastmile_artifacts"]["modified_at"].dtype != pl.String else pl.col("modified_at")
     )
-    return art.cast(ARTIFACT_SCHEMA), frames["lastmile_skips"].cast(SKIP_SCHEMA)
+    return art.cast({c: ARTIFACT_SCHEMA[c] for c in STORED_COLUMNS}), frames["lastmile_skips"].cast(SKIP_SCHEMA)
 
 
 def _owner_key(owner: tuple | None) -> tuple:
