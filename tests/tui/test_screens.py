@@ -72,8 +72,8 @@ async def test_checks_filters_detail_and_sql(sample_loc):
         await pilot.press("slash", *"inventory_feed_covers", "enter")
         assert table.has_focus and table.row_count == 1
         assert screen.selected_node() == COVERAGE_TEST
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await pilot.pause(0.5)  # the SQL is fetched once the cursor rests
+        await settle(pilot, app)
         detail = plain(screen.query_one("#ck-text"))
         assert "warned in the latest `dbt build`" in detail and "What to do:" in detail and "About the rule" in detail
         assert "failures per run" in str(screen.query_one("#ck-sql").content.renderables[0])
