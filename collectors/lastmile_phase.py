@@ -379,11 +379,9 @@ def _owner_key(owner: tuple | None) -> tuple:
 
 
 def _owners_by_path(artifacts: pl.DataFrame) -> dict[str, tuple]:
-    out: dict[str, tuple] = {}
-    for path, owner, source, modified in artifacts.select("path", "owner", "owner_source", "modified_at").iter_rows():
-        if path not in out:
-            out[path] = _owner_key((owner, source, modified))
-    return out
+    """path -> owner key of its first stored item (one row per file read into Python, not one per item)."""
+    firsts = artifacts.select("path", "owner", "owner_source", "modified_at").unique("path", keep="first", maintain_order=True)
+    return {path: _owner_key((owner, source, modified)) for path, owner, source, modified in firsts.iter_rows()}
 
 
 def _counts(tools: dict[str, str | None], artifacts: pl.DataFrame, skips: pl.DataFrame) -> dict[str, ToolCounts]:
