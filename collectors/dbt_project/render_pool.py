@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,9 +53,12 @@ def render_all(renderer: Renderer, jobs: Sequence[RenderJob], workers: int | Non
     size = max(8, len(jobs) // (workers * 4) or 1)
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     out: dict[str, Entry] = {}
-    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init, initargs=(renderer_spec(renderer),)) as pool:
-        for part in pool.map(_render_chunk, chunks):
-            out.update(part)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init, initargs=(renderer_spec(renderer),)) as pool:
+            for part in pool.map(_render_chunk, chunks):
+                out.update(part)
+    except (BrokenProcessPool, OSError):  # a worker killed (out of memory), no processes left: render here
+        out.update({job.key: render_entry(renderer, job.text, job.kwargs) for job in jobs if job.key not in out})
     return out
 
 
