@@ -15,9 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
+from collectors.dbt_artifacts.sniff import NotAnArtifact
 from collectors.summary import CollectSummary
 from console.errors import InputError
-from collectors.dbt_artifacts.sniff import NotAnArtifact
 from console.files import limit_for, read_limited
 from console.textsafe import one_line
 
@@ -100,6 +100,7 @@ def parse_artifacts(loc, seen: dict, summary: CollectSummary, keep_documents: bo
     stats = seen["file_stats"]
     out = Parsed()
     snapshot_manifest = frozenset(filter(None, [seen.get("manifest_sha256")]))
+    root_real = root.resolve()
     for f in files:
         art = _stat(f.path, root)
         in_target = f.path.resolve().parent == target_dir
@@ -111,11 +112,14 @@ def parse_artifacts(loc, seen: dict, summary: CollectSummary, keep_documents: bo
             out.known_files.append(art)
             continue
         data = art.data  # read and hashed by _is_known
+        # a file found by walking an archive outside the project (`--archive /`, a shared CI
+        # folder) may be anyone's: a broken one is skipped and said, never fatal
+        foreign = not in_target and not f.path.resolve().is_relative_to(root_real)
         with da.gc_paused():  # Python would walk the whole parsed document otherwise
             try:
                 kind, version, doc = da.sniff(f.path, data)
-            except NotAnArtifact as e:
-                if in_target:
+            except InputError as e:
+                if in_target or not (foreign or isinstance(e, NotAnArtifact)):
                     raise
                 summary.notes.append(f"skipped {one_line(art.rel)}: {e.problem}")
                 art.data = data = None
@@ -130,10 +134,15 @@ def parse_artifacts(loc, seen: dict, summary: CollectSummary, keep_documents: bo
             elif kind == "catalog":
                 if in_target:
                     out.catalog = da.parse_catalog(f.path, doc, version)
-            elif kind == "run_results":
-                out.history.append((art, kind, da.parse_run_results(f.path, doc, version)))
-            elif kind == "sources":
-                out.history.append((art, kind, da.parse_sources(f.path, doc, version)))
+            elif kind in ("run_results", "sources"):
+                parse = da.parse_run_results if kind == "run_results" else da.parse_sources
+                try:
+                    out.history.append((art, kind, parse(f.path, doc, version)))
+                except InputError as e:
+                    if not foreign:
+                        raise
+                    summary.notes.append(f"skipped {one_line(art.rel)}: {e.problem}")
+                    continue
             if keep_documents and size < KEEP_DOCUMENTS_BELOW:
                 _KEPT.append(doc)  # freeing a parsed manifest costs as much as parsing it
                 gc.freeze()  # and the cyclic GC must not walk its million objects again

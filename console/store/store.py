@@ -232,7 +232,7 @@ def open_writer(store_path: Path, project_root: Path) -> Iterator[Writer]:
                 raise
             try:
                 _run(con, "COMMIT")  # closing the connection checkpoints the WAL into the file
-            except duckdb.IOException as e:
+            except (duckdb.IOException, duckdb.TransactionException) as e:  # a full disk says so at commit
                 raise InputError(store_path, f"cannot write the store: {str(e).splitlines()[0]}") from None
             committed = True
         finally:

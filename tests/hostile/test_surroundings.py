@@ -114,7 +114,7 @@ def test_report_without_collect_works_on_a_read_only_file_system(read_only):
 def test_a_full_disk_during_the_write_leaves_the_store_as_it_was(tmp_path):
     disk = tmp_path / "small"
     disk.mkdir()
-    if not _mount(["-t", "tmpfs", "-o", "size=600k", "tmpfs", str(disk)]):
+    if not _mount(["-t", "tmpfs", "-o", "size=96k", "tmpfs", str(disk)]):
         pytest.skip("mounting needs root")
     try:
         root = tmp_path / "p"
@@ -122,7 +122,7 @@ def test_a_full_disk_during_the_write_leaves_the_store_as_it_was(tmp_path):
         result = console("collect", str(root), "--store", str(disk / "store.duckdb"))
         well_behaved(result)
         assert result.returncode == 2 and ("No space left" in result.stderr or "cannot" in result.stderr)
-        assert not (disk / "store.duckdb").exists() or (disk / "store.duckdb").stat().st_size >= 0
+        assert not (disk / "store.duckdb").exists()  # a failed first collect leaves no store behind
     finally:
         subprocess.run(["umount", str(disk)], capture_output=True)
 
