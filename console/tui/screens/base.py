@@ -66,7 +66,10 @@ class ConsoleScreen(Screen):
 
     def _draw(self) -> None:
         assert self.data is not None
-        self.query_one(StatusBar).update_data(self.data)
+        status = self.query(StatusBar)
+        if not status:  # a load that lands while the app tears its screens down: nothing to draw
+            return
+        status.first().update_data(self.data)
         self.render_data(self.data)
         pending, self._pending = self._pending, []
         for fn in pending:
