@@ -13,7 +13,9 @@ The pipeline measured is the console's own, end to end, without a store:
    structured filters (sync filters, GUI filters, pandas masks) become expressions as the
    judge makes them (:func:`console.layerinitis.items.filter_expressions`);
 3. :class:`console.relations.RelationIndex` resolves what each item reads (the SQL's relations
-   and those named outside it) to a dbt node, or ``raw:``/``unknown:``/``tool:`` + table name;
+   and those named outside it) to a dbt node, or ``raw:``/``unknown:``/``tool:`` + table name,
+   knowing the tools' own objects as the judge does (a LookML derived table a join names,
+   ``metabase_card_201`` for ``{{#201}}``: :func:`console.layerinitis.resolve.tool_objects`);
 4. a duplicated rule is a key of a rule-stating expression (the judge's ``RULE_KINDS`` and
    ``rule_worthy``) found in two places or more, one of them in the last mile.
 
@@ -159,6 +161,17 @@ def _rule_kinds() -> tuple[frozenset[str], Any]:
     return RULE_KINDS, rule_worthy
 
 
+def _tool_object_names(items: list[dict[str, Any]]) -> dict[str, str]:
+    """Names of the tools' own objects (LookML views, Metabase cards...), as the judge registers
+    them (:func:`console.layerinitis.resolve.tool_objects`)."""
+    from console.layerinitis.items import Item
+    from console.layerinitis.resolve import tool_objects
+
+    judged = [Item(place_of(i), i["tool"], i.get("kind") or "", i["file"], i.get("line"), i.get("name"),
+                   meta=i.get("meta") or {}) for i in items]
+    return {name: tool for tool, name in tool_objects(judged)}
+
+
 def _resolution_label(resolution: Any) -> str:
     if resolution.kind == "node":
         return resolution.unique_id
@@ -183,6 +196,7 @@ def evaluate(corpus: Path = CORPUS) -> Result:
         dialect = dialect_for_adapter(context["adapter"])
         index = RelationIndex.from_nodes(_nodes_frame(context["nodes"]), adapter=context["adapter"])
         items = read_items(project, dialect)
+        index.add_tool_objects(_tool_object_names(items))
         by_place = {place_of(i): i for i in items}
         by_line = {(i["file"], i["line"]): i for i in items}
         labelled: set[str] = set()

@@ -19,7 +19,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,9 +77,20 @@ def relation_index(ctx: Any) -> RelationIndex:
 _OBJECT_KINDS = frozenset({"view", "derived_table", "model"})
 
 
-def _tool_objects(all_items: tuple[Item, ...]) -> dict[tuple[str, str], Item]:
+def tool_objects(all_items: Iterable[Item]) -> dict[tuple[str, str], Item]:
     """(tool, lower-case name) -> the item a name of that tool stands for: a LookML view (its
-    derived table or ``sql_table_name`` view), a Hightouch or Census model (by slug)."""
+    derived table or ``sql_table_name`` view), a Hightouch or Census model (by slug), a
+    Metabase card (``metabase_card_<id>``, as its reader writes ``{{#201}}``).
+
+    The one registry of other tools' objects: :func:`item_reads` and the labelled-corpus
+    benchmark (``benchmarks/lastmile_accuracy.py``) both resolve names through it, so a name
+    such as ``product_margin`` (a LookML derived table a join names) is a ``tool`` read in both.
+
+    Example:
+        >>> cards = [Item("a", "metabase", "native_question", "q.json", 1, "VIP", meta={"id": 201})]
+        >>> sorted(tool_objects(cards))
+        [('metabase', 'metabase_card_201')]
+    """
     out: dict[tuple[str, str], Item] = {}
     for item in all_items:
         if item.tool == "metabase" and item.meta.get("id") is not None:  # {{#201}} reads card 201
@@ -114,7 +125,7 @@ def item_reads(ctx: Any) -> dict[str, tuple[Read, ...]]:
     def build() -> dict[str, tuple[Read, ...]]:
         index = relation_index(ctx)
         all_items = items(ctx)
-        objects = _tool_objects(all_items)
+        objects = tool_objects(all_items)
         index.add_tool_objects({name: tool for tool, name in objects})
         by_file = {(i.path, i.name): i for i in all_items}
         direct = {i.artifact_id: [Read(w, index.resolve(w, holes=_holes(i))) for w in i.relations] for i in all_items}

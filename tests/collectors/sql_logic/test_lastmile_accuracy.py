@@ -63,3 +63,23 @@ def test_the_report_prints_the_three_scores(accuracy):
     text = module.report(result)
     for name in ("relations", "classification", "duplicates"):
         assert name in text
+
+
+def test_a_tool_object_named_in_sql_resolves_as_that_tool_s_object():
+    """A LookML join on a derived-table view and a Metabase ``{{#201}}`` card reference name the
+    tool's own objects: the corpus resolves them as the judge does (``tool``, not ``unknown``)."""
+    import yaml
+
+    from console.relations import RelationIndex
+
+    module = _module()
+    project = module.CORPUS / "acme"
+    context = yaml.safe_load((project / "nodes.yaml").read_text())
+    index = RelationIndex.from_nodes(module._nodes_frame(context["nodes"]), adapter=context["adapter"])
+    assert index.resolve("product_margin").kind == "unknown"  # without the tools' objects
+    index.add_tool_objects(module._tool_object_names(module.read_items(project, "snowflake")))
+    margin, card = index.resolve("product_margin"), index.resolve("metabase_card_201")
+    assert (margin.kind, margin.tool) == ("tool", "lookml")
+    assert (card.kind, card.tool) == ("tool", "metabase")
+    assert index.resolve("metabase_card_999").kind == "unknown"  # no such card in the corpus
+    assert index.resolve("dim_products").unique_id == "model.acme.dim_products"  # a node still wins
