@@ -36,6 +36,9 @@ from collectors.summary import CollectSummary
 #: Fewer texts than this to look up: no visit to the store's cache. One: an unchanged text is
 #: never parsed twice, even in a small project (a visit costs a few milliseconds).
 CACHE_VISIT_MIN = 1
+#: Models parsed together with their SQL facts: fewer than this, no visit to the logic cache
+#: (the SQL-facts phase does not visit its own cache either).
+MODELS_VISIT_MIN = 20
 
 
 @dataclass
@@ -91,7 +94,9 @@ def facts_with_logic(inputs, dialect: str, facts_cached, store, sink: ModelLogic
     from console.store import cached_logic
 
     logic_hashes = [content_hash(parsed_text(i), dialect) for i in inputs]
-    logic_cached = cached_logic(store, logic_hashes) if len(inputs) >= CACHE_VISIT_MIN else None
+    # as the SQL-facts cache (:func:`collectors.facts_phase.sql_facts_of`): a few edited models
+    # are parsed rather than looked up, their texts are new anyway (one store visit fewer)
+    logic_cached = cached_logic(store, logic_hashes) if len(inputs) >= MODELS_VISIT_MIN else None
     (facts, new_cache), (logic, new_logic) = facts_and_logic_many(
         inputs, dialect, facts_cached, logic_cached, progress=progress, logic_hashes=logic_hashes
     )

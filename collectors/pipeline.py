@@ -52,15 +52,11 @@ def _has_target_manifest(loc) -> bool:
     return (loc.artifacts / "manifest.json").is_file()
 
 
-def _read_project_files(loc, notes: list[str]) -> dict[str, pl.DataFrame]:
-    from collectors.dbt_project import read_project
-    from collectors.dbt_project.render_cache import RenderCache
-    from console.store.render_cache import cached_renders
+def _read_project_files(loc, seen, notes: list[str]):
+    """The project's files, read incrementally (:mod:`collectors.dbt_project.incremental`)."""
+    from collectors.dbt_project.incremental import read_files
 
-    cache = RenderCache(cached_renders(loc.store))
-    frames = read_project(loc.project, notes=notes, render_cache=cache)
-    frames["render_cache"] = cache.frame()  # written in the collect's transaction (popped by collect)
-    return frames
+    return read_files(loc, seen, notes)
 
 
 def _with_layers(nodes: pl.DataFrame, config) -> pl.DataFrame:
@@ -96,26 +92,35 @@ def _node_history(nodes: pl.DataFrame, previous: pl.DataFrame | None, collect_ti
     )
 
 
-def _snapshot(loc, parsed: Parsed, summary: CollectSummary) -> dict[str, pl.DataFrame] | None:
-    """The new project snapshot, or None when the project is unchanged since the last collect."""
+def _snapshot(loc, parsed: Parsed, summary: CollectSummary, seen):
+    """(the new project snapshot, or None when the project is unchanged since the last collect
+    or only patched; the project-files read, or None when the snapshot is not from the files)."""
     root = loc.project
     snapshot = parsed.snapshot
+    read = None
     if snapshot is not None:
         summary.origin = f"manifest v{parsed.manifest_version}"
     elif _has_target_manifest(loc):
         summary.origin = "manifest (unchanged)"
     elif (root / "dbt_project.yml").is_file() or not parsed.history:
         walk_notes: list[str] = []
-        snapshot = _read_project_files(loc, walk_notes)
+        read = _read_project_files(loc, seen, walk_notes)
         summary.notes.extend(dict.fromkeys(walk_notes))  # a folder may be walked for several resource types
+        snapshot = read.frames
         summary.origin = "project files"
+        if read.kind != "full":
+            summary.origin = "project files (unchanged)" if read.kind == "unchanged" else (
+                f"project files ({read.updates.height} model{'s' if read.updates.height != 1 else ''} patched)")
+            summary.count_nodes(seen["nodes"])
+            if read.updates is not None:
+                read.updates = _with_layers(read.updates, loc.config)
     if snapshot is not None:
         snapshot["nodes"] = _with_layers(snapshot["nodes"], loc.config)
         snapshot["project"] = snapshot["project"].with_columns(
             pl.lit(str(root)).alias("root"), pl.lit(parsed.manifest_sha256, dtype=pl.String).alias("manifest_sha256")
         )
         summary.count_nodes(snapshot["nodes"])
-    return snapshot
+    return snapshot, read
 
 
 def _apply_overlay(loc, snapshot, seen, summary):
@@ -137,6 +142,22 @@ def _apply_overlay(loc, snapshot, seen, summary):
         ids = [f.unique_id for f in edited]
         snapshot["edges"] = pl.concat([snapshot["edges"].filter(~pl.col("child_id").is_in(ids)), new_edges], how="diagonal_relaxed")
     return edited, updates, new_edges, hashed
+
+
+_EMPTY_ROWS = pl.DataFrame(schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String})
+
+
+def _write_patch(w, read, seen, now_iso: str) -> None:
+    """The rows of models patched from their files: their nodes, the edges into them, their
+    render cache entries (see :mod:`collectors.dbt_project.incremental`)."""
+    ids = read.updates["unique_id"].to_list()
+    w.delete_where_in("nodes", "unique_id", ids)
+    w.append("nodes", read.updates)
+    w.delete_where_in("edges", "child_id", ids)
+    w.append("edges", read.edges)
+    w.append("node_history", _node_history(read.updates, seen["nodes"], now_iso, w.collect_id))
+    w.delete_where_in("render_cache", "text_hash", read.renders_gone)
+    w.upsert("render_cache", read.renders_new)
 
 
 def _file_stats_frame(rows: list[tuple[str, int, int, str]]) -> pl.DataFrame:
@@ -164,9 +185,11 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     summary = CollectSummary(project_root=root, store=loc.store)
     seen = peek(loc.store)
     parsed = parse_artifacts(loc, seen, summary, keep_documents)
-    snapshot = _snapshot(loc, parsed, summary)
+    snapshot, read = _snapshot(loc, parsed, summary, seen)
     renders = snapshot.pop("render_cache", None) if snapshot is not None else None
     edited, updates, new_edges, hashed = _apply_overlay(loc, snapshot, seen, summary)
+    if read is not None and read.kind == "patch":  # models whose text changed: like the overlay's edits
+        edited, updates, new_edges = read.updates["unique_id"].to_list(), read.updates, read.edges
     facts = new_cache = None
     model_logic = ModelLogic()  # the SQL-facts phase fills it from the parse it makes anyway
     if sql_facts:
@@ -188,11 +211,16 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
             w.append("node_history", _node_history(snapshot["nodes"], seen["nodes"], now_iso, w.collect_id))
             if renders is not None:
                 w.replace("render_cache", renders)
+            w.replace("project_files", read.rows_frame() if read is not None else _EMPTY_ROWS)
+        elif read is not None and read.kind == "patch":
+            _write_patch(w, read, seen, now_iso)
         elif edited:
             w.update("nodes", updates)
             w.delete_where_in("edges", "child_id", [f.unique_id for f in edited])
             w.append("edges", new_edges)
             w.append("node_history", _node_history(updates, seen["nodes"], now_iso, w.collect_id))
+        if read is not None and read.kind != "full" and read.rows_changed:
+            w.upsert("project_files", read.rows_frame(only_changed=True))
         if facts is not None:
             (w.replace if snapshot is not None else w.upsert)("sql_facts", facts)
             w.append("sql_facts_cache", new_cache)

@@ -69,6 +69,7 @@ def render_note(graph: Graph) -> str:
 def read_project(
     root: Path, layer_rules: Sequence[LayerRule] = DEFAULT_LAYERS, notes: list[str] | None = None,
     *, render: bool = True, adapter: str | None = None, render_cache: RenderCache | None = None,
+    preloaded: dict[str, bytes] | None = None, keep: dict | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Read the dbt project at ``root`` (or every subproject below it) into store frames.
 
@@ -83,6 +84,10 @@ def read_project(
         render_cache: earlier renders (:mod:`collectors.dbt_project.render_cache`); it receives
             this collect's new entries (:meth:`RenderCache.frame`). Without one, only the
             in-process memo is used.
+        preloaded: absolute path -> bytes of files already read (by the stat snapshot,
+            :mod:`collectors.dbt_project.file_snapshot`), used instead of reading them again.
+        keep: receives ``graph`` (the :class:`Graph` built) and ``projects``, for patching
+            later (:mod:`collectors.dbt_project.incremental`).
 
     Returns:
         Frames keyed ``project`` (one row: ``name``, ``root``, ``origin = 'project'``; with
@@ -98,10 +103,11 @@ def read_project(
     with gc_paused():
         projects = read_projects(root)
         graph = Graph(root)
-        cache = FileCache()
+        cache = FileCache(preloaded)
         graph.render_cache = render_cache if render_cache is not None else RenderCache()
         for project in projects:
             graph.renderer = renderer_for(project, cache, adapter=adapter) if render else None
+            graph.renderers[project.name] = graph.renderer
             files = scan_project(project, notes)
             props = read_properties(files.properties, cache)
             add_file_nodes(graph, project, files, props, cache)
@@ -127,4 +133,6 @@ def read_project(
             "node_columns": frame_from_tuples("node_columns", _COLUMN_NAMES, graph.columns),
             "tests": frame_from_dicts("tests", graph.tests),
         }
+    if keep is not None:
+        keep["graph"], keep["projects"] = graph, projects
     return frames

@@ -117,6 +117,7 @@ def _add_models(graph: Graph, project: Project, files: ProjectFiles, props: Prop
     if graph.renderer is not None:
         graph.render_cache.prerender(graph.renderer, [m.job for m in models if m.job is not None])
     for model in models:
+        graph.model_files.setdefault(model.path, []).append(model)
         _add_model(graph, project, model)
 
 
@@ -130,6 +131,7 @@ def _rendered_calls(graph: Graph, project: Project, model: _Model) -> JinjaCalls
         found = cache.lookup(job.key, renderer)
     if found is None:
         found = cache.render(renderer, job.key, job.text, **job.kwargs)
+    model.render_failure = found if isinstance(found, str) else None
     if isinstance(found, str):
         graph.render_failures.append((graph.rel(model.path), found))
         return model.calls
@@ -176,6 +178,10 @@ class _Model:
     spec: Mapping | None
     latest: str | None
     job: RenderJob | None
+    project: Project | None = None
+    base: Path | None = None
+    #: after :func:`model_node`: the failure's reason when its rendering failed
+    render_failure: str | None = None
 
 
 def _model_setup(
@@ -206,28 +212,45 @@ def _model_setup(
         kwargs = {"name": name, "package": project.name, "config": config, "schema": config.get("schema"),
                   "database": config.get("database")}
         job = RenderJob(key, text, kwargs)
-    return _Model(path, name, entry, text, checksum, language, calls, fqn, config, v, spec, latest, job)
+    return _Model(path, name, entry, text, checksum, language, calls, fqn, config, v, spec, latest, job, project, base)
 
 
-def _add_model(graph: Graph, project: Project, model: _Model) -> None:
-    path, name, entry, text, checksum, language = model.path, model.name, model.entry, model.text, model.checksum, model.language
+def model_setup(graph: Graph, model: _Model, cache: FileCache) -> _Model:
+    """The setup of ``model``'s file read again (its text changed; its entry, name and
+    version are those of ``model``): for patching one model (:mod:`collectors.dbt_project.incremental`)."""
+    version = (model.v, model.spec, model.latest) if model.v is not None else None
+    return _model_setup(graph, model.project, cache, (model.path, model.base), model.name, model.entry, version)
+
+
+def model_node(graph: Graph, project: Project, model: _Model) -> tuple[str, dict | None, JinjaCalls]:
+    """``(unique_id, node or None when disabled, calls)`` of a model set up by :func:`_model_setup`
+    (rendered through the graph's render cache when its Jinja needs it)."""
+    name, entry, text, checksum, language = model.name, model.entry, model.text, model.checksum, model.language
     fqn, config, v, spec, latest = model.fqn, model.config, model.v, model.spec, model.latest
     calls = model.calls
     if model.job is not None:
         calls = _rendered_calls(graph, project, model)
         merge_config(config, calls.config, tree=False)
-    if not is_enabled(config):
-        return
     uid = f"model.{project.name}.{name}" + (f".v{v}" if v is not None else "")
+    if not is_enabled(config):
+        return uid, None, calls
     data = entry.data if entry is not None else None
     node = new_node(
-        "model", project, name, uid, fqn, graph.rel(path),
+        "model", project, name, uid, fqn, graph.rel(model.path),
         language=language, raw_code=text, checksum=checksum, version=v, latest_version=latest,
         description=description(spec, data), patch_path=_patch_path(graph, project, entry),
         deprecation_date=as_text((spec or {}).get("deprecation_date") or (data or {}).get("deprecation_date")),
         time_spine=_time_spine(data),
     )  # fmt: skip
     apply_config(node, config, default_alias=f"{name}_v{v}" if v is not None else None)
+    return uid, node, calls
+
+
+def _add_model(graph: Graph, project: Project, model: _Model) -> None:
+    path, name, entry, v, spec, latest = model.path, model.name, model.entry, model.v, model.spec, model.latest
+    uid, node, calls = model_node(graph, project, model)
+    if node is None:
+        return
     graph.add(node, path)
     graph.register(project.name, name, uid, path, v, latest=v is None or v == latest)
     depend_on_calls(graph, project, uid, calls)

@@ -74,6 +74,10 @@ class Graph:
     #: models rendered, and (file, reason) of those whose rendering failed
     rendered: int = 0
     render_failures: list[tuple[str, str]] = field(default_factory=list)
+    #: the models set up from each model file, and each project's renderer (for patching one
+    #: model later: :mod:`collectors.dbt_project.incremental`)
+    model_files: dict[Path, list[Any]] = field(default_factory=dict)
+    renderers: dict[str, Any] = field(default_factory=dict)
     _rel_dirs: dict[str, str] = field(default_factory=dict)
 
     def rel(self, path: Path) -> str:
@@ -182,17 +186,21 @@ class Graph:
     def apply_owners(self) -> None:
         """Owners: ``meta.owner`` (and ``meta.owner_email``), else the node's group's owner."""
         for node in self.nodes.values():
-            if node["resource_type"] in ("exposure", "group"):
-                continue
-            meta = node.get("meta")
-            owner = email = None
-            if meta:
-                owner = owner_text(meta.get("owner"))
-                email = as_text(meta.get("owner_email"))
-            group = node.get("group_name")
-            if not owner and group is not None:
-                owner, group_email = self.group_owners.get((node["package_name"], group), (None, None))
-                email = email or group_email
-            if email is None and owner and "@" in owner and " " not in owner:
-                email = owner
-            node["owner"], node["owner_email"] = owner, email
+            self.apply_owner(node)
+
+    def apply_owner(self, node: dict) -> None:
+        """One node's owner (see :meth:`apply_owners`)."""
+        if node["resource_type"] in ("exposure", "group"):
+            return
+        meta = node.get("meta")
+        owner = email = None
+        if meta:
+            owner = owner_text(meta.get("owner"))
+            email = as_text(meta.get("owner_email"))
+        group = node.get("group_name")
+        if not owner and group is not None:
+            owner, group_email = self.group_owners.get((node["package_name"], group), (None, None))
+            email = email or group_email
+        if email is None and owner and "@" in owner and " " not in owner:
+            email = owner
+        node["owner"], node["owner_email"] = owner, email

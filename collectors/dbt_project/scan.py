@@ -84,9 +84,10 @@ def find_project_files(root: Path) -> list[Path]:
 class FileCache:
     """Reads each file once per collect (shared folders are read by several projects)."""
 
-    def __init__(self) -> None:
+    def __init__(self, preloaded: dict[str, bytes] | None = None) -> None:
         self._text: dict[Path, tuple[str, str]] = {}
         self._yaml: dict[Path, Any] = {}
+        self._preloaded = preloaded or {}  # absolute path -> bytes read by the stat snapshot
 
     def text(self, path: Path) -> tuple[str, str]:
         """``(text, sha256)`` of a code file, stripped of surrounding white space as dbt
@@ -97,7 +98,10 @@ class FileCache:
         """
         hit = self._text.get(path)
         if hit is None:
-            data = read_bytes(path, MAX_SQL_BYTES, "code files").strip()
+            data = self._preloaded.get(str(path))
+            if data is None or len(data) > MAX_SQL_BYTES:
+                data = read_bytes(path, MAX_SQL_BYTES, "code files")
+            data = data.strip()
             hit = self._text[path] = (decode_utf8(path, data), hashlib.sha256(data).hexdigest())
         return hit
 

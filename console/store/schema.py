@@ -398,6 +398,20 @@ TABLES: dict[str, Table] = {
             ),
         ),
         _t(
+            "project_files",
+            ["path VARCHAR", "size BIGINT", "mtime_ns BIGINT", "sha256 VARCHAR"],
+            key=["path"],
+            snapshot=True,
+            doc=(
+                "stat snapshot of the files the last collect from the project's files read (path "
+                "relative to the project root: dbt_project.yml, models, seeds, snapshots, analyses, "
+                "tests, property files, macros, packages' macros, the profile), with the sha256 of "
+                "code files; the row with path '\\0inputs' holds a digest of the settings that shape "
+                "the read (layers, adapter, console version). A re-collect whose files all match "
+                "reads nothing; one whose only changes are model texts patches those models' rows"
+            ),
+        ),
+        _t(
             "warehouse_snapshots",
             [
                 "collect_id INTEGER", "collected_at TIMESTAMP", "engine VARCHAR", "target VARCHAR",
@@ -512,7 +526,7 @@ _V3_NEW_TABLES: tuple[str, ...] = (
     "logic_facts", "logic_cache", "lastmile_skips", "lastmile_files",
     "warehouse_snapshots", "warehouse_relation_history", "warehouse_columns", "warehouse_column_history",
     "warehouse_freshness", "score_history",
-    "query_texts", "query_consumers", "render_cache",
+    "query_texts", "query_consumers", "render_cache", "project_files",
 )
 #: Columns added to tables of versions 1 and 2 by the migration to version 3. Use
 #: ADD COLUMN IF NOT EXISTS: an earlier migration may create its table from TABLES, new columns included.

@@ -292,11 +292,13 @@ def peek(store_path: Path) -> dict[str, object]:
     Returns ``{"artifact_hashes": set[str], "file_stats": {path: (size, mtime_ns, sha256)},
     "nodes": frame of the nodes' identity columns (with their checksums),
     "edges": the edges frame, "adapter": the project's adapter, "manifest_sha256": the hash
-    of the manifest the snapshot was made from}``;
+    of the manifest the snapshot was made from, "project_files": the stat snapshot of the
+    project's files, path -> (size, mtime_ns, sha256)}``;
     empty (``nodes`` None) when the store does not exist yet.
     """
     empty: dict[str, object] = {
         "artifact_hashes": set(), "file_stats": {}, "nodes": None, "edges": None, "adapter": None, "manifest_sha256": None,
+        "project_files": {},
     }
     if not store_path.exists():
         return empty
@@ -322,6 +324,9 @@ def peek(store_path: Path) -> dict[str, object]:
                     "relation_name, schema, identifier, source_name, materialized FROM nodes"
                 ).pl(),
                 "edges": con.sql("SELECT parent_id, child_id FROM edges").pl(),
+                "project_files": {  # the stat snapshot of the last collect from the project's files
+                    r[0]: (r[1], r[2], r[3]) for r in _run(con, "SELECT path, size, mtime_ns, sha256 FROM project_files")
+                } if version >= 3 else {},
             }
         finally:
             con.close()

@@ -1,0 +1,167 @@
+"""The incremental project-files collect gives the rows a cold collect gives, for every kind of change.
+
+Each test collects a copy of the Jinja fixture project, changes it, collects again in the same
+process (the in-process state of :mod:`collectors.dbt_project.incremental` is there, as in the
+terminal UI), then collects a second copy of the changed project into a fresh store, cold, and
+compares the project's tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from collectors.dbt_project import incremental
+from collectors.dbt_project.render_cache import _MEMO
+from collectors.pipeline import collect
+from console.cli.options import resolve_locations
+from console.store import read_tables
+
+PROJECT = Path(__file__).resolve().parents[1] / "fixtures" / "jinja_project"
+TABLES = ("nodes", "edges", "node_columns", "tests", "render_cache")
+SORT = {
+    "nodes": ["unique_id"], "edges": ["parent_id", "child_id"], "node_columns": ["unique_id", "name"],
+    "tests": ["unique_id"], "render_cache": ["text_hash"], "sql_facts": ["unique_id"],
+}
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    monkeypatch.delenv("JINJA_SHOP_UPSTREAM", raising=False)
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    _MEMO.clear()
+    incremental._STATE.clear()
+    root = tmp_path / "a" / "jinja_project"
+    shutil.copytree(PROJECT, root, ignore=shutil.ignore_patterns("dbt_parse_graph.json"))
+    yield root
+    incremental._STATE.clear()
+
+
+def _tables(store: Path, names=TABLES) -> dict[str, pl.DataFrame]:
+    frames = read_tables(store, {n: None for n in names})
+    return {n: f.sort(SORT[n]) for n, f in frames.items()}
+
+
+def _cold(root: Path, tmp: Path, sql_facts: bool) -> Path:
+    """A cold collect of a copy of ``root`` (same relative layout, a fresh store and process state)."""
+    copy = tmp / "b" / root.name
+    shutil.copytree(root, copy)
+    store = tmp / "b" / "store.duckdb"
+    saved = dict(incremental._STATE)
+    incremental._STATE.clear()
+    _MEMO.clear()
+    try:
+        collect(resolve_locations(copy, store=store), sql_facts=sql_facts)
+    finally:
+        incremental._STATE.clear()
+        incremental._STATE.update(saved)
+    return store
+
+
+def _edit(path: Path, old: str | None, new: str) -> None:
+    text = path.read_text()
+    if old is None:
+        text += new
+    else:
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text)
+
+
+def _run(root: Path, tmp: Path, change, *, sql_facts: bool = False, expect: str | None = None) -> dict:
+    store = tmp / "a" / "store.duckdb"
+    loc = resolve_locations(root, store=store)
+    first = collect(loc, sql_facts=sql_facts)
+    assert first.origin.startswith("project files")
+    change(root)
+    summary = collect(loc, sql_facts=sql_facts)
+    if expect is not None:
+        assert expect in summary.origin, summary.origin
+    names = (*TABLES, "sql_facts") if sql_facts else TABLES
+    ours, cold = _tables(store, names), _tables(_cold(root, tmp, sql_facts), names)
+    for name in names:
+        assert ours[name].equals(cold[name]), f"{name} differs from a cold collect"
+    return ours
+
+
+M = Path("models")
+
+
+def test_a_model_whose_refs_changed_is_patched(work, tmp_path):
+    def change(root):
+        _edit(root / M / "marts" / "fct_orders.sql", None, "\n-- and {{ ref('stg_customers') }}\n")
+
+    ours = _run(work, tmp_path, change, expect="1 model patched")
+    assert ("model.jinja_shop.stg_customers", "model.jinja_shop.fct_orders") in set(ours["edges"].iter_rows())
+
+
+def test_a_rendered_model_is_patched_with_its_render(work, tmp_path):
+    def change(root):
+        _edit(root / M / "intermediate" / "int_orders_union.sql", None, "\n-- edited {{ ref('stg_customers') }}\n")
+
+    _run(work, tmp_path, change, expect="patched")
+
+
+def test_two_patches_in_a_row_and_sql_facts(work, tmp_path):
+    store = tmp_path / "a" / "store.duckdb"
+    loc = resolve_locations(work, store=store)
+    collect(loc)
+    _edit(work / M / "marts" / "fct_orders.sql", None, "\n-- one\n")
+    assert "patched" in collect(loc).origin
+
+    def change(root):
+        _edit(root / M / "marts" / "fct_orders.sql", None, "\n-- two {{ ref('stg_customers') }}\n")
+        _edit(root / M / "staging" / "stg_customers.sql", None, "\n-- also\n")
+
+    _run(work, tmp_path, change, sql_facts=True, expect="2 models patched")
+
+
+def test_nothing_changed_reads_nothing_also_in_a_new_process(work, tmp_path):
+    store = tmp_path / "a" / "store.duckdb"
+    loc = resolve_locations(work, store=store)
+    collect(loc, sql_facts=False)
+    before = _tables(store)
+    (work / M / "marts" / "fct_orders.sql").touch()  # a touch is not a change
+    assert collect(loc, sql_facts=False).origin == "project files (unchanged)"
+    incremental._STATE.clear()  # as a new process: the snapshot in the store is enough
+    assert collect(loc, sql_facts=False).origin == "project files (unchanged)"
+    after = _tables(store)
+    assert all(before[n].equals(after[n]) for n in TABLES)
+
+
+def test_a_config_change_in_the_sql_reads_the_project(work, tmp_path):
+    def change(root):
+        _edit(root / M / "marts" / "fct_orders.sql", None, "\n{{ config(materialized='table', tags=['x']) }}\n")
+
+    _run(work, tmp_path, change, expect="project files")
+
+
+@pytest.mark.parametrize(
+    "what",
+    ["model added", "model deleted", "model renamed", "yml edited", "macro edited", "vars edited", "package macro edited"],
+)
+def test_other_changes_give_the_cold_collect_rows(work, tmp_path, what):
+    def change(root):
+        if what == "model added":
+            (root / M / "marts" / "fct_new.sql").write_text("select * from {{ ref('fct_orders') }}\n")
+        elif what == "model deleted":
+            (root / M / "marts" / "fct_orders_stats.sql").unlink()
+        elif what == "model renamed":
+            os.rename(root / M / "marts" / "fct_orders_stats.sql", root / M / "marts" / "fct_orders_stats2.sql")
+        elif what == "yml edited":
+            _edit(root / M / "staging" / "_sources.yml", None, "\n")
+            text = (root / M / "marts" / "_marts.yml").read_text()
+            (root / M / "marts" / "_marts.yml").write_text(text.replace("description:", "description: edited", 1)
+                                                           if "description:" in text else text + "\n")
+        elif what == "macro edited":
+            _edit(root / "macros" / "refs.sql", None, "\n{# edited #}\n")
+        elif what == "package macro edited":
+            _edit(root / "dbt_packages" / "mini_utils" / "macros" / "union.sql", None, "\n{# edited #}\n")
+        elif what == "vars edited":
+            _edit(root / "dbt_project.yml", "chains: [north, south]", "chains: [north]")
+
+    _run(work, tmp_path, change, expect="project files")
