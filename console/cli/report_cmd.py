@@ -150,6 +150,7 @@ def _evaluate(loc, now, fmt, select, exclude, known, *, collected: bool = False)
     (console/scores/history.py).
     """
     from console.ranking import priority_weights
+    from console.report.hotspots_section import wanted as hotspots_wanted
     from console.report.model import build_report, rule_infos
     from console.report.rule_select import has_rule_atoms, select_findings
     from console.scores import score_weights
@@ -159,6 +160,7 @@ def _evaluate(loc, now, fmt, select, exclude, known, *, collected: bool = False)
 
     p_weights = priority_weights(loc.config.priority, loc.config.source)  # config errors before any work
     s_weights = score_weights(loc.config.scores, loc.config.source)
+    hotspots = hotspots_wanted(loc.config, fmt)  # a bad [hotspots] table too
     ctx = Context.from_store(loc.store, now=now, settings=loc.config.settings())
     evaluation = evaluate(ctx, loc.config, today=now.date() if now else None)
     infos = rule_infos(evaluation.rules_run)
@@ -182,7 +184,7 @@ def _evaluate(loc, now, fmt, select, exclude, known, *, collected: bool = False)
         ctx, evaluation.findings, rules=infos, suppressed=evaluation.suppressed,
         expired=evaluation.expired, selection=selection, baseline=fingerprints, project_root=loc.project,
         charts=fmt == "html", priority_weights=p_weights, scores=scores, score_weights=s_weights,
-        overview=summary, trend=trend, baseline_counts=baseline_counts,
+        overview=summary, trend=trend, baseline_counts=baseline_counts, hotspots=hotspots,
     )
     if collected and data.scores is not None:
         from console.report.overview import category_counts

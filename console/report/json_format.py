@@ -25,6 +25,7 @@ import orjson
 
 from console.config import RuleException
 from console.ranking.statistics import rule_counts
+from console.report import hotspots_section
 from console.report.model import NODE_KINDS, SCHEMA_VERSION, ReportData
 
 
@@ -50,6 +51,7 @@ def document(data: ReportData) -> dict[str, Any]:
         "statistics": statistics(data),
         "groups": [g.to_dict() for g in data.groups],
         "scores": data.scores.to_dict() if data.scores is not None else None,
+        "hotspots": hotspots_section.json_items(data),
     }
 
 

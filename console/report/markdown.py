@@ -11,6 +11,7 @@ links or break the table.
 
 from __future__ import annotations
 
+from console.report import hotspots_section
 from console.report.model import NODE_KINDS, SEVERITIES, ReportData
 from console.report.text import location, plural
 from console.textsafe import one_line
@@ -89,6 +90,7 @@ def render(data: ReportData) -> str:
         from console.report.markdown_summary import summary_lines
 
         out[2:3] = summary_lines(data, meta)
+    out += hotspots_section.markdown_lines(data)
     expired = data.expired_by_fingerprint()
     budget = MAX_CHARS - sum(len(line) + 1 for line in out) - 400  # room for the closing notes
     left_out = 0

@@ -21,6 +21,7 @@ from rules.base import CATEGORIES, Finding
 
 if TYPE_CHECKING:
     from console.ranking import Group, PriorityWeights
+    from console.report.hotspots_section import HotspotsSection
     from console.report.overview import Overview
     from console.report.rule_select import FindingSelection
     from console.report.series import ChartData
@@ -80,6 +81,8 @@ class ReportData:
             a selection narrowed the report (it then lists every finding it selected).
         scores: the health scores (None when the format does not show them).
         overview: the one-screen summary text and Markdown open with (None: no summary).
+        hotspots: the layerinitis hotspots text, Markdown, JSON and HTML show after the summary
+            (:mod:`console.report.hotspots_section`; None when not computed).
     """
 
     project: Mapping[str, Any]
@@ -98,6 +101,7 @@ class ReportData:
     groups: tuple[Group, ...] = ()
     scores: Scores | None = field(default=None, compare=False)
     overview: Overview | None = field(default=None, compare=False)
+    hotspots: HotspotsSection | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # every finding's rule is in the rule table (SARIF's ruleIndex, JUnit's suites need it)
@@ -216,6 +220,7 @@ def build_report(
     overview: bool = False,
     trend: Trend | None = None,
     baseline_counts: Mapping[str, Mapping[str, int]] | None = None,
+    hotspots: bool = False,
 ) -> ReportData:
     """Assemble a report from the context and the evaluated findings.
 
@@ -235,8 +240,10 @@ def build_report(
         trend: the recorded history of scores and counts (for the summary's changes).
         baseline_counts: {category: {severity: n}} of the baseline, compared with instead of
             the previous collect's.
+        hotspots: rank the layerinitis hotspots (the whole project's, whatever the selection).
     """
     from console.ranking import group_findings, prioritise
+    from console.report.hotspots_section import build as build_hotspots
 
     kept = list(findings) if selection is None else [f for f in findings if _selected(selection, f)]
     counted = kept
@@ -294,4 +301,5 @@ def build_report(
         groups=group_findings(kept, ranking) if selection is None else (),
         scores=score_data if scores else None,
         overview=summary,
+        hotspots=build_hotspots(ctx) if hotspots else None,
     )

@@ -16,6 +16,7 @@ escaped (``\\x1b``), so a hostile model name cannot drive the terminal.
 
 from __future__ import annotations
 
+from console.report import hotspots_section
 from console.report.model import NODE_KINDS, ReportData
 from console.textsafe import one_line
 
@@ -73,6 +74,7 @@ def render(data: ReportData, *, color: bool = False) -> str:
         from console.report.text_summary import summary_lines
 
         out += [*summary_lines(data, style=style), ""]
+    out += hotspots_section.text_lines(data, style)
     sizes: dict[str, int] = {}
     for f in data.findings:
         sizes[f.severity] = sizes.get(f.severity, 0) + 1

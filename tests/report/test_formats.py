@@ -134,7 +134,7 @@ def test_json_matches_the_design_schema(report_data):
     doc = json.loads(render("json", report_data))
     # DESIGN.md's keys first and unchanged; later additions after them
     assert list(doc) == ["schema_version", "tool", "project", "generated_at", "summary", "findings", "suppressed",
-                         "expired_exceptions", "statistics", "groups", "scores"]
+                         "expired_exceptions", "statistics", "groups", "scores", "hotspots"]
     assert doc["schema_version"] == 1
     assert doc["tool"] == {"name": "console", "version": doc["tool"]["version"]}
     assert doc["project"] == {"name": "shop", "root": "/srv/shop", "dbt_version": "1.11.2", "adapter": "duckdb"}
