@@ -95,24 +95,39 @@ def _root_package(nodes: pl.DataFrame) -> str | None:
 
 
 def _renderer(root: Path | None, package: str | None):
-    """A renderer for the project at ``root`` (None without one, or when its files are broken)."""
+    """(a renderer for the project at ``root``, the project), or (None, None) without one or
+    when its files are broken."""
     if root is None or not (root / "dbt_project.yml").is_file():
-        return None
+        return None, None
     from collectors.dbt_project.project_yml import read_project_file
     from collectors.dbt_project.render_setup import renderer_for
     from collectors.dbt_project.scan import FileCache
 
     try:
         project = read_project_file(root)
-        return renderer_for(project, FileCache()) if package in (None, project.name) else None
+        return (renderer_for(project, FileCache()), project) if package in (None, project.name) else (None, None)
     except InputError:
-        return None
+        return None, None
+
+
+def _model_config(project, path: Path, name: str, config: dict) -> dict:
+    """The config the project-files collect renders a model with: its project tree's config
+    (``dbt_project.yml``) and its own ``config()`` calls. Its property entry's config is not
+    read here (the overlay reads no YAML): a model configured there renders under another key."""
+    from collectors.dbt_project.project_yml import folder_parts, merge_config
+
+    for base in project.folders("model"):
+        if path.is_relative_to(base):
+            fqn = [project.name, *folder_parts(path, base), name]
+            return merge_config(project.tree_config("model", fqn), config, tree=False)
+    return dict(config)
 
 
 def _calls(f: EditedFile, root: Path | None, package: str | None, state: dict):
     """The edited model's calls: rendered where its Jinja needs it, through the render cache
-    (:mod:`collectors.dbt_project.render_cache`) as the project-files collect renders; the
-    static reading's otherwise, or when rendering fails."""
+    (:mod:`collectors.dbt_project.render_cache`) as the project-files collect renders (same
+    key: text, name, package, config, target); the static reading's otherwise, or when
+    rendering fails."""
     from collectors.dbt_project import extract_calls
     from collectors.dbt_project.render import needs_rendering
     from collectors.dbt_project.render_cache import RenderCache, render_key
@@ -124,28 +139,35 @@ def _calls(f: EditedFile, root: Path | None, package: str | None, state: dict):
     if not f.rel_path.endswith(".sql") or not needs_rendering(f.text):
         return calls
     if "renderer" not in state:
-        state["renderer"], state["cache"] = _renderer(root, package), RenderCache()
-    renderer, cache = state["renderer"], state["cache"]
+        state["renderer"], state["project"] = _renderer(root, package)
+    renderer, cache = state["renderer"], state.setdefault("cache", RenderCache())
     if renderer is None:
         return calls
     name = Path(f.rel_path).stem
-    key = render_key(f.text, name=name, package=renderer.root, config=dict(calls.config), target=renderer.target)
+    config = _model_config(state["project"], root / f.rel_path, name, dict(calls.config))
+    text = f.text.strip()  # as the project-files collect reads it (dbt's stripped text)
+    key = render_key(text, name=name, package=renderer.root, config=config, target=renderer.target)
     found = cache.lookup(key, renderer)
     if found is None:
-        found = cache.render(renderer, key, f.text, name=name, package=renderer.root, config=dict(calls.config))
+        found = cache.render(renderer, key, text, name=name, package=renderer.root, config=config,
+                             schema=config.get("schema"), database=config.get("database"))
     return calls if isinstance(found, str) else found
 
 
-def overlay(edited: list[EditedFile], nodes: pl.DataFrame, root: Path | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def overlay(
+    edited: list[EditedFile], nodes: pl.DataFrame, root: Path | None = None, render_cache=None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(node updates, new edges into the edited nodes) for the edited files.
 
     Refs resolve by model name (and version), sources by (source name, table name), among
     ``nodes``; a ref to something unknown is left out, as dbt would fail on it anyway. Given
     the project's ``root``, a model whose refs come from Jinja is rendered as the project-files
     collect renders it (same renderer, same cache); without it, or when rendering fails, the
-    static reading's refs count.
+    static reading's refs count. ``render_cache`` (a
+    :class:`collectors.dbt_project.render_cache.RenderCache`) receives the renders made, for the
+    store's ``render_cache`` (the collect upserts :meth:`RenderCache.frame` ``(new_only=True)``).
     """
-    state: dict = {}
+    state: dict = {} if render_cache is None else {"cache": render_cache}
     package = _root_package(nodes)
 
     by_name: dict[str, str] = {}

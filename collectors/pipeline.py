@@ -19,7 +19,8 @@ The steps, in order (:func:`collect`):
 5c. SQL logic (:mod:`collectors.logic_phase`): pass-through or business logic, and the business
    rules with their keys, in models (with the SQL-facts switch) and last-mile items; cached.
 5d. Query logs (:mod:`collectors.querylog_phase`): new log files read with DuckDB, each
-   distinct query text parsed once ever; who read what is summed in the write.
+   distinct query text parsed once ever, with pg_stat_statements when the warehouse read
+   brought it; who read what is summed in the write.
 6. Write everything in one transaction (:func:`console.store.open_writer`). Any error before
    or during the write leaves the store exactly as it was.
 
@@ -38,6 +39,7 @@ from collectors.facts_phase import facts_phase
 from collectors.lastmile_phase import lastmile_phase, write_lastmile
 from collectors.logic_phase import ModelLogic, logic_phase, write_logic
 from collectors.overlay import find_edited, overlay
+from collectors.query_logs.pg_live import live_log
 from collectors.querylog_phase import querylog_phase, write_querylog
 from collectors.summary import CollectSummary
 from collectors.warehouse_phase import warehouse_phase, write_warehouse
@@ -126,22 +128,27 @@ def _snapshot(loc, parsed: Parsed, summary: CollectSummary, seen):
 def _apply_overlay(loc, snapshot, seen, summary):
     """Find model files edited after the manifest; fold them into ``snapshot`` when there is one.
 
-    Returns (edited files, node updates, their new edges, stat-cache rows of the files hashed).
+    Returns (edited files, node updates, their new edges, stat-cache rows of the files hashed,
+    render cache entries made, or None).
     """
     manifest = loc.artifacts / "manifest.json"
     if not manifest.is_file() or (snapshot is None and seen["nodes"] is None):
-        return [], None, None, []
+        return [], None, None, [], None
     nodes = snapshot["nodes"] if snapshot is not None else seen["nodes"]
     edited, hashed = find_edited(loc.project, nodes, manifest.stat().st_mtime_ns, seen["file_stats"])
     if not edited:
-        return [], None, None, hashed
-    updates, new_edges = overlay(edited, nodes, loc.project)
+        return [], None, None, hashed, None
+    from collectors.dbt_project.render_cache import RenderCache
+    from console.store.render_cache import cached_renders
+
+    renders = RenderCache(load=lambda: cached_renders(loc.store))  # a store visit only if a model renders
+    updates, new_edges = overlay(edited, nodes, loc.project, renders)
     summary.edited_models = len(edited)
     if snapshot is not None:
         snapshot["nodes"] = snapshot["nodes"].update(updates, on="unique_id", include_nulls=True)
         ids = [f.unique_id for f in edited]
         snapshot["edges"] = pl.concat([snapshot["edges"].filter(~pl.col("child_id").is_in(ids)), new_edges], how="diagonal_relaxed")
-    return edited, updates, new_edges, hashed
+    return edited, updates, new_edges, hashed, renders.frame(new_only=True)
 
 
 _EMPTY_ROWS = pl.DataFrame(schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String})
@@ -187,7 +194,7 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     parsed = parse_artifacts(loc, seen, summary, keep_documents)
     snapshot, read = _snapshot(loc, parsed, summary, seen)
     renders = snapshot.pop("render_cache", None) if snapshot is not None else None
-    edited, updates, new_edges, hashed = _apply_overlay(loc, snapshot, seen, summary)
+    edited, updates, new_edges, hashed, overlay_renders = _apply_overlay(loc, snapshot, seen, summary)
     if read is not None and read.kind == "patch":  # models whose text changed: like the overlay's edits
         edited, updates, new_edges = read.updates["unique_id"].to_list(), read.updates, read.edges
     facts = new_cache = None
@@ -201,7 +208,7 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
         loc, snapshot, seen, updates if edited else None, lastmile_items, summary, models=sql_facts,
         model_logic=model_logic, lastmile_gone=lastmile_gone,
     )
-    querylogs = querylog_phase(loc, seen, snapshot)
+    querylogs = querylog_phase(loc, seen, snapshot, live=live_log(warehouse))
 
     with open_writer(loc.store, root) as w:
         now_iso = w.started_at.isoformat()
@@ -219,6 +226,8 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
             w.delete_where_in("edges", "child_id", [f.unique_id for f in edited])
             w.append("edges", new_edges)
             w.append("node_history", _node_history(updates, seen["nodes"], now_iso, w.collect_id))
+        if overlay_renders is not None:
+            w.upsert("render_cache", overlay_renders)  # the next overlay or project-files read finds them
         if read is not None and read.kind != "full" and read.rows_changed:
             w.upsert("project_files", read.rows_frame(only_changed=True))
         if facts is not None:

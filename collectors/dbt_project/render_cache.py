@@ -99,7 +99,8 @@ class RenderCache:
             :func:`console.store.render_cache.cached_renders` returns them.
     """
 
-    def __init__(self, stored: Mapping[str, tuple[str, str, str]] | None = None):
+    def __init__(self, stored: Mapping[str, tuple[str, str, str]] | None = None, load: Any = None):
+        self._load = load  # or a callable returning ``stored``, called on the first lookup (one store visit only when needed)
         self.stored = dict(stored or {})
         self.new: dict[str, tuple[str, str, str]] = {}
         self.used: dict[str, tuple[str, str, str]] = {}  # every entry of this collect, new or not
@@ -108,6 +109,9 @@ class RenderCache:
         self._holds: dict[tuple[Renderer, str, str], bool] = {}
 
     def _valid(self, key: str, renderer: Renderer) -> Entry | None:
+        if self._load is not None:
+            self.stored.update(self._load())
+            self._load = None
         entry = self.new.get(key) or _MEMO.get(key) or self.stored.get(key)
         if entry is None:
             return None
@@ -159,8 +163,9 @@ class RenderCache:
         self.new[key] = entry
         self.used[key] = entry
 
-    def frame(self) -> pl.DataFrame:
+    def frame(self, new_only: bool = False) -> pl.DataFrame:
         """Every entry this collect used or made: what the store's table becomes (entries of
-        texts no longer in the project are dropped, so the table does not grow with each edit)."""
-        rows = [(k, *e) for k, e in self.used.items()]
+        texts no longer in the project are dropped, so the table does not grow with each edit);
+        with ``new_only``, the entries made in this collect (the overlay's, upserted)."""
+        rows = [(k, *e) for k, e in (self.new if new_only else self.used).items()]
         return pl.DataFrame(rows, schema=CACHE_SCHEMA, orient="row")

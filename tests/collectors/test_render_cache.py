@@ -105,3 +105,27 @@ def test_the_overlay_renders_an_edited_model_as_the_collect_does(project):
     _, rendered = overlay(edited, nodes, project)
     assert static.is_empty()
     assert sorted(rendered["parent_id"]) == ["model.jinja_shop.stg_orders_north", "model.jinja_shop.stg_orders_south"]
+
+
+def test_the_overlay_keeps_its_renders_in_the_store_under_the_project_files_key(tmp_path):
+    """A model edited after the manifest is rendered once: the store keeps the render under the
+    key the project-files read uses, so that read (dbt's manifest gone) renders it no more."""
+    sample = Path(__file__).parents[2] / "sample_project"
+    project = tmp_path / "sample"
+    shutil.copytree(sample, project, ignore=shutil.ignore_patterns(".console"))
+    store = tmp_path / "store.duckdb"
+    loc = resolve_locations(project, store=store)
+    _MEMO.clear()
+    collect(loc, sql_facts=False)
+    before = set(cached_renders(store))
+    path = project / "models" / "intermediate" / "int_order_lines.sql"
+    path.write_text(path.read_text() + "\n-- {% for m in ['dim_skus'] %}{{ ref(m) }}{% endfor %}\n")
+    assert collect(loc, sql_facts=False).edited_models == 1
+    added = set(cached_renders(store)) - before
+    assert len(added) == 1
+    _MEMO.clear()
+    cache = RenderCache(cached_renders(store))
+    frames = read_project(project, render_cache=cache)
+    assert added <= set(cache.used) and not (added & set(cache.new))  # found, not rendered again
+    edges = {(p, c) for p, c in frames["edges"].iter_rows()}
+    assert ("model.alcohol_marketplace.dim_skus", "model.alcohol_marketplace.int_order_lines") in edges
