@@ -35,7 +35,7 @@ async def test_layerinitis_ranks_items_rules_and_nodes(sample_loc):
         await settle(pilot, app)
         screen = await open_ranked(pilot, app)
         table = screen.query_one("#ly-table")
-        first = cells(table, next(iter(table.rows)))
+        first = cells(table, table.keys[0])
         assert first[0] == "1" and first[2] == "Hightouch model `Top items for Salesforce`"
         assert "exp_top_items_salesforce" in first[4]
         detail = plain(screen.query_one("#ly-detail"))
@@ -44,14 +44,14 @@ async def test_layerinitis_ranks_items_rules_and_nodes(sample_loc):
         assert screen.selected_node() == "model.alcohol_marketplace.exp_top_items_salesforce"
         # f: the rules in several places, every place in the detail
         await pilot.press("f")
-        first_rule = cells(table, next(iter(table.rows)))
+        first_rule = cells(table, table.keys[0])
         assert first_rule[1:3] == ["4", "`volume_ml <= 50`"]
         detail = plain(screen.query_one("#ly-detail"))
         for place in ("dbt model `exp_top_items_crm`", "Hightouch model", "LookML dimension", "Metabase native question"):
             assert place in detail
         # f: the dbt nodes; enter opens the node in Lineage
         await pilot.press("f")
-        key = next(iter(table.rows)).value
+        key = table.keys[0]
         assert key == "model.alcohol_marketplace.top_selling_skus_by_market"
         await pilot.press("enter")
         await pilot.pause()
@@ -66,7 +66,7 @@ async def test_layerinitis_filter_and_hostile_free_rendering(sample_loc):
         await pilot.press("slash")
         await pilot.press(*"seasonal")
         table = screen.query_one("#ly-table")
-        labels = [cells(table, k)[2] for k in table.rows]
+        labels = [cells(table, k)[2] for k in table.keys]
         assert labels and all("notebook" in x or "Python" in x for x in labels)
         await pilot.press("escape", "escape")
         assert screen.query_one("#ly-filter").value == ""

@@ -56,12 +56,13 @@ async def test_checks_filters_detail_and_sql(sample_loc):
         table = screen.query_one("#ck-table")
         total = table.row_count
         assert total == len(app.data.findings)
+        by_key = {f.fingerprint: f for f in app.data.findings}
         await pilot.press("s")  # severity: error
-        assert {cells(table, k)[0] for k in table.rows} == {"error"}
+        assert {cells(table, k)[0] for k in table.keys} == {"error"}
         await pilot.press("s", "s", "s")  # warn, info, back to all
         assert table.row_count == total
         await pilot.press("c")  # the first category present: checks
-        assert {screen._shown[k.value].category for k in table.rows} == {"checks"}
+        assert {by_key[k].category for k in table.keys} == {"checks"}
         await pilot.press("c", "c", "c", "c", "c")
         await pilot.press("slash")
         assert screen.query_one("#ck-filter").has_focus
@@ -80,7 +81,7 @@ async def test_checks_filters_detail_and_sql(sample_loc):
         # the rule filter and vim keys
         screen.filter_rule("RUN002")
         await pilot.pause()
-        assert [screen._shown[k.value].rule for k in table.rows] == ["RUN002"]
+        assert [by_key[k].rule for k in table.keys] == ["RUN002"]
         screen.query_one("#ck-filter").value = ""
         await pilot.pause()
         await pilot.press("G")
@@ -116,11 +117,11 @@ async def test_freshness_lists_sources_then_models(sample_loc):
         assert screen.selected_node() == INVENTORY  # stalest first
         assert "age at each check" in plain(screen.query_one("#fr-detail"))
         await pilot.press("f")
-        assert {cells(table, k)[1] for k in table.rows} == {"source"}
+        assert {cells(table, k)[1] for k in table.keys} == {"source"}
         await pilot.press("f")
-        assert "source" not in {cells(table, k)[1] for k in table.rows}
+        assert "source" not in {cells(table, k)[1] for k in table.keys}
         await pilot.press("f", "slash", *"stg_", "enter")
-        assert {cells(table, k)[0][:4] for k in table.rows} == {"stg_"}
+        assert {cells(table, k)[0][:4] for k in table.keys} == {"stg_"}
         await pilot.press("escape")
         assert table.row_count > 10
 
@@ -136,7 +137,7 @@ async def test_runs_lists_invocations_results_and_nodes(sample_loc):
         results = screen.query_one("#rn-results")
         assert runs.row_count == 7 and runs.has_focus
         await pilot.press("j", "j", "j")  # the build of 2026-11-04: failures first
-        first = cells(results, next(iter(results.rows)))
+        first = cells(results, results.keys[0])
         assert cells(runs, runs.selected_key)[0] == "2026-11-04 07:00"
         assert first[0] == "fail" and "3 failed" in results.border_title
         await pilot.press("enter")
@@ -146,7 +147,7 @@ async def test_runs_lists_invocations_results_and_nodes(sample_loc):
         await pilot.press("n")
         nodes = screen.query_one("#rn-nodes")
         assert screen.view == "nodes" and nodes.has_focus
-        flagged = [cells(nodes, k) for k in list(nodes.rows)[:2]]
+        flagged = [cells(nodes, k) for k in list(nodes.keys)[:2]]
         assert {f[0] for f in flagged} == {"assert_every_market_sold_on_latest_day", "fct_market_demand_forecast"}
         assert {f[5].strip() for f in flagged} == {"flaky", "slowing"}
         await pilot.press("slash", *"forecast", "enter")

@@ -20,20 +20,19 @@ from textual import work
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from console.tui.digest import owners, search_index
+from console.tui.digest import finding_owners, findings_by_key, owners, search_index
 from console.tui.messages import ShowNode
 from console.tui.screens.base import ConsoleScreen
 from console.tui.state import AppData
-from console.tui.widgets.node_table import NodeTable
+from console.tui.widgets.filtered_table import FilteredTableKeys
+from console.tui.widgets.virtual_table import VirtualTable
 from console.tui.widgets.style import STYLES, bar
 from rules.base import CATEGORIES, Finding
 
 SEVERITIES = ("error", "warn", "info")
-#: At most this many rows are drawn; the count line says how many more match.
-MAX_ROWS = 1000
 #: Seconds the cursor rests on a finding before its node's SQL is fetched from the store.
 CODE_DELAY_S = 0.25
 _KEYS = {"sev": "severity", "severity": "severity", "cat": "category", "category": "category", "rule": "rule", "owner": "owner"}
@@ -55,18 +54,21 @@ class Filter:
     owner: str = ""
     words: tuple[str, ...] = field(default_factory=tuple)
 
-    def keeps(self, f: Finding, hay: str, owner: str) -> bool:
-        """Whether finding ``f`` passes; ``hay`` is its searchable text and ``owner`` its node's
-        owner, both lower-cased (see :func:`search_index`)."""
+    @property
+    def terms(self) -> tuple[str, str, str, str]:
+        """The ``key:value`` terms (severity, category, rule, owner); the words apart."""
+        return (self.severity, self.category, self.rule, self.owner)
+
+    def keeps(self, f: Finding, owner: str) -> bool:
+        """Whether finding ``f`` passes the terms (not the words); ``owner`` is its node's
+        owner, lower-cased (see :func:`~console.tui.digest.finding_owners`)."""
         if self.severity and f.severity != self.severity:
             return False
         if self.category and f.category != self.category:
             return False
         if self.rule and self.rule not in (f.rule.lower(), f.name.lower()):
             return False
-        if self.owner and self.owner not in owner:
-            return False
-        return all(w in hay for w in self.words)
+        return not self.owner or self.owner in owner
 
 
 def parse_filter(text: str) -> Filter:
@@ -93,10 +95,12 @@ def with_term(text: str, key: str, value: str) -> str:
     return " ".join(kept + ([f"{key}:{value}"] if value else []))
 
 
-class ChecksScreen(ConsoleScreen):
+class ChecksScreen(FilteredTableKeys, ConsoleScreen):
     """Every finding, filterable (see the module docstring)."""
 
     TITLE_TEXT = "Checks"
+    FILTER = "#ck-filter"
+    TABLE = "#ck-table"
     EARLY = True
     WORKER_FAILURES = {"code": "Could not read the node's SQL from the store."}
     BINDINGS = [
@@ -109,7 +113,7 @@ class ChecksScreen(ConsoleScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._shown: dict[str, Finding] = {}
+        self._kept: list[int] = []  # indices into data.findings, as listed
         self._code: dict[str, tuple[str | None, str | None]] = {}
         self._code_generation = -1
         self._code_timer = None
@@ -117,7 +121,7 @@ class ChecksScreen(ConsoleScreen):
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder="/ filter: words, sev:error cat:checks rule:CHK001 owner:name", id="ck-filter", classes="filter-line")
         yield Static(id="ck-count", classes="count-line")
-        yield NodeTable(("sev", 5), ("rule", 6), ("node", 28), "message", id="ck-table")
+        yield VirtualTable(("sev", 5), ("rule", 6), ("node", 28), "message", id="ck-table")
         with VerticalScroll(id="ck-detail", classes="detail"):
             yield Static(id="ck-text")
             yield Static(id="ck-sql")
@@ -128,30 +132,35 @@ class ChecksScreen(ConsoleScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def render_data(self, data: AppData) -> None:
-        if not data.evaluated and self._shown:  # a refresh's frames: keep the rows until its findings come
+        if not data.evaluated and self.query_one("#ck-table", VirtualTable).row_count:  # a refresh's frames: keep the rows until its findings come
             return
         if data.generation != self._code_generation:
             self._code.clear()
             self._code_generation = data.generation
-        self._apply_filter()
+        self.refilter()
 
-    def _apply_filter(self) -> None:
+    def refilter(self) -> None:
+        """Apply the filter line: the terms, then the words over the precomputed search texts."""
         data = self.data
         if data is None:
             return
-        text = self.query_one("#ck-filter", Input).value
-        flt = parse_filter(text)
-        kept = [f for f, hay, owner in search_index(data) if flt.keeps(f, hay, owner)]
-        self._shown = {f.fingerprint: f for f in kept[:MAX_ROWS]}
-        rows = [
-            (f.fingerprint, (Text(f.severity, style=STYLES.get(f.severity, "")), f.rule, data.name(f.node), f.message))
-            for f in kept[:MAX_ROWS]
-        ]
-        table = self.query_one("#ck-table", NodeTable)
-        table.fill(rows)
+        flt = parse_filter(self.filter_box().value)
+        index, findings = search_index(data), data.findings
+        keep = None
+        if any(flt.terms):
+            owners_of = finding_owners(data)
+            keep = lambda i: flt.keeps(findings[i], owners_of[i])  # noqa: E731
+        kept = index.matching(flt.words, keep, keep_key=(data.generation, flt.terms))
+        self._kept = kept
+        keys = index.keys
+        names = data.names
+
+        def cells(j: int) -> tuple:
+            f = findings[kept[j]]
+            return (Text(f.severity, style=STYLES.get(f.severity, "")), f.rule, names.get(f.node or "", f.node or ""), f.message)
+
+        self.query_one("#ck-table", VirtualTable).show_rows([keys[i] for i in kept], cells)
         count = Text(f"{len(kept)} of {len(data.findings)} findings")
-        if len(kept) > MAX_ROWS:
-            count.append(f" · first {MAX_ROWS} shown: narrow the filter", style="italic")
         if not data.findings and data.missing:
             count = Text(data.missing[0], style="italic")
         elif not data.evaluated:
@@ -159,25 +168,19 @@ class ChecksScreen(ConsoleScreen):
         self.query_one("#ck-count", Static).update(count)
         self._show_detail()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._apply_filter()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#ck-table").focus()
-
     # -- detail -------------------------------------------------------------------------------
     def selected_finding(self) -> Finding | None:
-        key = self.query_one("#ck-table", NodeTable).selected_key
-        return self._shown.get(key) if key else None
+        key = self.query_one("#ck-table", VirtualTable).selected_key
+        return findings_by_key(self.data).get(key) if key and self.data is not None else None
 
     def selected_node(self) -> str | None:
         f = self.selected_finding()
         return f.node if f is not None else None
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_virtual_table_row_highlighted(self, event: VirtualTable.RowHighlighted) -> None:
         self._show_detail()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_virtual_table_row_selected(self, event: VirtualTable.RowSelected) -> None:
         event.stop()
         self.action_lineage()
 
@@ -186,7 +189,7 @@ class ChecksScreen(ConsoleScreen):
         text_widget = self.query_one("#ck-text", Static)
         sql_widget = self.query_one("#ck-sql", Static)
         if f is None or self.data is None:
-            text_widget.update(Text("No finding selected." if self._shown else "No findings match.", style="italic"))
+            text_widget.update(Text("No finding selected." if self._kept else "No findings match.", style="italic"))
             sql_widget.update("")
             return
         text_widget.update(detail_text(self.data, f))
@@ -251,16 +254,6 @@ class ChecksScreen(ConsoleScreen):
         present = tuple(c for c in CATEGORIES if self.data and any(f.category == c for f in self.data.findings))
         self._set_term("cat", present)
 
-    def action_focus_filter(self) -> None:
-        self.query_one("#ck-filter", Input).focus()
-
-    def action_escape(self) -> None:
-        box = self.query_one("#ck-filter", Input)
-        if box.has_focus:
-            self.query_one("#ck-table").focus()
-        elif box.value:
-            box.value = ""
-
     def action_lineage(self) -> None:
         node = self.selected_node()
         if node:
@@ -271,10 +264,11 @@ class ChecksScreen(ConsoleScreen):
         self.when_ready(lambda: setattr(self.query_one("#ck-filter", Input), "value", f"rule:{rule}"))
 
     def focus_node(self, unique_id: str) -> None:
-        table = self.query_one("#ck-table", NodeTable)
-        for key, f in self._shown.items():
-            if f.node == unique_id:
-                table.select_key(key)
+        table = self.query_one("#ck-table", VirtualTable)
+        findings = self.data.findings if self.data else ()
+        for j, i in enumerate(self._kept):
+            if findings[i].node == unique_id:
+                table.move_cursor(j)
                 table.focus()
                 return
         box = self.query_one("#ck-filter", Input)  # filtered out: widen to the node's name

@@ -14,13 +14,14 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from console.tui import digest
 from console.tui.messages import ShowNode
 from console.tui.screens.base import ConsoleScreen
 from console.tui.state import AppData
-from console.tui.widgets.node_table import MAX_ROWS, NodeTable
+from console.tui.widgets.filtered_table import FilteredTableKeys
+from console.tui.widgets.virtual_table import VirtualTable
 from console.tui.widgets.style import bar, history_text, status_text
 
 KINDS = ("all", "source", "model")
@@ -32,10 +33,12 @@ def row_cells(row: digest.FreshnessRow) -> tuple:
     return (row.name, row.kind, row.age_text, row.sla or "—", status_text(row.status), trend)
 
 
-class FreshnessScreen(ConsoleScreen):
+class FreshnessScreen(FilteredTableKeys, ConsoleScreen):
     """Sources and models by age against their SLA (see the module docstring)."""
 
     TITLE_TEXT = "Freshness"
+    FILTER = "#fr-filter"
+    TABLE = "#fr-table"
     EARLY = True
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", key_display="/"),
@@ -47,45 +50,45 @@ class FreshnessScreen(ConsoleScreen):
     def __init__(self) -> None:
         super().__init__()
         self.kind = "all"
-        self._rows: dict[str, digest.FreshnessRow] = {}
+        self._rows: list[digest.FreshnessRow] = []  # as listed
 
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder="/ filter by name", id="fr-filter", classes="filter-line")
         yield Static(id="fr-count", classes="count-line")
-        yield NodeTable(("node", 24), ("kind", 6), ("age", 6), ("SLA", 11), ("status", 7), ("trend", 12), id="fr-table")
+        yield VirtualTable(("node", 24), ("kind", 6), ("age", 6), ("SLA", 11), ("status", 7), ("trend", 12), id="fr-table")
         yield Static(id="fr-detail", classes="detail-line")
 
     def on_mount(self) -> None:
         self.query_one("#fr-table").focus()
 
     def render_data(self, data: AppData) -> None:
-        self._fill()
+        self.refilter()
 
-    def _fill(self) -> None:
+    def refilter(self) -> None:
+        """Apply the kind and the filter line's words (over the precomputed names)."""
         data = self.data
         if data is None:
             return
-        words = self.query_one("#fr-filter", Input).value.lower().split()
-        rows = [
-            r for r in digest.freshness_rows(data)
-            if (self.kind == "all" or (r.kind == "source") == (self.kind == "source"))
-            and all(w in r.name.lower() for w in words)
-        ]
-        self._rows = {r.unique_id: r for r in rows}
-        self.query_one("#fr-table", NodeTable).fill((r.unique_id, row_cells(r)) for r in rows)
+        every = digest.freshness_rows(data)
+        keep = None
+        if self.kind != "all":
+            source = self.kind == "source"
+            keep = lambda i: (every[i].kind == "source") == source  # noqa: E731
+        kept = digest.freshness_index(data).matching(self.filter_words(), keep, keep_key=self.kind)
+        rows = self._rows = [every[i] for i in kept]
+        self.query_one("#fr-table", VirtualTable).show_rows([r.unique_id for r in rows], lambda j: row_cells(rows[j]))
         sources = [r for r in rows if r.kind == "source"]
         stale = sum(r.status in ("warn", "error", "runtime error") for r in sources)
         late = sum(r.status in ("late", "never built") for r in rows if r.kind != "source")
         text = Text(f"{len(sources)} sources ({stale} stale) · {len(rows) - len(sources)} models ({late} late) · showing {self.kind}")
-        if len(rows) > MAX_ROWS:
-            text.append(f" · first {MAX_ROWS} listed: / narrows", style="italic")
         if not data.ctx.freshness_runs.height:
             text = Text(" · ").join([text, Text("no freshness checks collected yet", style="italic")])
         self.query_one("#fr-count", Static).update(text)
         self._detail()
 
     def _detail(self) -> None:
-        row = self._rows.get(self.query_one("#fr-table", NodeTable).selected_key or "")
+        table = self.query_one("#fr-table", VirtualTable)
+        row = self._rows[table.cursor_row] if table.selected_key is not None else None
         out = Text()
         if row is not None:
             out.append(row.name, style="bold")
@@ -98,35 +101,19 @@ class FreshnessScreen(ConsoleScreen):
                 out.append("\nstatus in each run (oldest first): " + ", ".join(row.trend[-10:]))
         self.query_one("#fr-detail", Static).update(out)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_virtual_table_row_highlighted(self, event: VirtualTable.RowHighlighted) -> None:
         self._detail()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_virtual_table_row_selected(self, event: VirtualTable.RowSelected) -> None:
         event.stop()
         self.action_lineage()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._fill()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#fr-table").focus()
-
     def selected_node(self) -> str | None:
-        return self.query_one("#fr-table", NodeTable).selected_key
+        return self.query_one("#fr-table", VirtualTable).selected_key
 
     def action_cycle_kind(self) -> None:
         self.kind = KINDS[(KINDS.index(self.kind) + 1) % len(KINDS)]
-        self._fill()
-
-    def action_focus_filter(self) -> None:
-        self.query_one("#fr-filter").focus()
-
-    def action_escape(self) -> None:
-        box = self.query_one("#fr-filter", Input)
-        if box.has_focus:
-            self.query_one("#fr-table").focus()
-        elif box.value:
-            box.value = ""
+        self.refilter()
 
     def action_lineage(self) -> None:
         node = self.selected_node()
@@ -134,10 +121,10 @@ class FreshnessScreen(ConsoleScreen):
             self.post_message(ShowNode(node, screen="lineage"))
 
     def focus_node(self, unique_id: str) -> None:
-        table = self.query_one("#fr-table", NodeTable)
+        table = self.query_one("#fr-table", VirtualTable)
         if not table.select_key(unique_id):
             self.kind = "all"
             self.query_one("#fr-filter", Input).value = ""
-            self._fill()
+            self.refilter()
             table.select_key(unique_id)
         table.focus()

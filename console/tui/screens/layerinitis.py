@@ -20,12 +20,14 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
+from console.tui.digest import SearchIndex
 from console.tui.messages import ShowNode, WorkFailed
 from console.tui.screens.base import ConsoleScreen
 from console.tui.state import AppData
-from console.tui.widgets.node_table import NodeTable
+from console.tui.widgets.filtered_table import FilteredTableKeys
+from console.tui.widgets.virtual_table import VirtualTable
 
 VIEWS = ("items", "rules", "nodes")
 _TITLES = {"items": "last-mile items", "rules": "rules in several places", "nodes": "dbt nodes"}
@@ -37,6 +39,21 @@ def ranking(data: AppData) -> dict[str, Any]:
 
     ranked = hotspots(data.ctx)
     return {"items": ranked["items"], "nodes": ranked["nodes"], "rules": duplicate_rules(data.ctx)}
+
+
+def search_indexes(ranked: dict[str, Any]) -> dict[str, SearchIndex]:
+    """Per view, its rows' keys and search texts (name, tools, expressions; a rule's places)."""
+    out = {}
+    for view in VIEWS:
+        entries = ranked[view]
+        if view == "rules":
+            keys = [f"rule:{e.key}" for e in entries]
+            texts = (" ".join([e.key, *(p.label + " " + p.sql for p in e.places)]) for e in entries)
+        else:
+            keys = [e.id for e in entries]
+            texts = (" ".join([e.label, *e.tools, *(x["sql"] for x in e.expressions)]) for e in entries)
+        out[view] = SearchIndex(keys, texts)
+    return out
 
 
 def _short(text: str, width: int) -> str:
@@ -73,10 +90,12 @@ def detail_text(view: str, entry: Any) -> Text:
     return out
 
 
-class LayerinitisScreen(ConsoleScreen):
+class LayerinitisScreen(FilteredTableKeys, ConsoleScreen):
     """Hotspots and duplicated rules (see the module docstring)."""
 
     TITLE_TEXT = "Layerinitis"
+    FILTER = "#ly-filter"
+    TABLE = "#ly-table"
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", key_display="/"),
         Binding("f", "cycle_view", "Items/rules/nodes"),
@@ -88,13 +107,14 @@ class LayerinitisScreen(ConsoleScreen):
         super().__init__()
         self.view = "items"
         self.ranked: dict[str, Any] | None = None
+        self._indexes: dict[str, SearchIndex] = {}
         self._ranked_for = -1
-        self._rows: dict[str, Any] = {}
+        self._rows: list[tuple[int, Any]] = []  # (rank, entry) as listed
 
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder="/ filter by name, tool or expression", id="ly-filter", classes="filter-line")
         yield Static(id="ly-count", classes="count-line")
-        yield NodeTable(("#", 3), ("score", 6), ("what", 48), ("tools", 10), ("belongs", 70), id="ly-table")
+        yield VirtualTable(("#", 3), ("score", 6), ("what", 48), ("tools", 10), ("belongs", 70), id="ly-table")
         yield Static(id="ly-detail", classes="detail-line")
 
     def on_mount(self) -> None:
@@ -105,43 +125,33 @@ class LayerinitisScreen(ConsoleScreen):
             self.query_one("#ly-count", Static).update(Text("ranking the last mile...", style="italic"))
             self._rank(data)
         else:
-            self._fill()
+            self.refilter()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="layerinitis")
     def _rank(self, data: AppData) -> None:
         try:
             result = ranking(data)
+            indexes = search_indexes(result)
         except Exception as e:  # every failure reaches a person, through the app's one place
             self.app.post_message(WorkFailed("Could not rank the layerinitis hotspots.", e))
             return
-        self.app.call_from_thread(self._ranked, data.generation, result)
+        self.app.call_from_thread(self._ranked, data.generation, result, indexes)
 
-    def _ranked(self, generation: int, result: dict[str, Any]) -> None:
+    def _ranked(self, generation: int, result: dict[str, Any], indexes: dict[str, SearchIndex]) -> None:
         if self.data is not None and generation != self.data.generation:
             return  # a newer load is being ranked
-        self.ranked, self._ranked_for = result, generation
-        self._fill()
+        self.ranked, self._indexes, self._ranked_for = result, indexes, generation
+        self.refilter()
 
-    def _entries(self) -> list[tuple[str, int, Any]]:
-        if self.ranked is None:
-            return []
-        words = self.query_one("#ly-filter", Input).value.lower().split()
-        out = []
-        for n, entry in enumerate(self.ranked[self.view], 1):
-            if self.view == "rules":
-                key, text = f"rule:{entry.key}", " ".join([entry.key, *(p.label + " " + p.sql for p in entry.places)])
-            else:
-                key, text = entry.id, " ".join([entry.label, *entry.tools, *(e["sql"] for e in entry.expressions)])
-            if all(w in text.lower() for w in words):
-                out.append((key, n, entry))
-        return out
-
-    def _fill(self) -> None:
+    def refilter(self) -> None:
+        """Show the view's rows that hold every word of the filter line."""
         if self.data is None or self.ranked is None:
             return
-        entries = self._entries()
-        self._rows = {key: entry for key, _, entry in entries}
-        self.query_one("#ly-table", NodeTable).fill((key, row_cells(self.view, n, entry)) for key, n, entry in entries)
+        entries, index = self.ranked[self.view], self._indexes[self.view]
+        kept = index.matching(self.filter_words())
+        rows = self._rows = [(i + 1, entries[i]) for i in kept]
+        view = self.view
+        self.query_one("#ly-table", VirtualTable).show_rows([index.keys[i] for i in kept], lambda j: row_cells(view, *rows[j]))
         counts = " · ".join(f"{len(self.ranked[v])} {_TITLES[v]}" for v in VIEWS)
         text = Text(f"{counts} · showing {_TITLES[self.view]}")
         if not self.ranked["items"] and not self.ranked["rules"]:
@@ -149,27 +159,25 @@ class LayerinitisScreen(ConsoleScreen):
         self.query_one("#ly-count", Static).update(text)
         self._detail()
 
+    def _entry(self) -> Any:
+        table = self.query_one("#ly-table", VirtualTable)
+        return self._rows[table.cursor_row][1] if table.selected_key is not None else None
+
     def _detail(self) -> None:
-        entry = self._rows.get(self.query_one("#ly-table", NodeTable).selected_key or "")
+        entry = self._entry()
         self.query_one("#ly-detail", Static).update(detail_text(self.view, entry) if entry is not None else Text())
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_virtual_table_row_highlighted(self, event: VirtualTable.RowHighlighted) -> None:
         self._detail()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_virtual_table_row_selected(self, event: VirtualTable.RowSelected) -> None:
         event.stop()
         self.action_lineage()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._fill()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#ly-table").focus()
 
     def selected_node(self) -> str | None:
         """The dbt node of the row: a node hotspot itself, an item's home or first node read,
         a rule's first dbt model."""
-        entry = self._rows.get(self.query_one("#ly-table", NodeTable).selected_key or "")
+        entry = self._entry()
         if entry is None:
             return None
         if self.view == "rules":
@@ -186,17 +194,7 @@ class LayerinitisScreen(ConsoleScreen):
 
     def action_cycle_view(self) -> None:
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
-        self._fill()
-
-    def action_focus_filter(self) -> None:
-        self.query_one("#ly-filter").focus()
-
-    def action_escape(self) -> None:
-        box = self.query_one("#ly-filter", Input)
-        if box.has_focus:
-            self.query_one("#ly-table").focus()
-        elif box.value:
-            box.value = ""
+        self.refilter()
 
     def action_lineage(self) -> None:
         node = self.selected_node()
@@ -208,17 +206,18 @@ class LayerinitisScreen(ConsoleScreen):
     def focus_node(self, unique_id: str) -> None:
         """Put the cursor on a node hotspot, or on the first item that rests on the node."""
         def find() -> None:
-            table = self.query_one("#ly-table", NodeTable)
+            table = self.query_one("#ly-table", VirtualTable)
             for view in ("nodes", "items"):
                 self.view = view
-                self._fill()
+                self.refilter()
                 if table.select_key(unique_id):
                     return
-                for key, entry in self._rows.items():
-                    if view == "items" and entry.home_node == unique_id and table.select_key(key):
+                for j, (_, entry) in enumerate(self._rows):
+                    if view == "items" and entry.home_node == unique_id:
+                        table.move_cursor(j)
                         return
             self.view = "items"
-            self._fill()
+            self.refilter()
 
         self.query_one("#ly-filter", Input).value = ""
         if self.ranked is not None:

@@ -16,13 +16,14 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, DataTable, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
 
 from console.tui import digest
 from console.tui.messages import ShowNode
 from console.tui.screens.base import ConsoleScreen
 from console.tui.state import FAILED, AppData
-from console.tui.widgets.node_table import NodeTable
+from console.tui.widgets.filtered_table import FilteredTableKeys
+from console.tui.widgets.virtual_table import VirtualTable
 from console.tui.widgets.style import STYLES, bar, history_text, status_text
 
 _ORDER = {"error": 0, "runtime error": 0, "fail": 1, "warn": 2, "skipped": 3}
@@ -51,10 +52,30 @@ def node_cells(row: digest.NodeRuns) -> tuple:
     return (row.name, row.kind, history_text(row.statuses, 10), bar(row.durations, 10), f"{mean:.2f}s" if mean is not None else "", flags)
 
 
-class RunsScreen(ConsoleScreen):
+def run_results(data: AppData, invocation_id: str) -> tuple[list[tuple], digest.SearchIndex]:
+    """One run's results, failures first (then by name), with their search index by name;
+    once per load and run."""
+    def compute() -> tuple[list[tuple], digest.SearchIndex]:
+        res = data.ctx.results_of(invocation_id).select("unique_id", "status", "execution_time", "message")
+        rows = sorted(
+            (_ORDER.get(status, 9), data.name(uid), uid, status, took, message)
+            for uid, status, took, message in res.iter_rows()
+        )
+        return rows, digest.SearchIndex([r[2] for r in rows], (r[1] for r in rows))
+
+    return data.memo(f"runs.results:{invocation_id}", compute)
+
+
+def result_cells(row: tuple) -> tuple:
+    _, name, _, status, took, message = row
+    return (status_text(status), name, f"{took:.2f}s" if took is not None else "", " ".join((message or "").split()))
+
+
+class RunsScreen(FilteredTableKeys, ConsoleScreen):
     """Run history (see the module docstring)."""
 
     TITLE_TEXT = "Runs"
+    FILTER = "#rn-filter"
     EARLY = True
     BINDINGS = [
         Binding("n", "toggle_view", "Runs/nodes"),
@@ -66,16 +87,17 @@ class RunsScreen(ConsoleScreen):
     def __init__(self) -> None:
         super().__init__()
         self._runs: dict[str, digest.RunInfo] = {}
+        self._results_for: tuple[int, str | None, tuple[str, ...]] | None = None
 
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder="/ filter nodes by name", id="rn-filter", classes="filter-line")
         yield Static(id="rn-count", classes="count-line")
         with ContentSwitcher(initial="rn-runs-view", id="rn-switcher"):
             with Vertical(id="rn-runs-view"):
-                yield NodeTable(("when", 16), ("command", 8), ("status", 6), ("took", 6), "results", id="rn-runs")
-                yield NodeTable(("status", 8), ("node", 30), ("took", 6), "message", id="rn-results")
+                yield VirtualTable(("when", 16), ("command", 8), ("status", 6), ("took", 6), "results", id="rn-runs")
+                yield VirtualTable(("status", 8), ("node", 30), ("took", 6), "message", id="rn-results")
             with Vertical(id="rn-nodes-view"):
-                yield NodeTable(("node", 28), ("kind", 5), ("status", 10), ("duration", 10), ("mean", 6), "flags", id="rn-nodes")
+                yield VirtualTable(("node", 28), ("kind", 5), ("status", 10), ("duration", 10), ("mean", 6), "flags", id="rn-nodes")
 
     def on_mount(self) -> None:
         self.query_one("#rn-runs").border_title = "Runs"
@@ -89,46 +111,47 @@ class RunsScreen(ConsoleScreen):
     def render_data(self, data: AppData) -> None:
         runs = digest.run_rows(data)
         self._runs = {r.invocation_id: r for r in runs}
-        self.query_one("#rn-runs", NodeTable).fill((r.invocation_id, run_cells(r)) for r in runs)
+        self.query_one("#rn-runs", VirtualTable).show_rows([r.invocation_id for r in runs], lambda j: run_cells(runs[j]))
         self._fill_results()
         self._fill_nodes()
 
-    def _words(self) -> list[str]:
-        return self.query_one("#rn-filter", Input).value.lower().split()
+    @property
+    def TABLE(self) -> str:  # noqa: N802 (the filter's table: the view's)
+        return "#rn-nodes" if self.view == "nodes" else "#rn-runs"
+
+    def refilter(self) -> None:
+        self._fill_results()
+        self._fill_nodes()
 
     def _fill_results(self) -> None:
         data = self.data
-        table = self.query_one("#rn-results", NodeTable)
-        inv = self.query_one("#rn-runs", NodeTable).selected_key
+        table = self.query_one("#rn-results", VirtualTable)
+        inv = self.query_one("#rn-runs", VirtualTable).selected_key
         if data is None or inv is None:
-            table.fill([])
+            table.show_rows([], lambda j: ())
             self._count()
             return
-        words = self._words()
-        res = data.ctx.results_of(inv).select("unique_id", "status", "execution_time", "message")
-        rows = []
-        for uid, status, took, message in res.iter_rows():
-            name = data.name(uid)
-            if all(w in name.lower() for w in words):
-                rows.append((_ORDER.get(status, 9), name, uid, status, took, message))
-        rows.sort()
-        table.fill(
-            (uid, (status_text(status), name, f"{took:.2f}s" if took is not None else "", " ".join((message or "").split())))
-            for _, name, uid, status, took, message in rows
-        )
+        words = tuple(self.filter_words())
+        if self._results_for == (data.generation, inv, words):  # the same run and filter
+            return
+        self._results_for = (data.generation, inv, words)
+        every, index = run_results(data, inv)
+        kept = index.matching(words)
+        table.show_rows([index.keys[i] for i in kept], lambda j: result_cells(every[kept[j]]))
         run = self._runs.get(inv)
         if run is not None:
             when = run.generated_at.strftime("%Y-%m-%d %H:%M") if run.generated_at else ""
-            table.border_title = f"dbt {run.command} {when}: {len(rows)} results, {run.failed} failed"
+            table.border_title = f"dbt {run.command} {when}: {len(kept)} results, {run.failed} failed"
         self._count()
 
     def _fill_nodes(self) -> None:
         data = self.data
         if data is None or not data.evaluated:  # the flags come with the findings
             return
-        words = self._words()
-        rows = [r for r in digest.node_runs(data) if all(w in r.name.lower() for w in words)]
-        self.query_one("#rn-nodes", NodeTable).fill((r.unique_id, node_cells(r)) for r in rows)
+        every = digest.node_runs(data)
+        index = digest.node_runs_index(data)
+        kept = index.matching(self.filter_words())
+        self.query_one("#rn-nodes", VirtualTable).show_rows([index.keys[i] for i in kept], lambda j: node_cells(every[kept[j]]))
         self._count()
 
     def _count(self) -> None:
@@ -146,33 +169,26 @@ class RunsScreen(ConsoleScreen):
             text = Text(next((m for m in data.missing if "run" in m), "No runs collected yet."), style="italic")
         self.query_one("#rn-count", Static).update(text)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "rn-runs":
+    def on_virtual_table_row_highlighted(self, event: VirtualTable.RowHighlighted) -> None:
+        if event.table.id == "rn-runs":
             self._fill_results()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_virtual_table_row_selected(self, event: VirtualTable.RowSelected) -> None:
         event.stop()
-        if event.data_table.id == "rn-runs":
+        if event.table.id == "rn-runs":
             self.query_one("#rn-results").focus()
             return
         node = self.selected_node()
         if node:
             self.post_message(ShowNode(node, screen="lineage"))
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self._fill_results()
-        self._fill_nodes()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._focus_view()
-
     def _focus_view(self) -> None:
-        self.query_one("#rn-nodes" if self.view == "nodes" else "#rn-runs").focus()
+        self.focus_table()
 
     def selected_node(self) -> str | None:
         if self.view == "nodes":
-            return self.query_one("#rn-nodes", NodeTable).selected_key
-        results = self.query_one("#rn-results", NodeTable)
+            return self.query_one("#rn-nodes", VirtualTable).selected_key
+        results = self.query_one("#rn-results", VirtualTable)
         return results.selected_key if results.has_focus or self.focused is None or self.focused.id != "rn-runs" else None
 
     def action_toggle_view(self) -> None:
@@ -185,9 +201,6 @@ class RunsScreen(ConsoleScreen):
         if self.view == "runs":
             runs = self.query_one("#rn-runs")
             (self.query_one("#rn-results") if runs.has_focus else runs).focus()
-
-    def action_focus_filter(self) -> None:
-        self.query_one("#rn-filter").focus()
 
     def action_escape(self) -> None:
         box = self.query_one("#rn-filter", Input)
@@ -203,7 +216,7 @@ class RunsScreen(ConsoleScreen):
         switcher.current = "rn-nodes-view"
         self.query_one("#rn-filter", Input).value = ""
         self._fill_nodes()
-        table = self.query_one("#rn-nodes", NodeTable)
+        table = self.query_one("#rn-nodes", VirtualTable)
         table.select_key(unique_id)
         table.focus()
 
