@@ -12,7 +12,8 @@ Steps (:func:`querylog_phase`, before the store is opened for writing):
    other kind collected before (rows completed by a new ACCESS_HISTORY file replace theirs).
 3. Read the new files with DuckDB (:mod:`collectors.query_logs.load`); a file whose columns fit
    no format is an input error naming the columns it expected; rows a reader cannot take are
-   counted skips named by line.
+   counted skips named by line. ``pg_stat_statements`` read live by the warehouse phase
+   (PostgreSQL) joins them as one more dump of the view (:mod:`collectors.query_logs.pg_live`).
 4. Parse each distinct text that the log gives no objects for, once ever
    (:mod:`collectors.query_logs.texts`; the store's ``query_texts`` holds texts parsed before).
 5. Hand over frames: ``query_log`` rows, new ``query_texts``, the files seen.
@@ -26,12 +27,15 @@ rows were added, ``query_consumers`` is recomputed from the whole ``query_log``.
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from collectors.query_logs.formats import Format
+from collectors.query_logs.formats import PG_STAT_STATEMENTS, Format
+from collectors.query_logs.pg_live import LiveLog
 from collectors.query_logs.load import NORMALISED, connect, is_log_file, load_file, sniff
 from console.errors import InputError
 
@@ -172,7 +176,7 @@ def project_dialect(snapshot: dict | None, seen: dict) -> str:
     return dialect_for_adapter(adapter)
 
 
-def querylog_phase(loc, seen: dict, snapshot: dict | None) -> QueryLogFrames | None:
+def querylog_phase(loc, seen: dict, snapshot: dict | None, live: LiveLog | None = None) -> QueryLogFrames | None:
     """Read the new query-log files of ``loc`` (see the module docstring); None when there are none.
 
     Args:
@@ -180,25 +184,28 @@ def querylog_phase(loc, seen: dict, snapshot: dict | None) -> QueryLogFrames | N
         seen: :func:`console.store.peek` of the store.
         snapshot: the collect's new project snapshot, or None (the project's dialect reads
             logs that do not say theirs: a plain CSV).
+        live: pg_stat_statements read from the warehouse (:mod:`collectors.query_logs.pg_live`),
+            loaded as a dump of the view, or None.
 
     Raises:
         InputError: a path that does not exist, a file that cannot be read or whose format is
             not recognised.
     """
-    if not loc.query_logs:
+    if not loc.query_logs and live is None:
         return None
     dialect = project_dialect(snapshot, seen)
     out = QueryLogFrames()
-    files = find_files(loc.query_logs, loc.project, out.notes)
+    files = find_files(loc.query_logs, loc.project, out.notes) if loc.query_logs else []
     out.seen_files = files
-    if not files:
+    if not files and live is None:
         return out
     stats, hashes = seen["file_stats"], seen["artifact_hashes"]
     new = [f for f in files if not _known(f, stats, hashes)]
-    if not new:
+    if not new and live is None:
         out.files_unchanged = len(files)
         return out
     con = connect()
+    live_dir = None
     try:
         for f in new:
             f.fmt, f.columns, f.header = sniff(con, f.path)
@@ -218,6 +225,11 @@ def querylog_phase(loc, seen: dict, snapshot: dict | None) -> QueryLogFrames | N
         out.new_files = new
         out.files_read = len(to_read)
         out.files_unchanged = len(files) - len(to_read)
+        if live is not None:  # read like a dump of the view, with the same reader (pg_live.py)
+            live_dir = Path(tempfile.mkdtemp(prefix="console-live-log"))
+            path = live.write_csv(live_dir)
+            to_read.append(LogFile(path, live.source, path.stat().st_size, 0, fmt=PG_STAT_STATEMENTS, columns=live.columns))
+            out.notes.append(live.describe())
         _load_all(con, to_read, dialect, out)
         _parse(con, loc.store, out)
         con.execute(
@@ -228,6 +240,8 @@ def querylog_phase(loc, seen: dict, snapshot: dict | None) -> QueryLogFrames | N
         out.delta = _summary_in_duckdb(con)
     finally:
         con.close()
+        if live_dir is not None:
+            shutil.rmtree(live_dir, ignore_errors=True)
     return out
 
 

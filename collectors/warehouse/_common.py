@@ -78,6 +78,8 @@ class Plan:
         statement_timeout: seconds any one catalogue statement may take.
         freshness_timeout: seconds all freshness queries together may take.
         null_check_timeout: seconds all NULL counts together may take.
+        query_log: read the engine's own query log where it keeps one (PostgreSQL's
+            ``pg_stat_statements``) into :attr:`WarehouseRead.statements`.
     """
 
     schemas: tuple[str, ...] = ()
@@ -87,6 +89,7 @@ class Plan:
     statement_timeout: float = 30.0
     freshness_timeout: float = 10.0
     null_check_timeout: float = 10.0
+    query_log: bool = True
 
     def wants_schema(self, schema: str) -> bool:
         return not self.schemas or schema.lower() in self.schemas
@@ -113,9 +116,90 @@ class WarehouseRead:
     bytes: int | None = None
     skipped: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    statements: pl.DataFrame | None = None
+    """The engine's query log as a dump of it has it (PostgreSQL: ``pg_stat_statements``
+    columns, text), or None when the engine keeps none or it was not read."""
 
     def skip(self, what: str, reason: str) -> None:
         self.skipped.append({"what": what, "reason": " ".join(reason.split())})
+
+
+#: The engines' names of relation kinds (lower case) -> the store's ``table_type``.
+TABLE_TYPES = {
+    "table": "table", "base table": "table", "temporary table": "table", "local temporary": "table",
+    "transient": "table", "clone": "table", "snapshot": "table", "dynamic table": "table",
+    "view": "view", "materialized view": "materialized view", "materialized_view": "materialized view",
+    "external": "external", "external table": "external", "foreign": "external", "foreign table": "external",
+}
+#: Schemas that hold the engine's own catalogue, never the project's relations.
+SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
+
+
+def _to(column: str, source: pl.DataType, target: pl.DataType) -> pl.Expr:
+    """``column`` of dtype ``source`` as ``target``: text booleans (``t``, ``true``, ``yes``,
+    ``1``) and text times (ISO) parsed, aware times as naive UTC, anything else cast."""
+    col = pl.col(column)
+    if source == target:
+        return col
+    if target == pl.Boolean and source == pl.String:
+        return pl.when(col.is_not_null()).then(col.str.to_lowercase().is_in(["t", "true", "yes", "y", "1"]))
+    if isinstance(target, pl.Datetime):
+        if source == pl.String:
+            return col.str.to_datetime(time_unit="us", strict=False)
+        if isinstance(source, pl.Datetime) and source.time_zone:
+            return col.dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(target)
+    return col.cast(target, strict=False)
+
+
+def catalogue_frame(rows: pl.DataFrame | list[tuple], schema: dict[str, Any], plan: Plan | None = None,
+                    names: tuple[str, ...] | None = None, **constants: Any) -> pl.DataFrame:
+    """The one shaping of a catalogue query's rows into a relations or columns frame.
+
+    Every engine hands its rows here: DuckDB a frame from Arrow, PostgreSQL a frame parsed
+    from CSV (all text), Snowflake and BigQuery the connector's tuples. The result has exactly
+    ``schema``'s columns and types: a column the rows lack takes its value from ``constants``
+    (e.g. ``database=``, ``row_count_exact=``), else NULL; text booleans and times are parsed,
+    aware times become naive UTC; ``table_type`` is the store's word (:data:`TABLE_TYPES`;
+    an unknown kind is kept in lower case); the engine's system schemas and the schemas
+    ``plan`` does not want are left out.
+
+    Args:
+        rows: a frame, or tuples; their columns are named by ``names`` in order (default: a
+            frame's own names; tuples: ``schema``'s names).
+        schema: :data:`RELATION_SCHEMA` or :data:`COLUMN_SCHEMA`.
+        plan: the read's plan (its ``schemas``), or None for every schema.
+        names: what the rows' columns are, in order.
+        constants: values of columns the rows do not hold.
+
+    Example:
+        >>> rows = [("PROD", "RAW", "ORDERS", "BASE TABLE", 40, 8192, None, True, None),
+        ...         ("PROD", "INFORMATION_SCHEMA", "TABLES", "VIEW", None, None, None, True, None)]
+        >>> catalogue_frame(rows, RELATION_SCHEMA).select("schema", "name", "table_type").rows()
+        [('RAW', 'ORDERS', 'table')]
+        >>> cols = pl.DataFrame({"s": ["raw"], "t": ["orders"], "c": ["id"], "ty": ["integer"], "p": ["1"], "n": ["f"]})
+        >>> catalogue_frame(cols, COLUMN_SCHEMA, names=("schema", "name", "column_name", "data_type", "position", "is_nullable"),
+        ...                 database="shop").row(0)
+        ('shop', 'raw', 'orders', 'id', 'integer', 1, False)
+    """
+    if isinstance(rows, pl.DataFrame):
+        got = rows if names is None else rows.rename(dict(zip(rows.columns, names)))
+    else:
+        given = list(names or schema)
+        got = pl.DataFrame([r[: len(given)] for r in rows], schema=given, orient="row", infer_schema_length=None)
+    exprs = []
+    for name, dtype in schema.items():
+        if name in got.columns:
+            exprs.append(_to(name, got.schema[name], dtype).alias(name))
+        else:
+            exprs.append(pl.lit(constants.get(name), dtype=dtype).alias(name))
+    out = got.select(exprs)
+    if "table_type" in schema:
+        kind = pl.col("table_type").str.to_lowercase()
+        out = out.with_columns(kind.replace_strict(TABLE_TYPES, default=kind, return_dtype=pl.String).alias("table_type"))
+    keep = ~pl.col("schema").str.to_lowercase().is_in(SYSTEM_SCHEMAS)
+    if plan is not None and plan.schemas:
+        keep &= pl.col("schema").str.to_lowercase().is_in(plan.schemas)
+    return out.filter(keep)
 
 
 def frame(rows: list[tuple] | list[dict], schema: dict[str, Any]) -> pl.DataFrame:

@@ -16,10 +16,13 @@ import time
 
 from collectors.warehouse._common import (
     COLUMN_SCHEMA, RELATION_SCHEMA, Budget, DriverMissing, Plan, WarehouseRead, WarehouseUnavailable,
-    empty_read, first_line, frame, freshness_row, max_query,
+    catalogue_frame, empty_read, first_line, frame, freshness_row, max_query,
 )
 from collectors.warehouse.target import WarehouseTarget
 
+#: What the relations query's columns are (its table types are mapped by
+#: :func:`collectors.warehouse._common.catalogue_frame`).
+RELATION_COLUMNS = ("database", "schema", "name", "table_type", "row_count", "bytes", "last_altered")
 EXTRA = "bigquery"
 
 
@@ -63,7 +66,6 @@ def jobs_sql(project: str, location: str, days: int = 7) -> str:
     )
 
 
-_TYPES = {"BASE TABLE": "table", "VIEW": "view", "MATERIALIZED VIEW": "materialized view", "EXTERNAL": "external"}
 
 
 def connect(target: WarehouseTarget):
@@ -104,13 +106,12 @@ def read(target: WarehouseTarget, plan: Plan) -> WarehouseRead:
 
     try:
         try:
-            rels = [(r[0], r[1], r[2], _TYPES.get(r[3], str(r[3]).lower()), r[4], r[5], r[6], True, None)
-                    for r in run(relations_sql(project, location), plan.statement_timeout)]
+            rels = run(relations_sql(project, location), plan.statement_timeout)
             cols = run(columns_sql(project, location), plan.statement_timeout)
         except Exception as e:
             raise WarehouseUnavailable(f"{target.label}: cannot list the catalogue: {first_line(e)}") from None
-        out.relations = frame([r for r in rels if plan.wants_schema(r[1])], RELATION_SCHEMA)
-        out.columns = frame([c for c in cols if plan.wants_schema(c[1])], COLUMN_SCHEMA)
+        out.relations = catalogue_frame(rels, RELATION_SCHEMA, plan, names=RELATION_COLUMNS, row_count_exact=True)
+        out.columns = catalogue_frame(cols, COLUMN_SCHEMA, plan)
         budget = Budget(plan.freshness_timeout)
         rows = []
         for req in plan.freshness:

@@ -25,12 +25,11 @@ import polars as pl
 
 from collectors.warehouse._common import (
     COLUMN_SCHEMA, NULLS_SCHEMA, RELATION_SCHEMA, Budget, Plan, WarehouseRead, WarehouseUnavailable,
-    count_nulls_query, empty_read, first_line, frame, freshness_row, max_query,
+    catalogue_frame, count_nulls_query, empty_read, first_line, frame, freshness_row, max_query,
 )
 from collectors.warehouse.target import WarehouseTarget
 
 MEMORY_LIMIT = os.environ.get("CONSOLE_WAREHOUSE_MEMORY_LIMIT", "1GB")
-_SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 
 _RELATIONS = """
 SELECT database_name, schema_name, table_name, 'table', estimated_size, NULL::BIGINT
@@ -73,30 +72,25 @@ def _bounded(con: duckdb.DuckDBPyConnection, sql: str, seconds: float) -> list[t
         timer.cancel()
 
 
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, schema: dict, seconds: float) -> pl.DataFrame:
-    """A catalogue query straight into polars (Arrow, no Python rows), columns named and typed
-    after ``schema`` (missing trailing columns NULL)."""
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, seconds: float) -> pl.DataFrame:
+    """A catalogue query straight into polars (Arrow, no Python rows), interrupted after ``seconds``."""
     timer = threading.Timer(max(seconds, 0.001), con.interrupt)
     timer.start()
     try:
-        got = con.sql(sql).pl()
+        return con.sql(sql).pl()
     finally:
         timer.cancel()
-    names = list(schema)
-    got = got.rename(dict(zip(got.columns, names)))
-    return got.select(
-        [pl.col(c).cast(t) if c in got.columns else pl.lit(None, dtype=t).alias(c) for c, t in schema.items()]
-    )
+
+
+RELATION_COLUMNS = ("database", "schema", "name", "table_type", "row_count", "bytes")
+COLUMN_COLUMNS = ("database", "schema", "name", "column_name", "data_type", "position", "is_nullable")
 
 
 def list_catalogue(con: duckdb.DuckDBPyConnection, plan: Plan, out: WarehouseRead) -> None:
     """Relations and columns of the schemas the plan wants, into ``out``."""
-    keep = ~pl.col("schema").is_in(_SYSTEM_SCHEMAS)
-    if plan.schemas:
-        keep &= pl.col("schema").str.to_lowercase().is_in(plan.schemas)
-    rels = _frame(con, _RELATIONS, RELATION_SCHEMA, plan.statement_timeout).filter(keep)
-    out.relations = rels.with_columns(pl.lit(False).alias("row_count_exact"))
-    out.columns = _frame(con, _COLUMNS, COLUMN_SCHEMA, plan.statement_timeout).filter(keep)
+    out.relations = catalogue_frame(_fetch(con, _RELATIONS, plan.statement_timeout), RELATION_SCHEMA, plan,
+                                    names=RELATION_COLUMNS, row_count_exact=False)
+    out.columns = catalogue_frame(_fetch(con, _COLUMNS, plan.statement_timeout), COLUMN_SCHEMA, plan, names=COLUMN_COLUMNS)
     size = con.execute("SELECT block_size * total_blocks FROM pragma_database_size() WHERE database_name = current_database()").fetchall()
     out.bytes = int(size[0][0]) if size and size[0][0] is not None else None
 

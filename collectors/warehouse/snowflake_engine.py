@@ -18,10 +18,13 @@ import time
 
 from collectors.warehouse._common import (
     COLUMN_SCHEMA, RELATION_SCHEMA, Budget, DriverMissing, Plan, WarehouseRead, WarehouseUnavailable,
-    empty_read, first_line, frame, freshness_row, max_query,
+    catalogue_frame, empty_read, first_line, frame, freshness_row, max_query,
 )
 from collectors.warehouse.target import WarehouseTarget
 
+#: What the relations query's columns are (its table types are mapped by
+#: :func:`collectors.warehouse._common.catalogue_frame`).
+RELATION_COLUMNS = ("database", "schema", "name", "table_type", "row_count", "bytes", "last_altered")
 EXTRA = "snowflake"
 
 
@@ -87,12 +90,12 @@ def read(target: WarehouseTarget, plan: Plan) -> WarehouseRead:
     try:
         cur = con.cursor()
         try:
-            rels = [(*r[:4], r[4], r[5], r[6], True, None) for r in cur.execute(relations_sql(database)).fetchall()]
+            rels = cur.execute(relations_sql(database)).fetchall()
             cols = cur.execute(columns_sql(database)).fetchall()
         except Exception as e:  # the connector's errors share no base class with the driver missing
             raise WarehouseUnavailable(f"{target.label}: cannot list the catalogue: {first_line(e)}") from None
-        out.relations = frame([r for r in rels if plan.wants_schema(r[1])], RELATION_SCHEMA)
-        out.columns = frame([c for c in cols if plan.wants_schema(c[1])], COLUMN_SCHEMA)
+        out.relations = catalogue_frame(rels, RELATION_SCHEMA, plan, names=RELATION_COLUMNS, row_count_exact=True)
+        out.columns = catalogue_frame(cols, COLUMN_SCHEMA, plan)
         budget = Budget(plan.freshness_timeout)
         rows = []
         for req in plan.freshness:

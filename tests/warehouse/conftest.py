@@ -43,10 +43,10 @@ def pg_env(server: PgServer) -> dict[str, str]:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
 
 
-def new_server() -> PgServer:
+def new_server(preload: bool = True) -> PgServer:
     if pg_bin() is None:
         pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
-    return start_server()
+    return start_server(preload)
 
 
 @pytest.fixture(scope="session")

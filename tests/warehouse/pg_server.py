@@ -35,6 +35,7 @@ class PgServer:
     folder: Path
     port: int
     bin: Path
+    preload: bool = True  # shared_preload_libraries=pg_stat_statements
 
     @property
     def socket_dir(self) -> str:
@@ -49,7 +50,8 @@ class PgServer:
 
     def start(self) -> None:
         log = self.folder / "server.log"
-        opts = f"-p {self.port} -k {self.folder} -c listen_addresses='' -c shared_preload_libraries=pg_stat_statements -c fsync=off"
+        preload = " -c shared_preload_libraries=pg_stat_statements" if self.preload else ""
+        opts = f"-p {self.port} -k {self.folder} -c listen_addresses=''{preload} -c fsync=off"
         subprocess.run(self._as_owner(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-o", opts, "-l", str(log), "-w", "start"),
                        check=True, capture_output=True, timeout=60)
 
@@ -67,14 +69,15 @@ class PgServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start_server() -> PgServer:
-    """A new running server (raises when PostgreSQL is not installed or does not start)."""
+def start_server(preload: bool = True) -> PgServer:
+    """A new running server (raises when PostgreSQL is not installed or does not start);
+    ``preload=False``: without pg_stat_statements in ``shared_preload_libraries``."""
     binary = pg_bin()
     if binary is None:
         raise RuntimeError("PostgreSQL is not installed (/usr/lib/postgresql/*/bin)")
     folder = Path(tempfile.mkdtemp(prefix="pgw", dir="/tmp"))
     folder.chmod(0o755)
-    server = PgServer(folder, _free_port(), binary)
+    server = PgServer(folder, _free_port(), binary, preload)
     if os.geteuid() == 0:
         shutil.chown(folder, "nobody", "nogroup")
     try:

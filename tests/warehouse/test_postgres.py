@@ -125,17 +125,6 @@ def test_null_counts_of_the_relations_named(pg_shop):
     assert counts == {"order_id": (40, 0), "customer_id": (40, 0), "email": (40, 0), "amount": (40, 0)}
 
 
-def test_pg_stat_statements_is_read_as_a_query_log(pg_shop):
-    con = pg_engine.connect(_target(pg_shop), Plan())
-    try:
-        con.execute("SELECT count(*) FROM analytics.fct_orders").fetchall()
-        rows = pg_engine.query_log(con)
-    finally:
-        con.close()
-    assert rows is not None
-    assert any("analytics.fct_orders" in query and role == "postgres" for _, role, _, query in rows)
-
-
 # -- faults that need a server of their own ------------------------------------------------------
 
 @pytest.fixture
