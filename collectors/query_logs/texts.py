@@ -8,7 +8,8 @@ imported).
 
 Names keep their quoting (``"analytics"."Orders"``) so that :class:`console.relations.RelationIndex`
 can apply the warehouse's case rules; CTE names, table functions and the table a ``CREATE ...
-AS`` or ``INSERT`` writes are not relations read.
+AS`` or ``INSERT`` writes are not relations read (:func:`collectors.sql_facts.relations.tables_read`,
+the one definition the models' SQL facts and the last mile share).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from functools import lru_cache
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, SqlglotError
-from sqlglot.optimizer.scope import traverse_scope
+
+from collectors.sql_facts.relations import tables_read, written_name
 
 #: Fewer texts than this are parsed in this process.
 POOL_MIN = 200
@@ -40,31 +42,6 @@ def _dialect(name: str) -> Dialect:
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())[:300]
-
-
-def _written(root: exp.Expr) -> exp.Expr | None:
-    if not isinstance(root, (exp.Create, exp.Insert, exp.Update, exp.Delete, exp.Merge)):
-        return None
-    target = root.this
-    return target.this if isinstance(target, exp.Schema) else target
-
-
-def _cte_tables(root: exp.Expr) -> set[int]:
-    refs: set[int] = set()
-    for scope in traverse_scope(root):
-        if not scope.cte_sources:
-            continue
-        visible = {name.lower() for name in scope.cte_sources}
-        for table in scope.tables:
-            if not table.args.get("db") and table.name.lower() in visible:
-                refs.add(id(table))
-    return refs
-
-
-def _name(table: exp.Table, dialect: Dialect) -> str:
-    if not isinstance(table.this, exp.Identifier) or isinstance(table.parent, exp.JoinHint):
-        return ""
-    return ".".join(p.sql(dialect=dialect) if isinstance(p, exp.Identifier) else p.name for p in table.parts)
 
 
 def objects_read(sql: str, dialect: str) -> Parsed:
@@ -89,13 +66,7 @@ def objects_read(sql: str, dialect: str) -> Parsed:
                 continue
             if isinstance(root, exp.Command):
                 return [], _one_line(f"not a query sqlglot can read: {sql[:80]}")
-            target = _written(root)
-            tables = [t for t in root.find_all(exp.Table) if t is not target]
-            if tables and root.find(exp.CTE) is not None:
-                ctes = _cte_tables(root)
-                tables = [t for t in tables if id(t) not in ctes]
-            names.update(_name(t, d) for t in tables)
-        names.discard("")
+            names.update(written_name(t, dialect) for t in tables_read(root))
         return sorted(names), None
     except ParseError as e:
         first = e.errors[0] if e.errors else {}

@@ -12,7 +12,8 @@ The facts:
   (``db.schema.table``, ``schema.table`` or ``table``), sorted; references to a CTE of an
   enclosing scope, table functions (``read_csv(...)``) and Jinja placeholders left by
   :func:`collectors.sql_facts.jinja_reduce.reduce_jinja` are not relations, and neither is
-  the table a ``CREATE ... AS`` or ``INSERT INTO`` writes.
+  the table a ``CREATE ... AS`` or ``INSERT INTO`` writes
+  (:func:`collectors.sql_facts.relations.tables_read`, shared with the last mile and the query logs).
 * ``join_count`` and ``join_kinds``: every join, and the distinct kinds, sorted: ``inner``,
   ``left``, ``right``, ``full``, ``cross``, ``comma`` (``FROM a, b``), ``semi``, ``anti``,
   prefixed by the method when there is one (``natural inner``, ``asof left``, ``positional``).
@@ -38,14 +39,12 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, SqlglotError
-from sqlglot.optimizer.scope import traverse_scope
+
+from collectors.sql_facts.relations import PLACEHOLDER_PREFIX, table_name, tables_read
 
 # sqlglot warns through logging when it falls back to a Command; that SQL gets a parse_error
 # here, so keep the warning off stderr unless the application configures logging itself.
 logging.getLogger("sqlglot").addHandler(logging.NullHandler())
-
-PLACEHOLDER_PREFIX = "__jinja"
-"""Tables whose name starts with this stand for a Jinja expression, not a relation."""
 
 _OPS: dict[type, str] = {
     exp.EQ: "=", exp.NEQ: "!=", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">=",
@@ -160,14 +159,13 @@ def _facts(statements: list[exp.Expr | None]) -> dict[str, Any]:
         if isinstance(root, exp.Command):
             return empty_facts(_one_line(f"not a query sqlglot can read: {root.sql()[:80]}"))
         has_with = False
-        target = _written_table(root)
+        statement_tables: list[exp.Table] = []
         for node in root.walk(bfs=False):
             kind = _WALKED.get(type(node))
             if kind is None:  # most nodes: columns, identifiers, literals, operators
                 continue
             if kind == "table":
-                if node is not target:
-                    tables.append(node)
+                statement_tables.append(node)
             elif kind == "join":
                 joins.append(node)
                 on = node.args.get("on")
@@ -183,10 +181,8 @@ def _facts(statements: list[exp.Expr | None]) -> dict[str, Any]:
                 _scan(node.this, "case", filters)
             else:
                 _scan(node.this, kind, filters)
-        if has_with:
-            cte_refs = _cte_references(root)
-            tables = [t for t in tables if id(t) not in cte_refs]
-    names = {_table_name(t) for t in tables}
+        tables += tables_read(root, statement_tables, has_with=has_with)
+    names = {table_name(t) for t in tables}
     names.discard("")
     return {
         "tables_read": sorted(names),
@@ -197,38 +193,6 @@ def _facts(statements: list[exp.Expr | None]) -> dict[str, Any]:
         "literal_filters": filters,
         "parse_error": None,
     }
-
-
-def _written_table(root: exp.Expr) -> exp.Expr | None:
-    """The table a DDL or DML statement writes (``CREATE TABLE x AS``, ``INSERT INTO x``): not read."""
-    if not isinstance(root, (exp.Create, exp.Insert, exp.Update, exp.Delete, exp.Merge)):
-        return None
-    target = root.this
-    return target.this if isinstance(target, exp.Schema) else target
-
-
-def _cte_references(root: exp.Expr) -> set[int]:
-    """ids of the Table nodes that name a CTE visible from where they stand."""
-    refs: set[int] = set()
-    for scope in traverse_scope(root):
-        if not scope.cte_sources:
-            continue
-        visible = {name.lower() for name in scope.cte_sources}
-        for table in scope.tables:
-            if not table.args.get("db") and table.name.lower() in visible:
-                refs.add(id(table))
-    return refs
-
-
-def _table_name(table: exp.Table) -> str:
-    """Lower-case dotted name of a relation; '' for table functions and placeholders."""
-    if not isinstance(table.this, exp.Identifier):
-        return ""
-    name = table.this.this
-    if name.startswith(PLACEHOLDER_PREFIX) or isinstance(table.parent, exp.JoinHint):
-        return ""
-    parts = [p.name for p in table.parts]
-    return ".".join(parts).lower()
 
 
 def _join_kind(join: exp.Join) -> str:

@@ -36,15 +36,9 @@ from typing import Any
 
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError
-from sqlglot.optimizer.scope import traverse_scope
 
-from collectors.sql_facts.extract import (
-    PLACEHOLDER_PREFIX,
-    _dialect,
-    _one_line,
-    _parse_error_line,
-    _written_table,
-)
+from collectors.sql_facts.extract import _dialect, _one_line, _parse_error_line
+from collectors.sql_facts.relations import is_relation, tables_read, written_name
 from collectors.sql_logic.normalise import (
     canonical,
     canonical_sql,
@@ -152,6 +146,7 @@ def analyse_statements(statements: list, dialect: str, *, line_offset: int = 1) 
 class _Walker:
     def __init__(self, dialect: str, line_offset: int) -> None:
         self.dialect = dialect or None
+        self.dialect_name = dialect or ""
         self.generator = _generator(dialect or "")
         self.offset = line_offset
         self.out: list[dict[str, Any]] = []
@@ -179,19 +174,11 @@ class _Walker:
     # -- relations ----------------------------------------------------------------------------
 
     def relations(self, root: exp.Expr) -> set[str]:
-        target = _written_table(root)
-        tables = [t for t in root.find_all(exp.Table) if t is not target]
-        if root.find(exp.CTE) is not None:
-            ctes = _cte_references(root)
-            tables = [t for t in tables if id(t) not in ctes]
-        return {n for n in (self.relation_name(t) for t in tables) if n}
+        return {written_name(t, self.dialect_name) for t in tables_read(root)}
 
     def relation_name(self, table: exp.Table) -> str:
-        if not isinstance(table.this, exp.Identifier) or isinstance(table.parent, exp.JoinHint):
-            return ""
-        if table.this.this.startswith(PLACEHOLDER_PREFIX):
-            return ""
-        return ".".join(self.sql(p) for p in table.parts)
+        """A joined table's name as written ('' for a table function or placeholder)."""
+        return written_name(table, self.dialect_name) if is_relation(table) else ""
 
     # -- expressions --------------------------------------------------------------------------
 
@@ -411,19 +398,6 @@ def _only_wraps_special(node: exp.Expr) -> bool:
     while isinstance(node, (exp.Cast, exp.TryCast, exp.Paren)):
         node = node.this
     return isinstance(node, (exp.Case, exp.If, exp.Window, exp.AggFunc))
-
-
-def _cte_references(root: exp.Expr) -> set[int]:
-    """ids of the Table nodes that name a CTE visible from where they stand."""
-    refs: set[int] = set()
-    for scope in traverse_scope(root):
-        if not scope.cte_sources:
-            continue
-        visible = {name.lower() for name in scope.cte_sources}
-        for table in scope.tables:
-            if not table.args.get("db") and table.name.lower() in visible:
-                refs.add(id(table))
-    return refs
 
 
 __all__ = ["KINDS", "analyse", "analyse_statements", "canonical", "empty_logic"]
