@@ -64,3 +64,28 @@ def test_a_profile_without_its_connector_is_one_line_naming_the_extra(tmp_path, 
     assert f"pip install 'dataops-console[{extra}]'" in str(err.value) and "hunter2-secret" not in str(err.value)
     assert str(err.value).startswith(f"warehouse profile `p`, target `prod` ({kind} ")
     assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_connector_rows_are_shaped_as_every_engine_shapes_them():
+    """Snowflake's and BigQuery's rows (tuples, aware times, their own table types) become the
+    same frames as DuckDB's and PostgreSQL's, through the one shaping in _common."""
+    import datetime as dt
+
+    from collectors.warehouse._common import COLUMN_SCHEMA, RELATION_SCHEMA, Plan, catalogue_frame
+
+    pst = dt.timezone(dt.timedelta(hours=-8))
+    rels = [
+        ("PROD", "RAW", "ORDERS", "BASE TABLE", 40, 8192, dt.datetime(2026, 11, 7, 1, 0, tzinfo=pst)),
+        ("PROD", "RAW", "EVENTS", "EXTERNAL TABLE", None, None, None),
+        ("PROD", "ANALYTICS", "V_ORDERS", "VIEW", None, None, dt.datetime(2026, 11, 1, tzinfo=dt.UTC)),
+        ("PROD", "INFORMATION_SCHEMA", "TABLES", "VIEW", None, None, None),
+    ]
+    got = catalogue_frame(rels, RELATION_SCHEMA, Plan(schemas=("raw",)), names=snowflake_engine.RELATION_COLUMNS, row_count_exact=True)
+    assert got.schema == RELATION_SCHEMA
+    assert got.rows() == [
+        ("PROD", "RAW", "ORDERS", "table", 40, 8192, dt.datetime(2026, 11, 7, 9, 0), True, None),
+        ("PROD", "RAW", "EVENTS", "external", None, None, None, True, None),
+    ]
+    cols = [("acme", "raw", "orders", "id", "INT64", 1, False), ("acme", "raw", "orders", "note", "STRING", 2, True)]
+    shaped = catalogue_frame(cols, COLUMN_SCHEMA)
+    assert shaped.schema == COLUMN_SCHEMA and shaped["is_nullable"].to_list() == [False, True]
