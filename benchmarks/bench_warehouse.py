@@ -14,6 +14,9 @@ columns each, a ``_loaded_at`` column; the S tables measured for freshness hold 
   transaction of its own (opening, commit and checkpoint included) is printed too;
 * **freshness**: ``max(_loaded_at)`` of S sources (default 500) under the 10 s budget.
 
+For PostgreSQL, the statements one read sends are counted by the server's
+``pg_stat_statements`` (the round trips besides the connection; never one per table).
+
 Targets: collect at most 5 s and at most 2x the bare query (read and collect ratios are
 printed); freshness at most 10 s in all (the budget bounds it by design; the line says how
 many sources were measured within it). PostgreSQL runs on a temporary server this script
@@ -171,10 +174,33 @@ def bench_postgres(n: int, n_sources: int, repeat: int, work: Path) -> None:
             with psycopg.connect(host=server.socket_dir, port=server.port, user="postgres", dbname="bench") as c:
                 return len(c.execute(BARE + " WHERE table_schema NOT IN ('pg_catalog', 'information_schema')").fetchall())
 
-        _measure("postgres", target_from_value(server.url("bench"), base=work, source=None), bare, n_sources, "bench", repeat, work)
+        target = target_from_value(server.url("bench"), base=work, source=None)
+        _measure("postgres", target, bare, n_sources, "bench", repeat, work)
+        _count_statements(server, target)
     finally:
         server.stop()
         server.remove()
+
+
+def _count_statements(server, target) -> None:
+    """The statements one read sends, counted by the server's pg_stat_statements (installed
+    only now, so that the timed reads above had no query log to read)."""
+    import psycopg
+
+    from collectors.warehouse import Plan, read_warehouse
+    from collectors.warehouse.postgres_engine import MARK
+
+    server.psql("CREATE EXTENSION pg_stat_statements; SELECT pg_stat_statements_reset()", dbname="bench")
+    read = read_warehouse(target, Plan())
+    with psycopg.connect(host=server.socket_dir, port=server.port, user="postgres", dbname="bench") as c:
+        rows = c.execute("SELECT query, calls FROM pg_stat_statements WHERE starts_with(query, %s)", [MARK]).fetchall()
+    kinds: dict[str, int] = {}
+    for query, calls in rows:
+        words = query[len(MARK):].split()
+        kind = words[0] if words[0] != "COPY" else "COPY " + ("columns" if "pg_attribute" in query else "statements" if "pg_stat_statements" in query else "relations")
+        kinds[kind] = kinds.get(kind, 0) + calls
+    shown = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+    print(f"  statements one read sends to {read.relations.height} relations: {sum(kinds.values())} ({shown}); none per table")
 
 
 def main() -> None:

@@ -40,6 +40,11 @@ from collectors.warehouse._common import (
 from collectors.warehouse.target import WarehouseTarget
 
 _SYSTEM = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND left(n.nspname, 3) <> 'pg_'"
+#: Relations an extension owns (pg_stat_statements' views in ``public``) are the extension's,
+#: not the project's nor built by hand: left out.
+_NOT_EXTENSION = (
+    "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"
+)
 
 #: Schemas with the role's USAGE, and the schema pg_stat_statements is installed in (NULL:
 #: not installed): one round trip.
@@ -66,7 +71,7 @@ SELECT n.nspname, c.relname,
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition AND {_SYSTEM}
-  AND n.nspname = ANY(%(schemas)s)
+  AND n.nspname = ANY(%(schemas)s) AND {_NOT_EXTENSION}
 """
 RELATION_COLUMNS = ("schema", "name", "table_type", "row_count", "bytes", "stats")
 COLUMNS_SQL = f"""
@@ -75,7 +80,7 @@ FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
-  AND {_SYSTEM} AND n.nspname = ANY(%(schemas)s)
+  AND {_SYSTEM} AND n.nspname = ANY(%(schemas)s) AND {_NOT_EXTENSION}
 """
 COLUMN_COLUMNS = ("schema", "name", "column_name", "data_type", "position", "is_nullable")
 #: The bare catalogue query the benchmark compares the collect with.

@@ -140,3 +140,11 @@ def test_no_extension_no_query_log(pg):
     pg.psql("CREATE DATABASE plain")
     read = pg_engine.read(target_from_value(pg.url("plain"), base=pg.folder, source=None), Plan())
     assert read.statements is None and read.skipped == []
+
+
+def test_the_extension_views_are_not_relations_of_the_project(pg_shop):
+    """pg_stat_statements' views live in ``public``: the extension's, never an orphan to flag."""
+    read = pg_engine.read(_target(pg_shop), Plan())
+    names = set(read.relations["name"].to_list()) | set(read.columns["name"].to_list())
+    assert not {n for n in names if n.startswith("pg_stat_statements")}
+    assert "fct_orders" in names
