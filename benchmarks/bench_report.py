@@ -19,6 +19,13 @@ Usage::
     python benchmarks/bench_report.py --nodes 2000 --keep /tmp/bench_report
     git archive f11d692 | tar -x -C /tmp/before   # the console before the ranking and scores
     python benchmarks/bench_report.py --keep /tmp/bench_report --compare-tree /tmp/before --rounds 5
+    python benchmarks/bench_report.py --keep /tmp/bench_report --compare-off --only-compare --rounds 5
+
+``--compare-tree`` against the commit before the ranking (f11d692) times everything that landed
+since, the layerinitis rules and the hotspots section among them; ``--compare-off`` times this
+tree against itself with the ranking, groups, statistics, scores, summary and score history
+switched off (patched in the benchmark's process): the cost of those alone, the issue's target
+(within 10%, CPU time).
 """
 
 from __future__ import annotations
@@ -43,13 +50,48 @@ def _timed(func, *args, **kwargs):
     return out, time.perf_counter() - t0
 
 
-def end_to_end(project: Path, fmt: str, out_dir: Path, tree: Path = ROOT, store: Path | None = None) -> tuple[float, int]:
-    """Seconds for one ``console report`` subprocess (of the console in ``tree``), and the report's size in bytes."""
+#: ``console report`` with ranking, groups, statistics, scores, the summary and its score history
+#: switched off, by patching this tree's functions in the benchmark's own process (the console
+#: has no such switch): the report as it was before they landed, with everything else of today.
+WITHOUT_RANKING = """
+import sys
+import console.ranking, console.report.json_format as J, console.report.model as M, rules.context as C
+from console.ranking import Ranking
+console.ranking.prioritise = lambda ctx, findings, weights=None: Ranking()
+console.ranking.group_findings = lambda findings, ranking, **kw: ()
+J.statistics = lambda data: []
+build = M.build_report
+M.build_report = lambda ctx, findings, **kw: build(ctx, findings, **{**kw, "scores": False, "overview": False, "trend": None})
+read = C.Context.from_store.__func__
+C.Context.from_store = classmethod(lambda cls, path, extra=None, **kw: read(cls, path, **kw))
+sys.argv = ["console", *sys.argv[1:]]
+from console.cli import main
+main()
+"""
+
+
+#: Another tree's console, alone: the editable install of this one (a finder on ``sys.meta_path``)
+#: would otherwise lend it every module it lacks (rules of categories added since, say).
+ISOLATED = """
+import runpy, sys
+sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "__module__", "").startswith("__editable__")]
+sys.path_hooks[:] = [h for h in sys.path_hooks if not getattr(h, "__module__", "").startswith("__editable__")]
+sys.path_importer_cache.clear()
+sys.argv = ["console", *sys.argv[1:]]
+runpy.run_module("console", run_name="__main__", alter_sys=True)
+"""
+
+
+def end_to_end(project: Path, fmt: str, out_dir: Path, tree: Path = ROOT, store: Path | None = None,
+               without_ranking: bool = False) -> tuple[float, int]:
+    """Seconds for one ``console report`` subprocess (of the console in ``tree``; with
+    ``without_ranking``, as :data:`WITHOUT_RANKING` runs it), and the report's size in bytes."""
     out = out_dir / f"report.{fmt}"
     where = ["--store", str(store)] if store else []
+    start = ["-c", WITHOUT_RANKING] if without_ranking else ["-m", "console"] if tree == ROOT else ["-c", ISOLATED]
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "console", "report", str(project), "--no-collect", "--format", fmt, "--output", str(out),
+        [sys.executable, *start, "report", str(project), "--no-collect", "--format", fmt, "--output", str(out),
          "--exit-zero", *where],
         capture_output=True, text=True, cwd=tree,
     )
@@ -103,17 +145,21 @@ def in_process(project: Path) -> list[tuple[str, float]]:
     return steps
 
 
-def compare(project: Path, tree: Path, out_dir: Path, rounds: int) -> None:
+def compare(project: Path, tree: Path | None, out_dir: Path, rounds: int) -> None:
     """Best-of-``rounds`` end-to-end times of this console and the one in ``tree``, run alternately
     (so both see the same machine load), and their ratio. The other tree collects into a store of
-    its own (its schema may differ)."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "console", "collectors", "rules"], check=True, cwd=tree)
-    other_store = project / ".console" / f"compare-{tree.name}.duckdb"
-    if not other_store.exists():
-        print(f"collecting with {tree} (once) ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "console", "collect", str(project), "--store", str(other_store)],
-                       check=True, cwd=tree, capture_output=True)
-    print(f"\nthis console against {tree}, end to end, best of {rounds} (alternating); wall time, and CPU time "
+    its own (its schema may differ). Without ``tree``, the other is this console without ranking
+    and scores (:data:`WITHOUT_RANKING`), on the same store."""
+    other_store = None
+    if tree is not None:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "console", "collectors", "rules"], check=True, cwd=tree)
+        other_store = project / ".console" / f"compare-{tree.name}.duckdb"
+        if not other_store.exists():
+            print(f"collecting with {tree} (once) ...", file=sys.stderr)
+            subprocess.run([sys.executable, "-c", ISOLATED, "collect", str(project), "--store", str(other_store)],
+                           check=True, cwd=tree, capture_output=True)
+    against = tree or "this console without ranking, groups, statistics, scores and summary"
+    print(f"\nthis console against {against}, end to end, best of {rounds} (alternating); wall time, and CPU time "
           "of the process (user + system, its threads included: what a loaded machine disturbs least):")
     for fmt in ("text", "markdown", "json"):
         ours, theirs, ours_cpu, theirs_cpu = [], [], [], []
@@ -121,7 +167,7 @@ def compare(project: Path, tree: Path, out_dir: Path, rounds: int) -> None:
             before = _children_cpu()
             ours.append(end_to_end(project, fmt, out_dir)[0])
             middle = _children_cpu()
-            theirs.append(end_to_end(project, fmt, out_dir, tree, other_store)[0])
+            theirs.append(end_to_end(project, fmt, out_dir, tree or ROOT, other_store, without_ranking=tree is None)[0])
             ours_cpu.append(middle - before)
             theirs_cpu.append(_children_cpu() - middle)
         ratio, cpu_ratio = min(ours) / min(theirs), min(ours_cpu) / min(theirs_cpu)
@@ -144,6 +190,10 @@ def main() -> None:
     parser.add_argument("--compare-tree", type=Path,
                         help="another copy of the console's source (e.g. `git archive` of an earlier commit, unpacked): "
                              "its `console report` is timed against this one's, alternately, on the same project")
+    parser.add_argument("--compare-off", action="store_true",
+                        help="time this console against itself with ranking, groups, statistics, scores and the summary "
+                             "switched off (the cost of those alone, whatever else landed since --compare-tree's commit)")
+    parser.add_argument("--only-compare", action="store_true", help="skip the per-format table and the in-process steps")
     parser.add_argument("--rounds", type=int, default=3, help="runs per format and tree with --compare-tree (best is kept)")
     args = parser.parse_args()
     # bytecode for the console's modules, as an installed wheel has (see bench_competitors.py)
@@ -163,14 +213,19 @@ def main() -> None:
         out_dir = Path(tmp) / "out"
         out_dir.mkdir(exist_ok=True)
 
-        print(f"\nconsole report --no-collect, {args.nodes} nodes, end to end (subprocess):")
-        for fmt in FORMATS:
-            seconds, size = end_to_end(project, fmt, out_dir)
-            flag = "" if fmt == "html" or seconds <= 2.0 else "   over the 2 s target"
-            print(f"  {fmt:<9} {seconds:6.2f} s  {size / 1e6:7.2f} MB{flag}")
+        if not args.only_compare:
+            print(f"\nconsole report --no-collect, {args.nodes} nodes, end to end (subprocess):")
+            for fmt in FORMATS:
+                seconds, size = end_to_end(project, fmt, out_dir)
+                flag = "" if fmt == "html" or seconds <= 2.0 else "   over the 2 s target"
+                print(f"  {fmt:<9} {seconds:6.2f} s  {size / 1e6:7.2f} MB{flag}")
 
         if args.compare_tree:
             compare(project, args.compare_tree.resolve(), out_dir, args.rounds)
+        if args.compare_off:
+            compare(project, None, out_dir, args.rounds)
+        if args.only_compare:
+            return
 
         steps = in_process(project)
         total = sum(t for _, t in steps)

@@ -103,6 +103,30 @@ def classify_layers(nodes: pl.DataFrame, rules: Sequence[LayerRule] = DEFAULT_LA
     return nodes.select(layer.otherwise(None).cast(pl.String).alias("layer")).to_series()
 
 
+def changed_layers(nodes: pl.DataFrame, layers: pl.Series) -> pl.DataFrame:
+    """``(unique_id, layer)`` of the nodes whose stored ``layer`` differs from ``layers`` (the
+    same nodes classified now): what a collect rewrites when only ``[layers]`` changed.
+
+    The layer is computed when a collect reads a project (a new manifest, or the project's
+    files), and a collect that finds the manifest unchanged reads nothing; classifying the
+    stored nodes again (milliseconds) and comparing makes the configuration part of what is
+    compared, however the store was made.
+
+    Example:
+        >>> nodes = pl.DataFrame({"unique_id": ["a", "b", "c"], "layer": ["staging", "other", None]})
+        >>> changed_layers(nodes, pl.Series(["staging", "mart", None])).rows()
+        [('b', 'mart')]
+    """
+    if nodes.is_empty():
+        return pl.DataFrame(schema={"unique_id": pl.String, "layer": pl.String})
+    now = layers.cast(pl.String).alias("_now")
+    return (
+        nodes.select("unique_id", pl.col("layer").cast(pl.String), now)
+        .filter(pl.col("layer").ne_missing(pl.col("_now")))
+        .select("unique_id", pl.col("_now").alias("layer"))
+    )
+
+
 def layer_rules_from_config(cfg: Mapping[str, Mapping]) -> tuple[LayerRule, ...]:
     """Layer rules from a configuration table; layers not named keep their defaults.
 

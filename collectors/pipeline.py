@@ -7,7 +7,9 @@ The steps, in order (:func:`collect`):
 2. Artifacts (:mod:`collectors.artifact_phase`): find them in ``target/`` and the archive
    folders; parse only the new ones.
 3. Snapshot: the target's ``manifest.json`` when it changed, else nothing; with no manifest at
-   all, the project's own files (``dbt_project.yml``, SQL, yml). Layers are classified.
+   all, the project's own files (``dbt_project.yml``, SQL, yml). Layers are classified; without
+   a new snapshot, the stored nodes are classified again and those whose layer ``[layers]``
+   now changes are rewritten (:func:`collectors.layers.changed_layers`).
 4. Overlay (:mod:`collectors.overlay`): model files edited since dbt's last parse.
 5. SQL facts (:mod:`collectors.facts_phase`), cached by content hash, with a progress bar.
 5b. The warehouse (:mod:`collectors.warehouse_phase`): relations, columns, row counts, source
@@ -73,6 +75,16 @@ def _with_layers(nodes: pl.DataFrame, config) -> pl.DataFrame:
     except ValueError as e:
         raise InputError(config.source, f"[layers]: {e}") from None
     return nodes.with_columns(classify_layers(nodes, rules).alias("layer"))
+
+
+def _relayered(nodes: pl.DataFrame | None, config) -> pl.DataFrame | None:
+    """(unique_id, layer) of stored nodes that the configuration's ``[layers]`` now classifies
+    otherwise (None without stored nodes)."""
+    if nodes is None or "layer" not in nodes.columns:
+        return None
+    from collectors.layers import changed_layers
+
+    return changed_layers(nodes, _with_layers(nodes, config)["layer"])
 
 
 def _node_history(nodes: pl.DataFrame, previous: pl.DataFrame | None, collect_time: str, collect_id: int) -> pl.DataFrame:
@@ -197,6 +209,10 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     edited, updates, new_edges, hashed, overlay_renders = _apply_overlay(loc, snapshot, seen, summary)
     if read is not None and read.kind == "patch":  # models whose text changed: like the overlay's edits
         edited, updates, new_edges = read.updates["unique_id"].to_list(), read.updates, read.edges
+    relayered = _relayered(seen["nodes"], loc.config) if snapshot is None else None
+    if relayered is not None and relayered.height:
+        n = relayered.height
+        summary.notes.append(f"layers: {n} node{'s' if n != 1 else ''} in another layer, as [layers] now says")
     facts = new_cache = None
     model_logic = ModelLogic()  # the SQL-facts phase fills it from the parse it makes anyway
     if sql_facts:
@@ -230,6 +246,8 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
             w.upsert("render_cache", overlay_renders)  # the next overlay or project-files read finds them
         if read is not None and read.kind != "full" and read.rows_changed:
             w.upsert("project_files", read.rows_frame(only_changed=True))
+        if relayered is not None and relayered.height:
+            w.update("nodes", relayered)
         if facts is not None:
             (w.replace if snapshot is not None else w.upsert)("sql_facts", facts)
             w.append("sql_facts_cache", new_cache)

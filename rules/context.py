@@ -143,12 +143,19 @@ class Context:
             self.frames, self.excluded_parents = without_excluded(self.frames, self.settings)
 
     @classmethod
-    def from_store(cls, store_path: Path, *, now: dt.datetime | None = None, settings: Mapping[str, Any] | None = None) -> Context:
+    def from_store(cls, store_path: Path, *, now: dt.datetime | None = None, settings: Mapping[str, Any] | None = None,
+                   extra: Mapping[str, Any] | None = None) -> Context:
+        """The context of the store at ``store_path``, in one read-only visit.
+
+        ``extra``: more frames read in the same visit (name -> a reader of ``console.store``,
+        see :func:`console.store.read_tables`), e.g. the report's score history; they join
+        ``frames`` under their names.
+        """
         from console.store import TABLES
 
         tables = dict(CONTEXT_TABLES)
         tables["nodes"] = [c for c in TABLES["nodes"].column_names if c not in _CODE_COLUMNS]
-        frames = read_tables(store_path, tables)
+        frames = read_tables(store_path, tables, extra=extra)
         kw: dict[str, Any] = {"settings": settings or {}}
         if now is None:  # a project recorded at one moment is judged as of then ([project] as_of)
             now = (settings or {}).get("as_of")

@@ -161,7 +161,15 @@ def _evaluate(loc, now, fmt, select, exclude, known, *, collected: bool = False)
     p_weights = priority_weights(loc.config.priority, loc.config.source)  # config errors before any work
     s_weights = score_weights(loc.config.scores, loc.config.source)
     hotspots = hotspots_wanted(loc.config, fmt)  # a bad [hotspots] table too
-    ctx = Context.from_store(loc.store, now=now, settings=loc.config.settings())
+    summary = fmt in ("text", "markdown")
+    scores = fmt == "json" or (summary and collected)  # a summary alone needs the project's score only
+    history = summary or (scores and collected)
+    extra = None
+    if history:  # read in the same visit as the context: opening the store is most of a visit's cost
+        from console.store.score_history import history_readers
+
+        extra = history_readers(("project",))
+    ctx = Context.from_store(loc.store, now=now, settings=loc.config.settings(), extra=extra)
     evaluation = evaluate(ctx, loc.config, today=now.date() if now else None)
     infos = rule_infos(evaluation.rules_run)
     selection = None
@@ -172,13 +180,11 @@ def _evaluate(loc, now, fmt, select, exclude, known, *, collected: bool = False)
         selection = select_nodes(ctx.graph, ctx.frames["nodes"], select, exclude)
     for atom in selection.unmatched if selection is not None else ():
         _warn(f"warning: selector `{atom}` matched no {'rule' if atom.startswith('rule:') else 'node'}")
-    summary = fmt in ("text", "markdown")
-    scores = fmt == "json" or (summary and collected)  # a summary alone needs the project's score only
     trend, collect_id = None, None
-    if summary or (scores and collected):
-        from console.scores.history import load_trend
+    if history:
+        from console.scores.history import trend_from_frames
 
-        trend, collect_id = load_trend(loc.store, ("project",))
+        trend, collect_id = trend_from_frames(ctx.frames)
     fingerprints, baseline_counts = known if known is not None else (None, None)
     data = build_report(
         ctx, evaluation.findings, rules=infos, suppressed=evaluation.suppressed,

@@ -285,7 +285,7 @@ def build_report(
         if baseline_counts is not None:
             reference, label = baseline_counts, "baseline"
         summary = build_overview(counted, kept, ranking.priority, score=score_data.project, trend=trend_line,
-                                 reference=reference, reference_label=label)
+                                 reference=reference, reference_label=label, ranked=True)
     return ReportData(
         project=info,
         generated_at=ctx.now,

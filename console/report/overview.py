@@ -8,6 +8,7 @@ most. Built once from the findings, their ranking and the scores; every face ren
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -98,6 +99,7 @@ def build_overview(
     trend: str = "",
     reference: Mapping[str, Mapping[str, int]] | None = None,
     reference_label: str = "",
+    ranked: bool = False,
 ) -> Overview:
     """The summary of a report.
 
@@ -107,12 +109,45 @@ def build_overview(
         priority: fingerprint -> priority.
         score, trend: the project's health score and its trend line.
         reference, reference_label: what the counts are compared with.
+        ranked: ``shown`` is in rank order (:func:`console.ranking.rank_key`, as a report
+            holds its findings): the top list is then read off the head of each severity.
     """
-    order = {s: i for i, s in enumerate(SEVERITIES)}
-    top = heapq.nsmallest(TOP, shown, key=lambda f: (-priority.get(f.fingerprint, 0), order.get(f.severity, 3),
-                                                       f.rule, f.node or ""))
+    top = top_findings(shown, priority, ranked)
     return Overview(
         score, trend, category_counts(counted), reference, reference_label, tuple(top),
         {f.fingerprint: priority.get(f.fingerprint, 0) for f in top}, rule_counts(shown)[:BUSIEST],
         len(shown) if reference_label == "baseline" else None,
     )
+
+
+def top_findings(shown: Sequence[Finding], priority: Mapping[str, int], ranked: bool = False, n: int = TOP) -> list[Finding]:
+    """The ``n`` findings of highest priority (ties: higher severity, then rule and node).
+
+    In rank order (severity first, then priority: see :func:`console.ranking.rank_key`), a
+    severity's candidates are its first ``n`` findings: only those are compared, instead of a
+    key for every finding.
+
+    Example:
+        >>> fs = [Finding("R1", "a", "checks", s, f"n{i}", None, None, "", "", f"f{i}")
+        ...       for i, s in enumerate(["error", "warn", "warn", "info"])]
+        >>> p = {"f0": 50, "f1": 90, "f2": 10, "f3": 60}
+        >>> [f.fingerprint for f in top_findings(fs, p, ranked=True, n=3)]
+        ['f1', 'f3', 'f0']
+        >>> [f.fingerprint for f in top_findings(fs, p, n=3)]
+        ['f1', 'f3', 'f0']
+    """
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+
+    def key(f: Finding) -> tuple:
+        return (-priority.get(f.fingerprint, 0), order.get(f.severity, 3), f.rule, f.node or "")
+
+    if ranked:
+        level = lambda f: order.get(f.severity, len(SEVERITIES))  # noqa: E731  (rank_key puts unknown ones last)
+        candidates: list[Finding] = []
+        start = 0
+        while start < len(shown):
+            end = bisect.bisect_right(shown, level(shown[start]), lo=start, key=level)
+            candidates += shown[start:min(end, start + n)]
+            start = end
+        shown = candidates
+    return heapq.nsmallest(n, shown, key=key)

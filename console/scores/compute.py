@@ -178,13 +178,19 @@ def score_nodes(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights
         "contract": (model & interface, ~has["contract"]),
         "freshness": (~model, ~has["freshness"]),
     }
-    path = pl.col("path").fill_null("")
-    frame = (
+    score = (10.0 * (weights.coverage * coverage + weights.findings * health) / mix).round(1)
+    joined = (
         nodes.select("unique_id", "name", "resource_type", "path", "description", "owner", "group_name", "access",
                      "contract_enforced", "freshness", "source_name")
         .join(shares, on="unique_id", how="left")
         .join(found, on="unique_id", how="left")
-        .select(
+    )
+    if project_only:  # the mean of the node scores, without labels, folders, owners or order
+        values = joined.select(score.alias("score"))["score"].to_list()  # summed as below: the same rounding
+        return Scores(round(sum(values) / len(values), 1) if values else None, (), (), ())
+    path = pl.col("path").fill_null("")
+    frame = (
+        joined.select(
             "unique_id",
             pl.when((pl.col("resource_type") == "source") & pl.col("source_name").is_not_null())
             .then(pl.col("source_name") + "." + pl.col("name")).otherwise(pl.col("name")).alias("label"),
@@ -193,7 +199,7 @@ def score_nodes(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights
             pl.when(path.str.contains("/")).then(path.str.replace(r"/[^/]*$", "")).otherwise(pl.lit("")).alias("folder"),
             pl.when(_has_text("owner")).then(pl.col("owner")).when(_has_text("group_name")).then(pl.col("group_name"))
             .otherwise(pl.lit(NO_OWNER)).alias("owner"),
-            (10.0 * (weights.coverage * coverage + weights.findings * health) / mix).round(1).alias("score"),
+            score.alias("score"),
             coverage.alias("coverage"),
             pl.col("_count").fill_null(0).alias("findings"),
             pl.concat_list([pl.when(applies & fails).then(pl.lit(name)) for name, (applies, fails) in missing.items()
@@ -201,9 +207,6 @@ def score_nodes(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights
         )
         .sort("score", "label", "unique_id")
     )
-    if project_only:
-        values = frame["score"].to_list()
-        return Scores(round(sum(values) / len(values), 1) if values else None, (), (), ())
     out = tuple(NodeScore(uid, label, rtype, p, folder, owner, score, cov, n, tuple(miss))
                 for uid, label, rtype, p, folder, owner, score, cov, n, miss in frame.iter_rows())
     project = round(sum(n.score for n in out) / len(out), 1) if out else None

@@ -91,8 +91,18 @@ class Trend:
         return f"{sparkline([*before[-7:], now])} {sign}{delta:.1f}"
 
 
+def trend_from_frames(frames) -> tuple[Trend, int | None]:
+    """The trend and the latest collect id from frames read with a context (the readers of
+    :func:`console.store.score_history.history_readers`, passed as ``Context.from_store(extra=...)``)."""
+    from console.store.score_history import HISTORY_FRAME, latest_collect
+
+    latest = latest_collect(frames)
+    rows = frames.get(HISTORY_FRAME)
+    return (Trend.from_rows(rows, latest) if rows is not None else Trend()), latest
+
+
 def load_trend(store_path, scopes: tuple[str, ...]) -> tuple[Trend, int | None]:
-    """The trend of these scopes from the store, and the id of its latest collect."""
+    """The trend of these scopes from the store, and the id of its latest collect (a visit of its own)."""
     from console.store.score_history import read_score_history
 
     rows, latest = read_score_history(store_path, scopes)

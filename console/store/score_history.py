@@ -30,33 +30,63 @@ def record_scores(store_path: Path, project_root: Path, frame: pl.DataFrame) -> 
         return writer.append(_TABLE, frame)
 
 
-def read_score_history(store_path: Path, scopes: tuple[str, ...], *, last: int = 12) -> tuple[pl.DataFrame, int | None]:
-    """The rows of these scopes from the ``last`` recorded collects, oldest first, and the id of
-    the store's latest collect, in one short read-only visit.
+#: The frames :func:`history_readers` add to a :func:`console.store.read_tables` visit.
+HISTORY_FRAME, LATEST_FRAME = "score_history", "latest_collect"
 
-    An absent store, or one without the table, gives an empty frame: history is optional.
-    """
-    empty = pl.DataFrame(schema={"collect_id": pl.Int64, "recorded_at": pl.Datetime("us"), "scope": pl.String,
-                                 "key": pl.String, "score": pl.Float64, "findings": pl.String})
-    if not store_path.exists():
-        return empty, None
+_EMPTY_SCHEMA = {"collect_id": pl.Int64, "recorded_at": pl.Datetime("us"), "scope": pl.String,
+                 "key": pl.String, "score": pl.Float64, "findings": pl.String}
+
+
+def _history(con: duckdb.DuckDBPyConnection, scopes: tuple[str, ...], last: int) -> pl.DataFrame:
     sql = (
         f'SELECT collect_id, recorded_at, scope, key, score, findings FROM "{_TABLE}" '
         f'WHERE scope IN ({", ".join("?" for _ in scopes)}) AND collect_id IN '
         f'(SELECT DISTINCT collect_id FROM "{_TABLE}" ORDER BY collect_id DESC LIMIT {int(last)}) '
         "ORDER BY collect_id, scope, key"
     )
+    try:
+        fetched = con.execute(sql, list(scopes)).fetchall()
+    except duckdb.CatalogException:  # a version-3 store made before the table existed
+        fetched = []
+    return pl.DataFrame(fetched, schema=_EMPTY_SCHEMA, orient="row") if fetched else pl.DataFrame(schema=_EMPTY_SCHEMA)
+
+
+def _latest(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    latest = con.execute("SELECT max(collect_id) FROM collects").fetchall()[0][0]
+    return pl.DataFrame({"collect_id": [latest]}, schema={"collect_id": pl.Int64})
+
+
+def history_readers(scopes: tuple[str, ...], *, last: int = 12) -> dict:
+    """Readers for :func:`console.store.read_tables`'s ``extra``: the rows of these scopes from
+    the ``last`` recorded collects (frame :data:`HISTORY_FRAME`, oldest first) and the id of
+    the store's latest collect (frame :data:`LATEST_FRAME`, one row), read in the visit that
+    loads the report's context rather than in a visit of their own."""
+    return {HISTORY_FRAME: lambda con: _history(con, scopes, last), LATEST_FRAME: _latest}
+
+
+def latest_collect(frames: dict[str, pl.DataFrame]) -> int | None:
+    """The latest collect id from the frames :func:`history_readers` read (None: no collect)."""
+    frame = frames.get(LATEST_FRAME)
+    value = frame["collect_id"][0] if frame is not None and frame.height else None
+    return int(value) if value is not None else None
+
+
+def read_score_history(store_path: Path, scopes: tuple[str, ...], *, last: int = 12) -> tuple[pl.DataFrame, int | None]:
+    """The rows of these scopes from the ``last`` recorded collects, oldest first, and the id of
+    the store's latest collect, in one short read-only visit of its own (``console scores``;
+    a report reads them with its context through :func:`history_readers`).
+
+    An absent store, or one without the table, gives an empty frame: history is optional.
+    """
+    empty = pl.DataFrame(schema=_EMPTY_SCHEMA)
+    if not store_path.exists():
+        return empty, None
     with store_lock(store_path, exclusive=False):
         con = _connect(store_path, read_only=True)
         try:
             if _schema_version(con) != SCHEMA_VERSION:
                 return empty, None
-            latest = con.execute("SELECT max(collect_id) FROM collects").fetchall()[0][0]
-            try:
-                fetched = con.execute(sql, list(scopes)).fetchall()
-            except duckdb.CatalogException:  # a version-3 store made before the table existed
-                fetched = []
-            rows = pl.DataFrame(fetched, schema=empty.schema, orient="row") if fetched else empty
-            return rows, (int(latest) if latest is not None else None)
+            frames = {HISTORY_FRAME: _history(con, scopes, last), LATEST_FRAME: _latest(con)}
+            return frames[HISTORY_FRAME], latest_collect(frames)
         finally:
             con.close()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import duckdb
@@ -251,8 +251,13 @@ def _read(con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[str] | N
 
 
 
-def read_tables(store_path: Path, tables: dict[str, Iterable[str] | None]) -> dict[str, pl.DataFrame]:
+def read_tables(store_path: Path, tables: dict[str, Iterable[str] | None], *,
+                extra: Mapping[str, Callable[[duckdb.DuckDBPyConnection], pl.DataFrame]] | None = None) -> dict[str, pl.DataFrame]:
     """Load tables (name -> columns, None for all) into memory and close the store.
+
+    ``extra``: name -> a reader of this package (e.g. :func:`console.store.score_history.history_readers`)
+    called with the same read-only connection, its frame returned under that name: one visit
+    to the store instead of one each (opening the file is the visit's main cost).
 
     Raises:
         InputError: the store does not exist, is not a store, or is of a newer version.
@@ -276,7 +281,10 @@ def read_tables(store_path: Path, tables: dict[str, Iterable[str] | None]) -> di
                 )
             _check_shape(con, store_path)
             try:
-                return {name: _read(con, name, cols) for name, cols in tables.items()}
+                frames = {name: _read(con, name, cols) for name, cols in tables.items()}
+                for name, reader in (extra or {}).items():
+                    frames[name] = reader(con)
+                return frames
             except duckdb.Error as e:
                 raise InputError(store_path, f"the store does not match its schema version {version}: {str(e).splitlines()[0]}; delete it and collect again") from None
         finally:
@@ -290,7 +298,7 @@ def peek(store_path: Path) -> dict[str, object]:
     """What a collect needs to know before it parses anything (a short shared-lock visit).
 
     Returns ``{"artifact_hashes": set[str], "file_stats": {path: (size, mtime_ns, sha256)},
-    "nodes": frame of the nodes' identity columns (with their checksums),
+    "nodes": frame of the nodes' identity columns (with their checksums and layers),
     "edges": the edges frame, "adapter": the project's adapter, "manifest_sha256": the hash
     of the manifest the snapshot was made from, "project_files": the stat snapshot of the
     project's files, path -> (size, mtime_ns, sha256)}``;
@@ -321,7 +329,7 @@ def peek(store_path: Path) -> dict[str, object]:
                 **dict(zip(("adapter", "manifest_sha256"), next(iter(_run(con, project_sql)), (None, None)))),
                 "nodes": con.sql(
                     "SELECT unique_id, resource_type, name, package_name, path, checksum, language, origin, "
-                    "relation_name, schema, identifier, source_name, materialized FROM nodes"
+                    "relation_name, schema, identifier, source_name, materialized, layer FROM nodes"
                 ).pl(),
                 "edges": con.sql("SELECT parent_id, child_id FROM edges").pl(),
                 "project_files": {  # the stat snapshot of the last collect from the project's files
