@@ -119,3 +119,80 @@ def test_a_baseline_makes_the_next_report_show_only_new_problems(project):
     (project / "console.toml").unlink()
     again = console("init", str(project), "--baseline", "--now", NOW)  # so does the baseline
     assert again.returncode == 2 and "console-baseline.json: exists already" in again.stderr
+
+
+HAND_WRITTEN = """\
+# Our team's settings: kept by hand.
+
+[production]
+# we said ml, init knows better
+exposure_types = ["ml"]
+
+[layers.staging]
+prefixes = ["zz_"]
+
+# where CI puts dbt's artifacts
+[paths]
+artifacts = "target"
+
+[rules]
+ignore = ["model-naming-conventions"]   # we name models our way
+
+[report]
+baseline = "old-baseline.json"
+
+# the legacy orders model, until the rewrite lands
+[[exceptions]]
+rule = "STR004"
+node = "model.shop.fct_sales"
+reason = "legacy, rewritten in Q1"
+expires = 2027-03-31
+
+[[exceptions]]
+rule = "HRD001"
+node = "*"
+reason = "contracts come with dbt 1.9"
+expires = 2027-01-31
+"""
+
+
+def test_force_regenerates_only_what_init_writes_and_keeps_the_rest(project):
+    (project / "console.toml").write_text(HAND_WRITTEN)
+    (project / "target").mkdir()  # the kept [paths] is read by init's collect: the folder must exist
+    proc = console("init", str(project), "--force", "--baseline", "--now", NOW)
+    assert proc.returncode == 0, proc.stderr
+    text = (project / "console.toml").read_text()
+    doc = tomllib.loads(text)
+    # regenerated: init's own tables, from the project as it is
+    assert doc["production"] == {"exposure_types": ["application"]}
+    assert doc["layers"]["staging"] == {"folders": ["staging"], "prefixes": ["s_"]}
+    assert "zz_" not in text and "we said ml" not in text
+    # kept as written, comments included; the baseline set in the user's own [report]
+    assert doc["paths"] == {"artifacts": "target"}
+    assert doc["report"] == {"baseline": "console-baseline.json"}
+    assert 'ignore = ["model-naming-conventions"]   # we name models our way' in text
+    assert [e["rule"] for e in doc["exceptions"]] == ["STR004", "HRD001"]
+    for comment in ("# Our team's settings: kept by hand.", "# where CI puts dbt's artifacts",
+                    "# the legacy orders model, until the rewrite lands"):
+        assert text.count(comment) == 1, comment
+    assert text.index("# the legacy orders model") < text.index('rule = "STR004"')
+    said = [line for line in proc.stderr.splitlines() if line.startswith("console init: kept ")]
+    assert said == ["console init: kept [paths], [rules], [report], [[exceptions]] ×2 as written "
+                    "(--force regenerates only [production] and [layers] and [report] baseline)"]
+    config = load_config(project)  # what a report reads: valid, exceptions live
+    assert config.baseline == project / "console-baseline.json"
+    assert len(config.exceptions) == 2
+    # a second --force changes nothing: the kept tables do not pile up
+    again = console("init", str(project), "--force", "--baseline", "--now", NOW)
+    assert again.returncode == 0, again.stderr
+    assert (project / "console.toml").read_text() == text
+    assert not list(project.glob(".console-init-*"))  # no temporary configuration left behind
+
+
+def test_force_refuses_a_configuration_it_cannot_read(project):
+    (project / "console.toml").write_text("[paths]\nartifacts = \n")
+    proc = console("init", str(project), "--force", "--no-collect")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"console: error: {project / 'console.toml'}: is not valid TOML (")
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert (project / "console.toml").read_text() == "[paths]\nartifacts = \n"
