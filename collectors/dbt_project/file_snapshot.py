@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,13 @@ class Snapshot:
     data: dict[str, bytes] = field(default_factory=dict)
 
 
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
 def _walk(root: str) -> dict[str, os.stat_result] | None:
+    from console.textsafe import is_clean_name
+
     out: dict[str, os.stat_result] = {}
     stack = [root]
     seen = 0
@@ -66,12 +73,16 @@ def _walk(root: str) -> dict[str, os.stat_result] | None:
             return None
         for entry in entries:
             name = entry.name
+            if not is_clean_name(name):
+                continue  # not UTF-8 or with control characters: the read skips it too (and says so)
             try:
                 if entry.is_dir(follow_symlinks=False):
                     if not name.startswith(".") and name not in SKIPPED:
                         stack.append(entry.path)
                 elif name.endswith(SUFFIXES) and not name.startswith("."):
-                    out[entry.path[prefix:].replace(os.sep, "/")] = entry.stat()
+                    st = entry.stat()
+                    if stat.S_ISREG(st.st_mode):  # never a FIFO or a device: opening one may block
+                        out[entry.path[prefix:].replace(os.sep, "/")] = st
             except OSError:
                 continue
     return out
@@ -87,9 +98,11 @@ def take(root: Path, previous: dict[str, Row], extra: list[Path] = ()) -> Snapsh
         return None
     for path in extra:
         try:
-            stats[str(path)] = path.stat()
+            st = path.stat()
         except OSError:
             continue
+        if stat.S_ISREG(st.st_mode):
+            stats[str(path)] = st
     out = Snapshot()
     limit = limit_for("code")
     for rel, st in stats.items():
@@ -104,7 +117,7 @@ def take(root: Path, previous: dict[str, Row], extra: list[Path] = ()) -> Snapsh
             sha = f"size:{size}:{mtime}"  # never read whole: the read reports it
         else:
             try:
-                with open(full, "rb") as f:
+                with open(full, "rb", opener=_nonblocking) as f:  # replaced by a FIFO since the walk: no wait
                     data = f.read(limit + 1)
             except OSError:
                 continue
