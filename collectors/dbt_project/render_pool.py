@@ -20,7 +20,7 @@ from typing import Any
 
 from collectors.dbt_project.render import Renderer
 from collectors.dbt_project.render_cache import Entry, render_entry
-from collectors.sql_facts.parallel import _context, _cores
+from collectors.pool import context as _context, cores as _cores
 
 POOL_MIN = 64
 """Fewer models to render than this: no process pool."""
