@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from pathlib import Path
 import orjson
 import polars as pl
 
-from collectors.lastmile.discover import MAX_BYTES, find_files, read_payload, tool_guess
+from collectors.lastmile.discover import MAX_BYTES, read_payload, scan_files, tool_guess
 from collectors.lastmile.lookml_cache import resolve_changed_lookml
 from collectors.lastmile.model import TOOLS
 from console.errors import InputError
@@ -99,6 +100,9 @@ class LastmileResult:
     #: sha256 of every item row: equal to the last collect's, nothing needs writing or analysing
     digest: str = ""
     unchanged: bool = False
+    #: per checkout, the HEAD commit and CODEOWNERS hash the owners were read with
+    #: (:func:`collectors.lastmile.owners.owner_state`)
+    owner_state: dict = field(default_factory=dict)
     #: with ``patch``: the artifact_ids of the stored rows the patch deletes (their logic rows
     #: go with them)
     gone_ids: list[str] | None = None
@@ -158,25 +162,54 @@ def _content_hash(sql: str, dialect: str) -> str:
     return content_hash(sql, dialect)
 
 
-def _store_state(store: Path, need_nodes: bool) -> tuple[dict[str, tuple], pl.DataFrame | None, dict]:
-    """The cache rows by path, the stored nodes when the snapshot is not new, and the last-mile
-    part of the last collect's summary (its digest and counts)."""
+@dataclass
+class _StoreState:
+    """What one visit to the store gives the phase (see :func:`_store_state`)."""
+
+    cache: dict[str, tuple] = field(default_factory=dict)
+    last: dict = field(default_factory=dict)
+    nodes: pl.DataFrame | None = None
+    stored: tuple[pl.DataFrame, pl.DataFrame] | None = None
+    docs: pl.DataFrame | None = None
+
+    def docs_of(self, paths) -> dict[str, str]:
+        """path -> parsed LookML blocks (JSON text) of these paths, for those the cache holds."""
+        if self.docs is None:
+            return {}
+        hits = self.docs.filter(pl.col("path").is_in(list(paths)) & pl.col("doc").is_not_null())
+        return dict(zip(hits["path"].to_list(), hits["doc"].to_list()))
+
+
+def _store_state(store: Path, need_nodes: bool) -> _StoreState:
+    """One visit to the store (opening it is the visit's main cost): the cache rows by path,
+    the last collect's last-mile summary part (its digest, counts and owner state), the stored
+    nodes when the snapshot is not new, the stored items (:data:`STORED_COLUMNS` only) and
+    skips in this phase's frame schemas, and the parsed LookML blocks (decoded only for the
+    files a change touches)."""
     from console.store import read_tables
 
     if not store.exists():
-        return {}, None, {}
-    tables: dict = {"lastmile_files": CACHE_COLUMNS, "collects": ["collect_id", "summary"]}
+        return _StoreState()
+    tables: dict = {
+        "lastmile_files": [*CACHE_COLUMNS, "doc"], "collects": ["collect_id", "summary"],
+        "lastmile_artifacts": STORED_COLUMNS, "lastmile_skips": list(SKIP_SCHEMA),
+    }
     if need_nodes:
         tables["nodes"] = ["unique_id", "resource_type", "name", "path", "tags", "meta", "config", "layer", "relation_name"]
     try:
         frames = read_tables(store, tables)
     except InputError:
-        return {}, None, {}  # an older store (migrated by this collect's write) or none: parse everything
-    cache = {row[0]: row[1:] for row in frames["lastmile_files"].iter_rows()}
+        return _StoreState()  # an older store (migrated by this collect's write) or none: parse everything
+    files = frames["lastmile_files"]
+    cache = {row[0]: row[1:] for row in files.select(CACHE_COLUMNS).iter_rows()}
     collects = frames["collects"].sort("collect_id")
     last = orjson.loads(collects["summary"][-1] or "{}") if collects.height else {}
     part = last.get("lastmile") if isinstance(last, dict) else None
-    return cache, frames.get("nodes"), part if isinstance(part, dict) else {}
+    art = frames["lastmile_artifacts"]
+    if art["modified_at"].dtype != pl.String:
+        art = art.with_columns(pl.col("modified_at").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f"))
+    stored = (art.cast({c: ARTIFACT_SCHEMA[c] for c in STORED_COLUMNS}), frames["lastmile_skips"].cast(SKIP_SCHEMA))
+    return _StoreState(cache, part if isinstance(part, dict) else {}, frames.get("nodes"), stored, files.select("path", "doc"))
 
 
 def _parse_jobs(jobs: list[tuple[str, bytes, str, str]]) -> list[dict]:
@@ -184,20 +217,16 @@ def _parse_jobs(jobs: list[tuple[str, bytes, str, str]]) -> list[dict]:
 
 
 def _parse_all(jobs: list[tuple[str, bytes, str, str]]) -> list[dict]:
-    if len(jobs) < POOL_MIN:
-        return _parse_jobs(jobs)
-    from concurrent.futures import ProcessPoolExecutor
+    """Each file's payload, in order; on every core from :data:`POOL_MIN` files (a LookML file
+    is parsed with ``lkml`` once, here, and its blocks kept in the cache for later collects)."""
+    from collectors.pool import run_chunks
 
-    from collectors.sql_facts.parallel import _context, _cores, _worker_init
+    return run_chunks(_parse_jobs, jobs, pool_min=POOL_MIN, per_worker=6, max_size=128, warm_up=_warm_up)
 
-    workers = min(_cores(), max(1, len(jobs) // POOL_MIN))
-    if workers <= 1:
-        return _parse_jobs(jobs)
-    size = max(8, len(jobs) // (workers * 6) or 1)
-    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_init) as pool:
-        results = list(pool.map(_parse_jobs, chunks))
-    return [p for chunk in results for p in chunk]
+
+def _warm_up() -> None:
+    """Import the readers before the pool forks, so that no worker imports them again."""
+    from collectors.lastmile import javascript, lookml_parse, metabase, notebooks, python_code, reverse_etl  # noqa: F401
 
 
 def _artifact_ids(tool: str, rel: str, items: list[dict]) -> list[str]:
@@ -224,38 +253,39 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
     Raises:
         InputError: a last-mile path the user named does not exist.
     """
+    from collectors.lastmile.dbt_sync import dbt_sync_items
+    from collectors.lastmile.owners import owner_state, owners_and_dates
+
     t0 = time.perf_counter()
     paths = lastmile_paths(loc)
     root = loc.project
     dialect = _dialect(loc, snapshot, seen)
-    files, others = find_files(paths, root) if paths else ([], 0)
-    cache, stored_nodes, last = _store_state(loc.store, snapshot is None)
-    nodes = snapshot["nodes"] if snapshot is not None else stored_nodes
+    found, others = scan_files(paths, root) if paths else ([], 0)
+    state = _store_state(loc.store, snapshot is None)
+    cache, last = state.cache, state.last
+    nodes = snapshot["nodes"] if snapshot is not None else state.nodes
 
     payloads: dict[str, dict] = {}
-    raw: dict[str, str] = {}  # cached payloads, decoded only when something changed
+    raw: dict[str, str] = {}  # cached payloads (files unchanged since the last collect), decoded only when needed
     tools: dict[str, str | None] = {}
     shas: dict[str, str] = {}
     changed_rows: list[tuple] = []
     by_sha = {row[2]: row for row in cache.values() if row[3] == dialect and row[4] == READER_VERSION and row[5] != "lookml"}
     fresh_docs: dict[str, dict | None] = {}
-    mtimes: dict[Path, float] = {}
+    mtimes: dict[str, float] = {}
     jobs: list[tuple[str, bytes, str, str]] = []
     pending: dict[str, tuple[int, int, str]] = {}
-    for path, rel, kind in files:
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        mtimes[path] = st.st_mtime
+    for f in found:
+        rel = f.rel
+        mtimes[f.path] = f.mtime
         hit = cache.get(rel)
-        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns and hit[3] == dialect and hit[4] == READER_VERSION:
+        if hit and hit[0] == f.size and hit[1] == f.mtime_ns and hit[3] == dialect and hit[4] == READER_VERSION:
             raw[rel], tools[rel], shas[rel] = hit[6], hit[5], hit[2]
             continue
         try:  # a regular file only, its size limit enforced while reading (a FIFO never blocks)
-            data = read_limited(path, MAX_BYTES, "last-mile files")
+            data = read_limited(Path(f.path), MAX_BYTES, "last-mile files")
         except InputError as e:
-            tools[rel] = tool_guess(kind, rel)
+            tools[rel] = tool_guess(f.kind, rel)
             payloads[rel] = {"tool": tools[rel], "items": [], "skips": [{"line": None, "reason": e.problem}]}
             continue
         sha = hashlib.sha256(data).hexdigest()
@@ -263,10 +293,10 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
         known = by_sha.get(sha)
         if known is not None:
             payloads[rel], tools[rel] = orjson.loads(known[6]), known[5]
-            changed_rows.append((rel, st.st_size, st.st_mtime_ns, sha, dialect, READER_VERSION, known[5], known[6], None, None, None))
+            changed_rows.append((rel, f.size, f.mtime_ns, sha, dialect, READER_VERSION, known[5], known[6], None, None, None))
             continue
-        jobs.append((rel, data, kind, dialect))
-        pending[rel] = (st.st_size, st.st_mtime_ns, sha)
+        jobs.append((rel, data, f.kind, dialect))
+        pending[rel] = (f.size, f.mtime_ns, sha)
     parsed = _parse_all(jobs)
     for (rel, _data, _kind, _d), result in zip(jobs, parsed):
         payloads[rel], tools[rel] = result, result["tool"]
@@ -279,33 +309,43 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
             doc_text, views = orjson.dumps(fresh_docs[rel]).decode(), defined_views(fresh_docs[rel])
         changed_rows.append((rel, size, mtime, sha, dialect, READER_VERSION, result["tool"], orjson.dumps(result).decode(), doc_text, views, None))
 
-    from collectors.lastmile.dbt_sync import dbt_sync_items
-    from collectors.lastmile.owners import owners_and_dates
-
     sync_items = dbt_sync_items(nodes)
-    abs_of = {rel: path for path, rel, _ in files}
-    owner_files = [abs_of[rel] for rel, tool in tools.items() if tool]
-    owner_files += [root / rel for rel, _ in sync_items if (root / rel).is_file()]
-    owners = owners_and_dates(owner_files, root, mtimes)
+    abs_of = {f.rel: f.path for f in found}
+    sync_files = {rel: os.path.join(root, rel) for rel, _ in sync_items}
+    sync_files = {rel: path for rel, path in sync_files.items() if os.path.isfile(path)}
+    owners_now = owner_state([abs_of[rel] for rel, tool in tools.items() if tool] + list(sync_files.values()), root)
     removed = [rel for rel in cache if rel not in tools]
     digest = hashlib.sha256(orjson.dumps([
-        dialect, READER_VERSION, sorted((rel, shas.get(rel), tool, owners.get(abs_of[rel])) for rel, tool in tools.items()),
-        [[rel, it, owners.get(root / rel)] for rel, it in sync_items],
+        dialect, READER_VERSION, sorted((rel, shas.get(rel), tool) for rel, tool in tools.items()), owners_now,
+        [[rel, it, _mtime_ns(sync_files.get(rel))] for rel, it in sync_items],
     ])).hexdigest()
     if digest == last.get("digest") and not changed_rows and not removed and isinstance(last.get("tools"), dict):
-        return _unchanged(summary, last, digest, len(files), others, t0)
-    stored = _stored_rows(loc.store) if last.get("digest") and cache else None
+        return _unchanged(summary, last, digest, owners_now, len(found), others, t0)
+    stored = state.stored if last.get("digest") and cache else None
+    # An owner and date depend on the file (its size and mtime), its checkout's commits and the
+    # CODEOWNERS rules: with the same HEAD and rules as the last collect, a file unchanged since
+    # keeps the owner its stored items have, and git is asked only about the others.
+    same_owners = stored is not None and last.get("owners") == owners_now
+    before = _owners_by_path(stored[0]) if stored is not None else {}
+    owners: dict[str, tuple] = {}
     if stored is None:  # no earlier rows to patch: every file's items are built
         dirty = {rel for rel, tool in tools.items() if tool}
     else:  # only the files that changed (content, owner, or LookML they depend on)
         dirty = {row[0] for row in changed_rows} | set(payloads)  # parsed, re-bound or unreadable now
-        before = _owners_by_path(stored[0])
-        for rel, tool in tools.items():
-            if tool and rel in before and before[rel] != _owner_key(owners.get(abs_of[rel])):
-                dirty.add(rel)
-    lookml_rebuilt, lookml_updates = resolve_changed_lookml(tools, payloads, raw, fresh_docs, cache, removed, changed_rows, stored, dialect, loc.store)
+        if not same_owners:  # new commits or rules: every stored file's owner is asked again
+            owners = owners_and_dates([abs_of[rel] for rel in before if tools.get(rel)], root, mtimes)
+            dirty |= {rel for rel in before if tools.get(rel) and owners[abs_of[rel]] != before[rel]}
+    lookml_rebuilt, lookml_updates = resolve_changed_lookml(tools, payloads, raw, fresh_docs, cache, removed, changed_rows, stored, dialect, state.docs_of)
     dirty |= lookml_rebuilt
     payloads.update((rel, orjson.loads(raw[rel])) for rel in dirty if rel not in payloads)
+    kept = raw.keys() & before.keys() if same_owners else set()
+    ask = [abs_of[rel] for rel in dirty if tools.get(rel) and rel not in kept and abs_of[rel] not in owners]
+    owners.update(owners_and_dates(ask + list(sync_files.values()), root, mtimes))
+
+    def owner_of(rel: str, path: str | None) -> tuple:
+        if path in owners:
+            return owners[path]
+        return before[rel] if rel in kept else ("unknown", "unknown", None)
 
     rows: list[dict] = []
     skip_rows: list[tuple] = []
@@ -314,14 +354,14 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
         tool = p.get("tool")
         if tool is None:
             continue
-        owner, source, modified = owners.get(abs_of.get(rel), ("unknown", "unknown", None))
+        owner, source, modified = owner_of(rel, abs_of.get(rel))
         skip_rows.extend((rel, s["line"], tool, s["reason"]) for s in p["skips"])
         for it, aid in zip(p["items"], _artifact_ids(tool, rel, p["items"])):
             rows.append(_row(aid, tool, rel, it, owner, source, modified, shas.get(rel), dialect))
             if it.get("parse_error"):
                 skip_rows.append((rel, it["sql_line"] or it["line"], tool, f"SQL of `{it['name'] or it['kind']}` does not parse: {it['parse_error']}"))
     for rel, it in sync_items:
-        owner, source, modified = owners.get(root / rel, ("unknown", "unknown", None))
+        owner, source, modified = owners.get(sync_files.get(rel), ("unknown", "unknown", None))
         rows.append(_row(f"lastmile.dbt_sync.{rel}#{it['name']}", "dbt_sync", rel, it, owner, source, modified, None, dialect))
     artifacts = pl.DataFrame(rows, schema=ARTIFACT_SCHEMA) if rows else pl.DataFrame(schema=ARTIFACT_SCHEMA)
     skips = pl.DataFrame(skip_rows, schema=SKIP_SCHEMA, orient="row")
@@ -345,9 +385,10 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
         files_removed=removed,
         counts=_counts(tools, item_tools, skips),
         files_parsed=len(jobs),
-        files_cached=len(files) - len(jobs),
+        files_cached=len(found) - len(jobs),
         other_files=others,
         digest=digest,
+        owner_state=owners_now,
         patch=patch,
         gone_ids=gone_ids,
     )
@@ -356,32 +397,22 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
     return result
 
 
-def _stored_rows(store: Path) -> tuple[pl.DataFrame, pl.DataFrame] | None:
-    """The items (:data:`STORED_COLUMNS` only) and skips the last collect wrote, in this phase's
-    frame schemas."""
-    from console.store import read_tables
-
+def _mtime_ns(path: str | None) -> int | None:
     try:
-        frames = read_tables(store, {"lastmile_artifacts": STORED_COLUMNS, "lastmile_skips": list(SKIP_SCHEMA)})
-    except InputError:
+        return os.stat(path).st_mtime_ns if path else None
+    except OSError:
         return None
-    art = frames["lastmile_artifacts"].with_columns(
-        pl.col("modified_at").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f") if frames["lastmile_artifacts"]["modified_at"].dtype != pl.String else pl.col("modified_at")
-    )
-    return art.cast({c: ARTIFACT_SCHEMA[c] for c in STORED_COLUMNS}), frames["lastmile_skips"].cast(SKIP_SCHEMA)
-
-
-def _owner_key(owner: tuple | None) -> tuple:
-    if owner is None:
-        return ("unknown", "unknown", None)
-    name, source, modified = owner
-    return (name, source, dt.datetime.fromisoformat(modified) if modified else None)
 
 
 def _owners_by_path(artifacts: pl.DataFrame) -> dict[str, tuple]:
-    """path -> owner key of its first stored item (one row per file read into Python, not one per item)."""
+    """path -> (owner, owner_source, last change as ISO text) of its first stored item, in the
+    form :func:`collectors.lastmile.owners.owners_and_dates` gives (one row per file read into
+    Python, not one per item)."""
     firsts = artifacts.select("path", "owner", "owner_source", "modified_at").unique("path", keep="first", maintain_order=True)
-    return {path: _owner_key((owner, source, modified)) for path, owner, source, modified in firsts.iter_rows()}
+    return {
+        path: (owner, source, dt.datetime.fromisoformat(modified).isoformat() if modified else None)
+        for path, owner, source, modified in firsts.iter_rows()
+    }
 
 
 def _counts(tools: dict[str, str | None], artifacts: pl.DataFrame, skips: pl.DataFrame) -> dict[str, ToolCounts]:
@@ -404,7 +435,7 @@ def _counts(tools: dict[str, str | None], artifacts: pl.DataFrame, skips: pl.Dat
     return {t: counts[t] for t in TOOLS if t in counts}
 
 
-def _unchanged(summary, last: dict, digest: str, files: int, others: int, t0: float) -> LastmileResult:
+def _unchanged(summary, last: dict, digest: str, owner_state: dict, files: int, others: int, t0: float) -> LastmileResult:
     """Nothing changed since the last collect: its counts, no frames to write."""
     counts = {}
     for tool, c in last["tools"].items():
@@ -412,7 +443,7 @@ def _unchanged(summary, last: dict, digest: str, files: int, others: int, t0: fl
     result = LastmileResult(
         artifacts=pl.DataFrame(schema=ARTIFACT_SCHEMA), skips=pl.DataFrame(schema=SKIP_SCHEMA),
         files_changed=pl.DataFrame(schema=FILE_SCHEMA), files_removed=[], counts=counts,
-        files_parsed=0, files_cached=files, other_files=others, digest=digest, unchanged=True,
+        files_parsed=0, files_cached=files, other_files=others, digest=digest, owner_state=owner_state, unchanged=True,
     )
     result.seconds = time.perf_counter() - t0
     summary.lastmile = result
@@ -478,4 +509,4 @@ def summary_dict(result: LastmileResult) -> dict:
         tool: {"files": c.files, "items": c.items, "parsed": c.parsed, "skipped": c.skipped, "reasons": dict(c.reasons)}
         for tool, c in result.counts.items()
     }
-    return {"digest": result.digest, "tools": tools}
+    return {"digest": result.digest, "tools": tools, "owners": result.owner_state}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from collectors.lastmile.model import payload, skip
 from console.errors import InputError
@@ -54,30 +55,92 @@ def find_files(paths: tuple[Path, ...], root: Path) -> tuple[list[tuple[Path, st
     Raises:
         InputError: a given path does not exist.
     """
-    out: dict[str, tuple[Path, str, str]] = {}
+    files, others = scan_files(paths, root)
+    return [(Path(f.path), f.rel, f.kind) for f in files], others
+
+
+class Found(NamedTuple):
+    """One candidate file of :func:`scan_files`: its path as text, its path relative to the
+    project (POSIX separators), its reader kind, and its size, mtime (ns) and mtime (s)."""
+
+    path: str
+    rel: str
+    kind: str
+    size: int
+    mtime_ns: int
+    mtime: float
+
+
+def scan_files(paths: tuple[Path, ...], root: Path) -> tuple[list[Found], int]:
+    """Every candidate file under ``paths`` with its stat, sorted by ``rel``, and how many other files.
+
+    Folders are walked with :func:`os.scandir` and each candidate is stat'ed once; paths stay
+    strings (a ``Path`` per file costs more than the walk). Symbolic links to folders are not
+    followed, unreadable folders are passed over, and a file that cannot be stat'ed (a broken
+    link) is left out, as :func:`os.walk` would.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     _ = (Path(d) / "lookml").mkdir(), (Path(d) / "lookml" / "a.view.lkml").write_text("view: a {}")
+        ...     _ = (Path(d) / "README.md").write_text("x"), (Path(d) / ".git").mkdir()
+        ...     found, others = scan_files((Path(d),), Path(d))
+        >>> [(f.rel, f.kind, f.size) for f in found], others
+        ([('lookml/a.view.lkml', 'lookml', 10)], 1)
+
+    Raises:
+        InputError: a given path does not exist.
+    """
+    out: dict[str, Found] = {}
     others = 0
+    prefix = str(root).rstrip(os.sep) + os.sep
+
+    def rel_of(text: str) -> str:
+        return (text[len(prefix):] if text.startswith(prefix) else text).replace(os.sep, "/")
+
     for given in paths:
         if not given.exists():
             raise InputError(given, "last-mile path not found")
         if given.is_file():
             kind = reader_kind(given.name)
-            if kind:
-                out.setdefault(relative(given, root), (given, relative(given, root), kind))
-            else:
+            if kind is None:
                 others += 1
+                continue
+            try:
+                st = given.stat()
+            except OSError:
+                continue
+            rel = relative(given, root)
+            out.setdefault(rel, Found(str(given), rel, kind, st.st_size, st.st_mtime_ns, st.st_mtime))
             continue
-        prefix = str(root).rstrip(os.sep) + os.sep
-        for folder, dirs, files in os.walk(given):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-            for name in sorted(files):
+        stack = [str(given)]
+        while stack:
+            try:
+                with os.scandir(stack.pop()) as it:
+                    entries = list(it)
+            except OSError:
+                continue
+            for entry in entries:
+                name = entry.name
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if name not in SKIP_DIRS and not name.startswith(".") and not entry.is_symlink():
+                        stack.append(entry.path)
+                    continue
                 kind = reader_kind(name)
                 if kind is None:
                     others += 1
                     continue
-                text = os.path.join(folder, name)  # strings: a Path per file costs more than the walk
-                rel = (text[len(prefix):] if text.startswith(prefix) else text).replace(os.sep, "/")
-                out.setdefault(rel, (Path(text), rel, kind))
-    return sorted(out.values(), key=lambda t: t[1]), others
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue
+                rel = rel_of(entry.path)
+                out.setdefault(rel, Found(entry.path, rel, kind, st.st_size, st.st_mtime_ns, st.st_mtime))
+    return sorted(out.values(), key=lambda f: f.rel), others
 
 
 def read_payload(rel: str, data: bytes, kind: str, dialect: str) -> dict:

@@ -13,16 +13,16 @@ import orjson
 POOL_MIN_TEXTS = 512
 
 
-def resolve_changed_lookml(tools, payloads, raw, fresh_docs, cache, removed, changed_rows, stored, dialect, store) -> tuple[set[str], list[tuple]]:
+def resolve_changed_lookml(tools, payloads, raw, fresh_docs, cache, removed, changed_rows, stored, dialect, docs_of) -> tuple[set[str], list[tuple]]:
     """Resolve LookML where a change needs it; returns the files whose items were rebuilt, and
     cache updates (path, payload, reads) for cached files resolved again.
 
     With earlier rows to patch, only the files that changed and the files reading a view that
     changed (``reads`` of the cache) are resolved, against the views they read; their parsed
-    blocks are fetched from the store for just those files. Otherwise every LookML file is.
+    blocks (``docs_of(paths)``: path -> JSON text, from the phase's one visit to the store) are
+    decoded for just those files. Otherwise every LookML file is.
     """
     from collectors.lastmile.lookml import defined_views, lookml_items
-    from console.store.store import cached_lastmile_docs
 
     lookml = {rel for rel, tool in tools.items() if tool == "lookml"}
     fresh = set(fresh_docs)
@@ -50,7 +50,7 @@ def resolve_changed_lookml(tools, payloads, raw, fresh_docs, cache, removed, cha
     while True:
         need -= set(docs)
         if need:
-            texts = cached_lastmile_docs(store, need)
+            texts = docs_of(need)
             docs.update((r, orjson.loads(texts[r]) if r in texts else None) for r in need)
         reads: dict[str, set[str]] = {}
         resolved = lookml_items(docs, dialect, known, only=targets, reads=reads, check_sql=False)
@@ -80,25 +80,16 @@ def resolve_changed_lookml(tools, payloads, raw, fresh_docs, cache, removed, cha
     return targets, updates
 
 
-def _check_chunk(job: tuple[str, list[str]]) -> list[str | None]:
+def _check_chunk(dialect: str, texts: list[str]) -> list[str | None]:
     from collectors.lastmile.sqltext import parse_error
 
-    dialect, texts = job
     return [parse_error(t, dialect) for t in texts]
 
 
 def _check_all(texts: list[str], dialect: str) -> list[str | None]:
     """sqlglot's verdict on each text (None: it parses), on a process pool when there are many."""
-    if len(texts) < POOL_MIN_TEXTS:
-        return _check_chunk((dialect, texts))
-    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
 
-    from collectors.sql_facts.parallel import _context, _cores, _worker_init
+    from collectors.pool import run_chunks
 
-    workers = _cores()
-    if workers <= 1:
-        return _check_chunk((dialect, texts))
-    size = max(64, len(texts) // (workers * 4))
-    chunks = [(dialect, texts[i:i + size]) for i in range(0, len(texts), size)]
-    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_init) as pool:
-        return [err for part in pool.map(_check_chunk, chunks) for err in part]
+    return run_chunks(partial(_check_chunk, dialect), texts, pool_min=POOL_MIN_TEXTS, per_worker=4, min_size=64)

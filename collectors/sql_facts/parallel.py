@@ -5,24 +5,19 @@ Parsing dominates: about a millisecond per model with sqlglot's compiled build. 
 * each SQL text is keyed by :func:`content_hash` of the text actually parsed (after Jinja
   reduction for raw SQL) and the dialect; a hash already in the store's ``sql_facts_cache`` is
   never parsed again, and identical texts are parsed once;
-* the rest is parsed in a process pool (``fork`` on Linux, so workers start in milliseconds
-  with sqlglot already imported), in chunks, with only small dicts coming back;
+* the rest is parsed in a process pool (:func:`collectors.pool.run_chunks`: ``fork`` on Linux,
+  so workers start in milliseconds with sqlglot already imported), in chunks, with only small
+  dicts coming back;
 * below :data:`POOL_MIN` texts to parse the pool costs more than it saves, and the parse runs
   in this process.
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import multiprocessing
-import os
-import sys
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import orjson
@@ -31,6 +26,7 @@ import pyarrow as pa
 import sqlglot
 
 from collectors.sql_facts.extract import extract_facts
+from collectors.pool import context, cores, run_chunks, worker_init
 from collectors.sql_facts.jinja_reduce import reduce_jinja
 from console.gc_pause import gc_paused  # noqa: F401 - re-exported
 
@@ -195,65 +191,23 @@ def _frames(
 def _parse_all(
     todo: list[tuple[str, str]], dialect: str, workers: int | None, progress: Progress | None
 ) -> dict[str, dict[str, Any]]:
-    """content hash -> facts for each (hash, text), in this process or in a pool."""
-    total = len(todo)
-    workers = max(1, workers if workers is not None else _cores())
-    fresh: dict[str, dict[str, Any]] = {}
-    if workers == 1 or total < POOL_MIN:
-        for done, (h, sql) in enumerate(todo, 1):
-            fresh[h] = extract_facts(sql, dialect)
-            if progress is not None and (done % 64 == 0 or done == total):
-                progress(done, total)
-        return fresh
-    workers = min(workers, (total + POOL_MIN - 1) // POOL_MIN)
-    size = max(8, min(256, total // (workers * 8) or 1))
-    chunks = [(dialect, todo[i : i + size]) for i in range(0, total, size)]
-    _warm_up(dialect)  # forked workers inherit the dialect's tokenizer and parser tables
-    # A process pool whose worker dies (killed, out of memory) raises BrokenProcessPool here
-    # instead of waiting forever, unlike multiprocessing.Pool.
-    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_init) as pool:
-        futures = [pool.submit(_parse_chunk, chunk) for chunk in chunks]
-        try:
-            for future in as_completed(futures):
-                with gc_paused():  # unpickled results are plain dicts and lists
-                    fresh.update(future.result())
-                if progress is not None:
-                    progress(len(fresh), total)
-        finally:
-            for future in futures:
-                future.cancel()
-    return fresh
+    """content hash -> facts for each (hash, text), in this process or in a pool
+    (:func:`collectors.pool.run_chunks`)."""
+    return dict(run_chunks(
+        partial(_parse_chunk, dialect), todo, workers=workers, pool_min=POOL_MIN,
+        warm_up=lambda: _warm_up(dialect), progress=progress,
+    ))
 
 
-def _cores() -> int:
-    """Cores this process may run on (its CPU affinity where the platform tells it)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
+# The pool's pieces under the names other modules of this package have imported from here.
+_cores = cores
+_context = context
+_worker_init = worker_init
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    """``fork`` where it exists and this process runs no other Python thread, else the default.
-
-    Forking a process with other threads running can leave a lock held forever in the child;
-    ``forkserver``/``spawn`` start slower (the worker imports sqlglot) but are safe then.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and sys.platform.startswith("linux") and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
-def _warm_up(dialect: str) -> None:
+def _warm_up(dialect: str) -> None:  # forked workers inherit the dialect's tokenizer and parser tables
     sqlglot.parse_one("select 1 from t", read=dialect or None)
 
 
-def _worker_init() -> None:
-    # Objects inherited from the parent are never garbage here: keep the collector off them
-    # (and off their memory pages, which stay shared with the parent).
-    gc.freeze()
-
-
-def _parse_chunk(job: tuple[str, list[tuple[str, str]]]) -> list[tuple[str, dict[str, Any]]]:
-    dialect, items = job
+def _parse_chunk(dialect: str, items: list[tuple[str, str]]) -> list[tuple[str, dict[str, Any]]]:
     return [(h, extract_facts(sql, dialect)) for h, sql in items]

@@ -3,7 +3,8 @@
 The approach of :mod:`collectors.sql_facts.parallel`: each text is keyed by
 :func:`content_hash` (the :data:`LOGIC_VERSION`, the dialect and the text); a hash the store's
 ``logic_cache`` holds is never parsed again, identical texts are parsed once, and the rest is
-parsed in a process pool when there are at least :data:`POOL_MIN` of them.
+parsed in a process pool (:func:`collectors.pool.run_chunks`) when there are at least
+:data:`POOL_MIN` of them.
 
 Cached facts hold lines counted from the text's first line (``line_offset=1``); each subject's
 own ``line_offset`` is added when its row is built, so one cached text serves every file that
@@ -14,14 +15,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 import polars as pl
 
-from collectors.sql_facts.parallel import _context, _cores, _worker_init
+from collectors.pool import run_chunks
 from collectors.sql_logic.analyse import analyse
 from console.gc_pause import gc_paused
 
@@ -199,31 +199,15 @@ def _frames(items: Sequence[LogicInput], hashes: Sequence[str], cache: pl.DataFr
 
 
 def _parse_all(todo: list[tuple[str, tuple[str, str]]], workers: int | None, progress: Progress | None) -> dict[str, Packed]:
-    total = len(todo)
-    workers = max(1, workers if workers is not None else _cores())
-    fresh: dict[str, Packed] = {}
-    if workers == 1 or total < POOL_MIN:
-        for done, (h, (sql, dialect)) in enumerate(todo, 1):
-            fresh[h] = pack(analyse(sql, dialect))
-            if progress is not None and (done % 64 == 0 or done == total):
-                progress(done, total)
-        return fresh
-    workers = min(workers, (total + POOL_MIN - 1) // POOL_MIN)
-    size = max(8, min(256, total // (workers * 8) or 1))
-    chunks = [todo[i : i + size] for i in range(0, total, size)]
-    analyse("select 1 from t where a > 1", todo[0][1][1])  # forked workers inherit warm parser tables
-    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_init) as pool:
-        futures = [pool.submit(_parse_chunk, chunk) for chunk in chunks]
-        try:
-            for future in as_completed(futures):
-                with gc_paused():
-                    fresh.update(future.result())
-                if progress is not None:
-                    progress(len(fresh), total)
-        finally:
-            for future in futures:
-                future.cancel()
-    return fresh
+    """content hash -> packed logic facts for each (hash, (text, dialect)), in this process or
+    in a pool (:func:`collectors.pool.run_chunks`)."""
+    if not todo:
+        return {}
+    dialect = todo[0][1][1]
+    return dict(run_chunks(
+        _parse_chunk, todo, workers=workers, pool_min=POOL_MIN, progress=progress,
+        warm_up=lambda: analyse("select 1 from t where a > 1", dialect),  # forked workers inherit warm parser tables
+    ))
 
 
 def _parse_chunk(items: list[tuple[str, tuple[str, str]]]) -> list[tuple[str, Packed]]:

@@ -225,3 +225,45 @@ def test_a_fifo_and_a_binary_file_are_skips_and_never_block(tmp_path):
     assert "named pipe" in skips["lastmile/app/pipe.py"]["reason"] and skips["lastmile/app/pipe.py"]["tool"] == "python"
     assert skips["lastmile/app/blob.js"]["reason"] == "not UTF-8 text" and skips["lastmile/app/blob.js"]["line"] == 1
     assert frames["lastmile_artifacts"].height == 2
+
+
+@pytest.mark.slow
+def test_owners_of_unchanged_files_are_kept_until_head_moves(tmp_path):
+    root = _project(tmp_path, GOOD)
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "first")
+    first, frames = _collect(root)
+    head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    assert [head] == [state[0] for state in first.lastmile.owner_state.values()]
+    app = root / "lastmile" / "app" / "ok.py"
+    app.write_text('Q = "select id from analytics.exp_b where is_seasonal"\n')  # changed, not committed
+    second, frames = _collect(root)
+    assert second.lastmile.files_parsed == 1
+    rows = {r["name"]: r for r in frames["lastmile_artifacts"].iter_rows(named=True)}
+    assert rows["Q"]["owner"] == rows["ok"]["owner"] == "Ana Analyst"  # git's last commit; the other file kept
+    assert str(rows["ok"]["modified_at"]).startswith("2026-01-02 03:04:05")
+    _git(root, "commit", "-q", "-am", "second", author="Bo Builder")  # HEAD moves: owners asked again
+    third, frames = _collect(root)
+    assert third.lastmile.files_parsed == 0 and not third.lastmile.unchanged
+    rows = {r["name"]: r for r in frames["lastmile_artifacts"].iter_rows(named=True)}
+    assert (rows["Q"]["owner"], rows["Q"]["owner_source"]) == ("Bo Builder", "git") and rows["ok"]["owner"] == "Ana Analyst"
+    fourth, _ = _collect(root)
+    assert fourth.lastmile.unchanged
+
+
+@pytest.mark.slow
+def test_many_files_parsed_on_the_pool_give_the_items_of_one_process(tmp_path, monkeypatch):
+    import collectors.lastmile_phase as phase
+
+    files = {f"app/q{i}.py": f'Q{i} = "select id from analytics.exp_{i} where v > {i}"\n' for i in range(40)}
+    files |= {f"lookml/v{i}.view.lkml": f"view: v{i} {{\n  sql_table_name: analytics.t{i} ;;\n  dimension: d {{\n    sql: CASE WHEN ${{TABLE}}.x > {i} THEN 1 END ;;\n  }}\n}}\n" for i in range(30)}
+    one = _project(tmp_path / "one", files)
+    _, serial = _collect(one)
+    monkeypatch.setattr(phase, "POOL_MIN", 8)
+    many = _project(tmp_path / "many", files)
+    summary, pooled = _collect(many)
+    assert summary.lastmile.files_parsed == 70
+    cols = ["artifact_id", "tool", "kind", "line", "name", "sql", "relations_read", "literal_filters", "content_hash"]
+    assert pooled["lastmile_artifacts"].select(cols).sort("artifact_id").equals(serial["lastmile_artifacts"].select(cols).sort("artifact_id"))
+    assert serial["lastmile_artifacts"].height == 100  # each view: its table and its dimension
