@@ -184,6 +184,25 @@ def _run_infos(data: AppData) -> list[RunInfo]:
     return out
 
 
+#: Result statuses in the order a run's results are listed (failures first); others after.
+_RESULT_ORDER = {"error": 0, "runtime error": 0, "fail": 1, "warn": 2, "skipped": 3}
+
+
+def run_results(data: AppData, invocation_id: str) -> tuple[list[tuple], SearchIndex]:
+    """One run's results as ``(order, name, unique_id, status, execution_time, message)``,
+    failures first, then by name, with their search index by name; once per load and run (the
+    newest run's in the loading worker, see :func:`warm`)."""
+    def compute() -> tuple[list[tuple], SearchIndex]:
+        res = data.ctx.results_of(invocation_id).select("unique_id", "status", "execution_time", "message")
+        rows = sorted(
+            (_RESULT_ORDER.get(status, 9), data.name(uid), uid, status, took, message)
+            for uid, status, took, message in res.iter_rows()
+        )
+        return rows, SearchIndex([r[2] for r in rows], (r[1] for r in rows))
+
+    return data.memo(f"digest.run_results:{invocation_id}", compute)
+
+
 def run_rows(data: AppData) -> list[RunInfo]:
     """Every invocation that built or tested nodes, newest first."""
     return data.memo("digest.run_rows", lambda: list(reversed(_run_infos(data))))
@@ -426,7 +445,9 @@ def warm(data: AppData) -> None:
     (flags, the search index) only once they are there."""
     overview(data)
     freshness_index(data)
-    run_rows(data)
+    runs = run_rows(data)
+    if runs:  # the Runs screen opens on the newest run
+        run_results(data, runs[0].invocation_id)
     if data.evaluated:
         search_index(data)
         finding_owners(data)

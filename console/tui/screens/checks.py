@@ -117,6 +117,7 @@ class ChecksScreen(FilteredTableKeys, ConsoleScreen):
         self._code: dict[str, tuple[str | None, str | None]] = {}
         self._code_generation = -1
         self._code_timer = None
+        self._detail_for: tuple | None = None  # (the load, the finding) the detail pane shows
 
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder="/ filter: words, sev:error cat:checks rule:CHK001 owner:name", id="ck-filter", classes="filter-line")
@@ -165,7 +166,7 @@ class ChecksScreen(FilteredTableKeys, ConsoleScreen):
             count = Text(data.missing[0], style="italic")
         elif not data.evaluated:
             count = Text("Evaluating the rules…", style="italic")
-        self.query_one("#ck-count", Static).update(count)
+        self.set_line("#ck-count", count)
         self._show_detail()
 
     # -- detail -------------------------------------------------------------------------------
@@ -186,6 +187,10 @@ class ChecksScreen(FilteredTableKeys, ConsoleScreen):
 
     def _show_detail(self) -> None:
         f = self.selected_finding()
+        shown = (id(self.data), f.fingerprint if f is not None else bool(self._kept))
+        if shown == self._detail_for:  # the same finding (typing on in the filter): nothing to redraw
+            return
+        self._detail_for = shown
         text_widget = self.query_one("#ck-text", Static)
         sql_widget = self.query_one("#ck-sql", Static)
         if f is None or self.data is None:
@@ -223,13 +228,12 @@ class ChecksScreen(FilteredTableKeys, ConsoleScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="code")
     def load_code(self, node: str) -> None:
         """Fetch one node's code from the store (a short shared-lock visit) and show it."""
-        from console.store import read_tables
+        from console.store.node_code import read_node_code
 
         worker = get_current_worker()
-        frame = read_tables(self.data.store, {"nodes": ["unique_id", "raw_code", "compiled_code"]})["nodes"]
-        row = frame.filter(pl.col("unique_id") == node).select("raw_code", "compiled_code").rows()
+        code = read_node_code(self.data.store, node)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._code_loaded, node, row[0] if row else (None, None))
+            self.app.call_from_thread(self._code_loaded, node, code)
 
     def _code_loaded(self, node: str, code: tuple[str | None, str | None]) -> None:
         if len(self._code) > 200:  # a few screens' worth; the store has the rest

@@ -51,6 +51,7 @@ class FreshnessScreen(FilteredTableKeys, ConsoleScreen):
         super().__init__()
         self.kind = "all"
         self._rows: list[digest.FreshnessRow] = []  # as listed
+        self._detail_for: tuple | None = None
 
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder="/ filter by name", id="fr-filter", classes="filter-line")
@@ -83,12 +84,15 @@ class FreshnessScreen(FilteredTableKeys, ConsoleScreen):
         text = Text(f"{len(sources)} sources ({stale} stale) · {len(rows) - len(sources)} models ({late} late) · showing {self.kind}")
         if not data.ctx.freshness_runs.height:
             text = Text(" · ").join([text, Text("no freshness checks collected yet", style="italic")])
-        self.query_one("#fr-count", Static).update(text)
+        self.set_line("#fr-count", text)
         self._detail()
 
     def _detail(self) -> None:
         table = self.query_one("#fr-table", VirtualTable)
         row = self._rows[table.cursor_row] if table.selected_key is not None else None
+        if (id(self.data), row) == self._detail_for:  # the same row: nothing to redraw
+            return
+        self._detail_for = (id(self.data), row)
         out = Text()
         if row is not None:
             out.append(row.name, style="bold")

@@ -122,7 +122,7 @@ class LayerinitisScreen(FilteredTableKeys, ConsoleScreen):
 
     def render_data(self, data: AppData) -> None:
         if self._ranked_for != data.generation:
-            self.query_one("#ly-count", Static).update(Text("ranking the last mile...", style="italic"))
+            self.set_line("#ly-count", Text("ranking the last mile...", style="italic"))
             self._rank(data)
         else:
             self.refilter()
@@ -156,7 +156,7 @@ class LayerinitisScreen(FilteredTableKeys, ConsoleScreen):
         text = Text(f"{counts} · showing {_TITLES[self.view]}")
         if not self.ranked["items"] and not self.ranked["rules"]:
             text = Text(" · ").join([text, Text("no last-mile business logic collected (see [lastmile] paths)", style="italic")])
-        self.query_one("#ly-count", Static).update(text)
+        self.set_line("#ly-count", text)
         self._detail()
 
     def _entry(self) -> Any:

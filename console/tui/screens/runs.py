@@ -26,9 +26,6 @@ from console.tui.widgets.filtered_table import FilteredTableKeys
 from console.tui.widgets.virtual_table import VirtualTable
 from console.tui.widgets.style import STYLES, bar, history_text, status_text
 
-_ORDER = {"error": 0, "runtime error": 0, "fail": 1, "warn": 2, "skipped": 3}
-
-
 def run_cells(run: digest.RunInfo) -> tuple:
     when = run.generated_at.strftime("%Y-%m-%d %H:%M") if run.generated_at else "?"
     took = digest.short_duration(run.elapsed) if run.elapsed is not None else "?"
@@ -50,20 +47,6 @@ def node_cells(row: digest.NodeRuns) -> tuple:
         flags.append("slowing", style=STYLES["warn"])
     mean = row.mean_duration
     return (row.name, row.kind, history_text(row.statuses, 10), bar(row.durations, 10), f"{mean:.2f}s" if mean is not None else "", flags)
-
-
-def run_results(data: AppData, invocation_id: str) -> tuple[list[tuple], digest.SearchIndex]:
-    """One run's results, failures first (then by name), with their search index by name;
-    once per load and run."""
-    def compute() -> tuple[list[tuple], digest.SearchIndex]:
-        res = data.ctx.results_of(invocation_id).select("unique_id", "status", "execution_time", "message")
-        rows = sorted(
-            (_ORDER.get(status, 9), data.name(uid), uid, status, took, message)
-            for uid, status, took, message in res.iter_rows()
-        )
-        return rows, digest.SearchIndex([r[2] for r in rows], (r[1] for r in rows))
-
-    return data.memo(f"runs.results:{invocation_id}", compute)
 
 
 def result_cells(row: tuple) -> tuple:
@@ -135,7 +118,7 @@ class RunsScreen(FilteredTableKeys, ConsoleScreen):
         if self._results_for == (data.generation, inv, words):  # the same run and filter
             return
         self._results_for = (data.generation, inv, words)
-        every, index = run_results(data, inv)
+        every, index = digest.run_results(data, inv)
         kept = index.matching(words)
         table.show_rows([index.keys[i] for i in kept], lambda j: result_cells(every[kept[j]]))
         run = self._runs.get(inv)
@@ -167,7 +150,7 @@ class RunsScreen(FilteredTableKeys, ConsoleScreen):
         text = Text(f"{runs} runs stored · {flags} · view: {self.view} (n switches)")
         if not runs:
             text = Text(next((m for m in data.missing if "run" in m), "No runs collected yet."), style="italic")
-        self.query_one("#rn-count", Static).update(text)
+        self.set_line("#rn-count", text)
 
     def on_virtual_table_row_highlighted(self, event: VirtualTable.RowHighlighted) -> None:
         if event.table.id == "rn-runs":

@@ -15,7 +15,8 @@ draws only the rows on screen.
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from rich.text import Text
+from textual.widgets import Input, Static
 
 
 class FilteredTableKeys:
@@ -33,6 +34,13 @@ class FilteredTableKeys:
 
     def focus_table(self) -> None:
         self.query_one(self.TABLE).focus()  # type: ignore[attr-defined]
+
+    def set_line(self, selector: str, text: Text) -> None:
+        """Update a one-line Static of fixed size (a count line) without a layout pass, and only
+        when its text changed: a screen's layout costs more than the rest of a key press."""
+        line = self.query_one(selector, Static)  # type: ignore[attr-defined]
+        if line.content != text:
+            line.update(text, layout=False)
 
     def refilter(self) -> None:
         """Apply the filter line to the table (a subclass implements it)."""

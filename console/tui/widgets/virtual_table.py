@@ -53,6 +53,11 @@ def cell_text(value: Cell, width: int) -> Text:
     return text
 
 
+def post_style_of(style: Style, post: Style) -> Style:
+    """``style`` with ``post`` on top (the cursor's colour over a cell's own), or ``style``."""
+    return style + post if post else style
+
+
 class VirtualTable(ScrollView, can_focus=True):
     """Rows keyed by a stable id, drawn on demand (see the module docstring)."""
 
@@ -128,11 +133,11 @@ class VirtualTable(ScrollView, can_focus=True):
         self.columns = [(c, None) if isinstance(c, str) else c for c in columns]
         self._keys: Sequence[str] = ()
         self._cells_of: CellsOf = lambda i: ()
-        self._index: dict[str, int] | None = None
         self._cursor = 0
         self._cache: dict[tuple, Strip] = {}
         self._widths: tuple[int, ...] = ()
         self._widths_for = -1
+        self._styles: dict[object, Style] | None = None
 
     # -- rows ---------------------------------------------------------------------------------
     def show_rows(self, keys: Sequence[str], cells_of: CellsOf) -> None:
@@ -142,13 +147,25 @@ class VirtualTable(ScrollView, can_focus=True):
         position (clamped). Nothing is built here: rows are drawn when they are on screen.
         """
         key = self.selected_key
-        self._keys, self._cells_of, self._index = keys, cells_of, None
+        self._keys, self._cells_of = keys, cells_of
         self._cache.clear()
         where = self.index_of(key) if key is not None else None
         self._cursor = where if where is not None else max(0, min(self._cursor, len(keys) - 1))
-        self.virtual_size = Size(self._min_width(), len(keys) + 1)
+        self._set_virtual_size(Size(self._min_width(), len(keys) + 1))
         self._scroll_cursor_into_view()
         self.refresh()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Set the scrollable size without a layout pass of the whole screen when the table's
+        own size cannot change (its height comes from CSS; the scrollbars are updated here, and
+        a scrollbar that appears or goes away asks for the layout itself)."""
+        if size == self.virtual_size:
+            return
+        if not self.is_mounted or not self.container_size:
+            self.virtual_size = size
+            return
+        self.set_reactive(VirtualTable.virtual_size, size)
+        self._scroll_update(size)
 
     @property
     def keys(self) -> Sequence[str]:
@@ -160,10 +177,12 @@ class VirtualTable(ScrollView, can_focus=True):
         return len(self._keys)
 
     def index_of(self, key: str) -> int | None:
-        """The index of the row ``key``, or None."""
-        if self._index is None:
-            self._index = {k: i for i, k in enumerate(self._keys)}
-        return self._index.get(key)
+        """The index of the row ``key``, or None (a scan: about 0.1 ms per 10,000 rows, less
+        than building a dict for each new list of rows)."""
+        try:
+            return self._keys.index(key)
+        except ValueError:
+            return None
 
     def get_row(self, key: str) -> list[Text]:
         """The cells of the row ``key`` as Text (tests and screens read them).
@@ -255,14 +274,28 @@ class VirtualTable(ScrollView, can_focus=True):
     # -- drawing ------------------------------------------------------------------------------
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._cache.clear()
+        self._forget_styles()
         self.refresh()
 
     def _on_focus(self, event: events.Focus) -> None:
-        self._cache.clear()
+        self._forget_styles()
 
     def _on_blur(self, event: events.Blur) -> None:
+        self._forget_styles()
+
+    def _forget_styles(self) -> None:
         self._cache.clear()
+        self._styles = None
+
+    def _row_styles(self) -> dict[object, Style]:
+        """The header's, the even and odd rows' and the cursor's styles, once per style change."""
+        if self._styles is None:
+            get = self.get_component_styles
+            self._styles = {
+                -1: get("datatable--header").rich_style, 0: get("datatable--even-row").rich_style,
+                1: get("datatable--odd-row").rich_style, "cursor": self.get_component_rich_style("datatable--cursor"),
+            }
+        return self._styles
 
     def _min_width(self) -> int:
         return sum((w if w is not None else len(label)) + 2 * PADDING for label, w in self.columns)
@@ -303,27 +336,30 @@ class VirtualTable(ScrollView, can_focus=True):
         strip = self._cache.get(key)
         if strip is not None:
             return strip
+        styles = self._row_styles()
         if row < 0:
-            style = self.get_component_styles("datatable--header").rich_style
-            cells: Sequence[Cell] = [Text(label) for label, _ in self.columns]
+            style = styles[-1]
+            cells: Sequence[Cell] = [label for label, _ in self.columns]
         else:
-            style = self.get_component_styles("datatable--odd-row" if row % 2 else "datatable--even-row").rich_style
+            style = styles[row % 2]
             cells = self._cells_of(row)
         post = Style()
         if cursor:
-            cursor_style = self.get_component_rich_style("datatable--cursor")
-            style += cursor_style
-            post = Style.from_color(color=cursor_style.color)
+            style += styles["cursor"]
+            post = Style.from_color(color=styles["cursor"].color)
         console = self.app.console
         segments: list[Segment] = []
-        pad = Segment(" " * PADDING, style)
+        pad = " " * PADDING
         for value, w in zip(cells, self._column_widths(width)):
+            if type(value) is str and value.isascii() and value.isprintable():  # the common case, without rich's Text
+                segments.append(Segment(f"{pad}{value[:w].ljust(w)}{pad}", post_style_of(style, post)))
+                continue
             text = cell_text(value, w)
             under = style + console.get_style(text.style) if text.style else style  # render() leaves the Text's own style out
-            segments.append(pad)
-            segments.extend(Segment.apply_style(text.render(console), style=under, post_style=post))
-            segments.append(pad)
-        strip = Strip(segments).adjust_cell_length(width, style).crop(0, width).simplify()
+            segments.append(Segment(pad, style))
+            segments.extend(Segment.apply_style(text.render(console), style=under, post_style=post or None))
+            segments.append(Segment(pad, style))
+        strip = Strip(segments).adjust_cell_length(width, style).simplify()
         if len(self._cache) >= CACHE_ROWS:
             self._cache.clear()
         self._cache[key] = strip
