@@ -46,7 +46,7 @@ OTHER_PLACES = 4
 
 __all__ = [
     "DEFAULT_TTL_DAYS", "Home", "Hotspot", "HotspotWeights", "age_days", "home_of", "hotspots",
-    "new_export_name", "ttl_days",
+    "item_hotspots", "new_export_name", "ttl_days",
 ]
 
 @dataclass(frozen=True)
@@ -234,16 +234,27 @@ def _node_home(ctx: Any, uid: str, name: str, readers: list[Item]) -> str:
 def hotspots(ctx: Any, weights: HotspotWeights | None = None) -> dict[str, list[Hotspot]]:
     """``{"items": [...], "nodes": [...]}``, each ranked by score, highest first.
 
-    Ties break on the label, so the order is stable. Cached on ``ctx`` for the default weights.
+    Ties break on the label, so the order is stable. Cached on ``ctx`` for the default weights
+    (the configured ones, ``ctx.settings``).
     """
     if weights is not None:
-        return _rank(ctx, weights)
-    return cached(ctx, "hotspots", lambda: _rank(ctx, HotspotWeights.from_settings(ctx.settings)))
+        return _with_nodes(ctx, _rank_items(ctx, weights))
+    return cached(ctx, "hotspots", lambda: _with_nodes(ctx, item_hotspots(ctx)))
 
 
-def _rank(ctx: Any, weights: HotspotWeights) -> dict[str, list[Hotspot]]:
+def item_hotspots(ctx: Any) -> list[Hotspot]:
+    """The item hotspots alone, ranked: ``hotspots(ctx)["items"]``, without ranking the nodes
+    (what the report shows; cached on ``ctx``, and reused by :func:`hotspots`)."""
+    return cached(ctx, "item_hotspots", lambda: _rank_items(ctx, HotspotWeights.from_settings(ctx.settings)))
+
+
+def _rank_items(ctx: Any, weights: HotspotWeights) -> list[Hotspot]:
     spots = [h for i in items(ctx) if (h := _item_hotspot(ctx, i, weights)) is not None]
     spots.sort(key=lambda h: (-h.score, h.label, h.id))
+    return spots
+
+
+def _with_nodes(ctx: Any, spots: list[Hotspot]) -> dict[str, list[Hotspot]]:
     nodes = _node_hotspots(ctx, spots)
     nodes.sort(key=lambda h: (-h.score, h.label, h.id))
     return {"items": spots, "nodes": nodes}

@@ -4,8 +4,9 @@
 hotspots, each with its file, its most telling reason and where its logic belongs. They come
 from :func:`console.layerinitis.hotspots`, the very ranking ``console hotspots`` prints and the
 terminal UI shows (never a second computation): it is cached on the context the rules ran on,
-so the items, reads and homes the layerinitis rules already built are reused. The full list,
-with the dbt nodes and the duplicated rules, is ``console hotspots``.
+so the items, reads and homes the layerinitis rules already built are reused. Only the items are
+ranked (:func:`console.layerinitis.hotspots.item_hotspots`, which ``hotspots(ctx)["items"]`` is),
+not the nodes. The full list, with the dbt nodes and the duplicated rules, is ``console hotspots``.
 
 Decisions:
 
@@ -90,11 +91,13 @@ def wanted(config: Config, fmt: str) -> bool:
 
 
 def build(ctx: Context) -> HotspotsSection:
-    """The section from the context's ranking (:func:`console.layerinitis.hotspots`, cached on ``ctx``)."""
-    from console.layerinitis import hotspots, items
+    """The section from the context's ranking (:func:`console.layerinitis.hotspots.item_hotspots`,
+    cached on ``ctx``)."""
+    from console.layerinitis import items
+    from console.layerinitis.hotspots import item_hotspots
 
     collected = len(items(ctx))
-    ranked = hotspots(ctx)["items"] if collected else []
+    ranked = item_hotspots(ctx) if collected else []
     return HotspotsSection(tuple(ranked[:SHOWN]), len(ranked), collected)
 
 

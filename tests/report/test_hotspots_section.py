@@ -135,3 +135,15 @@ def test_hostile_text_is_escaped_in_every_format():
     assert "<script>" not in section and "<b>" not in section and "\x1b" not in section
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in section
     assert json.loads(render("json", data))["hotspots"][0]["label"] == f"Metabase native question `{EVIL}`"
+
+
+def test_the_section_is_the_head_of_the_one_ranking(tmp_path):
+    from console.layerinitis import hotspots
+    from console.layerinitis.hotspots import item_hotspots
+    from console.report.hotspots_section import build
+
+    ctx = story_context(tmp_path, items=ITEMS)
+    section = build(ctx)
+    assert section.top == tuple(item_hotspots(ctx)[:SHOWN]) and section.total == len(item_hotspots(ctx))
+    assert hotspots(ctx)["items"] is item_hotspots(ctx)  # ranked once per context
+    assert section.items == len(ITEMS)
