@@ -13,13 +13,16 @@ Prints, for synthetic projects made by :mod:`benchmarks.synthetic`:
    cores) and warm (from the store's cache) (targets: 15 s and 1 s); the phase's own time,
    as the collect summary reports it.
 
-Usage: ``python benchmarks/bench_collect.py [--sizes 10000,50000] [--repeat 3] [--quick]``.
-Machines here are noisy: read the ratios, and run twice before believing a number.
+Usage: ``python benchmarks/bench_collect.py [--sizes 10000,50000] [--repeat 3] [--quick]
+[--keep DIR] [--no-sql]``. ``--keep DIR`` writes the generated projects there and reuses them
+in later runs (generating 50k nodes takes minutes). Machines here are noisy: read the ratios,
+and run twice before believing a number.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -62,12 +65,23 @@ def console_cmd(*args: str) -> list[str]:
     return [PY, "-m", "console", *args]
 
 
-def bench_size(n: int, work: Path, repeat: int, incremental: bool, sql: bool) -> None:
-    proj = work / f"p{n}"
+def generated(proj: Path, n: int) -> tuple[dict, str]:
+    """The synthetic project of ``n`` nodes at ``proj``: reused when a finished one is there."""
+    done = proj / ".generated.json"
+    if done.is_file():
+        return json.loads(done.read_text()), "reused"
+    shutil.rmtree(proj, ignore_errors=True)  # a generation cut short
     t = time.perf_counter()
     counts = generate(proj, n)
+    done.write_text(json.dumps(counts))
+    return counts, f"generated in {time.perf_counter() - t:.1f} s"
+
+
+def bench_size(n: int, work: Path, repeat: int, incremental: bool, sql: bool) -> None:
+    proj = work / f"p{n}"
+    counts, how = generated(proj, n)
     manifest = proj / "target" / "manifest.json"
-    print(f"\n== {n} nodes ({counts}); manifest {manifest.stat().st_size / 1e6:.0f} MB; generated in {time.perf_counter() - t:.1f} s")
+    print(f"\n== {n} nodes ({counts}); manifest {manifest.stat().st_size / 1e6:.0f} MB; {how}")
     store = work / f"s{n}.duckdb"
 
     def loads():
@@ -95,6 +109,7 @@ def bench_size(n: int, work: Path, repeat: int, incremental: bool, sql: bool) ->
         loc = resolve_locations(proj, store=store)
         collect(loc, sql_facts=True)  # warm the SQL-facts cache for the in-process runs
         model = next((proj / "models" / "marts").rglob("*.sql"))
+        original, stat = model.read_bytes(), model.stat()  # put back at the end: a kept project is reused
         times = []
         for i in range(repeat):
             model.write_text(model.read_text() + f"\n-- edit {i}\n")
@@ -107,6 +122,8 @@ def bench_size(n: int, work: Path, repeat: int, incremental: bool, sql: bool) ->
             model.write_text(model.read_text() + f"\n-- edit again {i}\n")
             wtimes.append(run_measured(console_cmd("collect", str(proj), "--store", str(store), "-q"))[0])
         print(f"one model edited, whole process {min(wtimes):7.2f} s  (python start + imports included)")
+        model.write_bytes(original)
+        os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         imports = best(lambda: run_measured([PY, "-c", "import duckdb, polars, pyarrow, orjson, click"]), repeat)[0]
         print(f"  of which imports alone        {imports:7.2f} s")
 
@@ -117,7 +134,7 @@ def bench_size(n: int, work: Path, repeat: int, incremental: bool, sql: bool) ->
 
         # a project with 10k models (the synthetic mix is about 52% models)
         proj = work / "sql10k"
-        models = generate(proj, int(10_000 / 0.52) + 1)["models"]
+        models = generated(proj, int(10_000 / 0.52) + 1)[0]["models"]
         store = work / "sql10k.duckdb"
         loc = resolve_locations(proj, store=store)
         print(f"-- SQL facts over a project of {models} models")
@@ -137,18 +154,22 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,50000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="1k nodes, one repeat")
+    parser.add_argument("--keep", type=Path, help="generate the projects here and reuse them in later runs")
+    parser.add_argument("--no-sql", action="store_true", help="skip the SQL-facts measures (4.)")
     args = parser.parse_args()
     sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     repeat = 1 if args.quick else args.repeat
     # bytecode for the console's modules, as an installed wheel has: an editable install under
     # PYTHONDONTWRITEBYTECODE would compile them again in every timed process
     subprocess.run([PY, "-m", "compileall", "-q", "console", "collectors", "rules"], check=True, cwd=HERE.parent)
-    work = Path(tempfile.mkdtemp(prefix="bench_collect_"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench_collect_"))
+    work.mkdir(parents=True, exist_ok=True)
     try:
         for n in sizes:
-            bench_size(n, work, repeat, incremental=n <= 10_000, sql=n <= 10_000)
+            bench_size(n, work, repeat, incremental=n <= 10_000, sql=n <= 10_000 and not args.no_sql)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

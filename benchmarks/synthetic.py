@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+import re
 import uuid
 from pathlib import Path
 
@@ -125,12 +126,13 @@ def _columns(name: str, rng: random.Random) -> dict[str, dict]:
     return cols
 
 
+_CALL = re.compile(r"\{\{ (?:ref|source)\([^{}]*\) \}\}")
+
+
 def _compile(sql: str, relation: dict[str, str]) -> str:
-    """Replace ref()/source() calls with relation names, as dbt's compile does."""
-    out = sql
-    for key, rel in relation.items():
-        out = out.replace(key, rel)
-    return out
+    """Replace ref()/source() calls with relation names, as dbt's compile does (a call not
+    known yet stays as it is; one lookup per call, not one pass per known relation)."""
+    return _CALL.sub(lambda m: relation.get(m.group(0), m.group(0)), sql)
 
 
 def _node_base(kind: str, name: str, path: str, raw: str, compiled: str | None, schema: str, materialized: str) -> dict:

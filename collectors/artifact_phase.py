@@ -85,6 +85,20 @@ def _is_known(art: Artifact, known_hashes: set[str] | frozenset[str], stats: dic
     return art.sha256 in known_hashes
 
 
+def _sniff(path: Path, data: bytes, target_manifest: bool):
+    """:func:`collectors.dbt_artifacts.sniff`, except that the target's manifest of at least
+    :data:`KEEP_DOCUMENTS_BELOW` bytes is split (:mod:`collectors.dbt_artifacts.pieces`) and
+    read piece by piece, so its whole parsed document never exists."""
+    from collectors import dbt_artifacts as da
+
+    if target_manifest and len(data) >= KEEP_DOCUMENTS_BELOW:
+        pieces = da.split_manifest(path, data)
+        if pieces is not None:
+            kind, version = da.check_schema(path, pieces.head)
+            return kind, version, pieces
+    return da.sniff(path, data)
+
+
 def documents_kept() -> bool:
     """True when this process holds parsed documents it can skip tearing down at exit."""
     return bool(_KEPT)
@@ -117,7 +131,7 @@ def parse_artifacts(loc, seen: dict, summary: CollectSummary, keep_documents: bo
         foreign = not in_target and not f.path.resolve().is_relative_to(root_real)
         with da.gc_paused():  # Python would walk the whole parsed document otherwise
             try:
-                kind, version, doc = da.sniff(f.path, data)
+                kind, version, doc = _sniff(f.path, data, in_target and f.kind_hint == "manifest")
             except InputError as e:
                 if in_target or not (foreign or isinstance(e, NotAnArtifact)):
                     raise
@@ -143,7 +157,7 @@ def parse_artifacts(loc, seen: dict, summary: CollectSummary, keep_documents: bo
                         raise
                     summary.notes.append(f"skipped {one_line(art.rel)}: {e.problem}")
                     continue
-            if keep_documents and size < KEEP_DOCUMENTS_BELOW:
+            if keep_documents and size < KEEP_DOCUMENTS_BELOW and type(doc) is dict:
                 _KEPT.append(doc)  # freeing a parsed manifest costs as much as parsing it
                 gc.freeze()  # and the cyclic GC must not walk its million objects again
             del doc

@@ -32,7 +32,8 @@ from collectors.dbt_artifacts.catalog import parse_catalog
 from collectors.dbt_artifacts.discover import ArtifactFile, discover
 from collectors.dbt_artifacts.manifest import parse_manifest
 from collectors.dbt_artifacts.run_results import parse_run_results
-from collectors.dbt_artifacts.sniff import SUPPORTED, ArtifactKind, load_json, sniff
+from collectors.dbt_artifacts.pieces import ManifestPieces, split_manifest
+from collectors.dbt_artifacts.sniff import SUPPORTED, ArtifactKind, check_schema, load_json, sniff
 from collectors.dbt_artifacts.sources import parse_sources
 
 PARSERS: dict[str, Callable[[Path, dict, int], dict[str, pl.DataFrame]]] = {
@@ -48,6 +49,8 @@ __all__ = [
     "SUPPORTED",
     "ArtifactFile",
     "ArtifactKind",
+    "ManifestPieces",
+    "check_schema",
     "discover",
     "gc_paused",
     "load_json",
@@ -56,4 +59,5 @@ __all__ = [
     "parse_run_results",
     "parse_sources",
     "sniff",
+    "split_manifest",
 ]

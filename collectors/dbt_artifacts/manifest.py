@@ -40,6 +40,7 @@ from collectors.dbt_artifacts._common import (
     utc_iso,
 )
 from collectors.dbt_artifacts.data_tests import TEST_COLUMNS, data_test_row
+from collectors.dbt_artifacts.pieces import ManifestPieces
 from collectors.owners import owner_text
 
 SECTIONS = (
@@ -75,12 +76,14 @@ PROJECT_COLUMNS = (
 )  # fmt: skip
 
 
-def parse_manifest(path: Path, doc: dict, version: int) -> dict[str, pl.DataFrame]:
+def parse_manifest(path: Path, doc: dict | ManifestPieces, version: int) -> dict[str, pl.DataFrame]:
     """Read a parsed manifest into store frames.
 
     Args:
         path: the file (named in errors).
-        doc: the parsed manifest (see :func:`collectors.dbt_artifacts.sniff.sniff`).
+        doc: the parsed manifest (see :func:`collectors.dbt_artifacts.sniff.sniff`), or a big
+            one in pieces (:func:`collectors.dbt_artifacts.pieces.split_manifest`): each piece
+            is read into frames and dropped before the next is parsed.
         version: its schema version, 1 to 12.
 
     Returns:
@@ -91,13 +94,37 @@ def parse_manifest(path: Path, doc: dict, version: int) -> dict[str, pl.DataFram
         InputError: the manifest has an unexpected shape (naming the node and the field).
     """
     where = Where()
+    rows = _Rows(path)
     with gc_paused():  # the document holds millions of objects: a full collection costs seconds
         try:
-            metadata = obj(doc.get("metadata"), "metadata")
-            nodes, edges, columns, tests = _read_nodes(doc, where)
+            metadata = obj((doc.head if isinstance(doc, ManifestPieces) else doc).get("metadata"), "metadata")
+            if isinstance(doc, ManifestPieces):
+                where.section = "nodes"
+                packages = None if metadata.get("project_name") else Counter()
+                for chunk in doc.chunks():
+                    _read_section(chunk, None, where, rows)
+                    rows.flush()
+                    if packages is not None:
+                        packages.update(_packages(chunk))
+                    del chunk
+                doc = doc.rest()
+            else:
+                packages = None
+            for section, default_type in SECTIONS:
+                where.section, where.key = section, None
+                _read_section(obj(doc.get(section), section), default_type, where, rows)
+            rows.flush()
+            where.section, where.key = "groups", None
+            group_owners = _group_owners(obj(doc.get("groups"), "groups"), where)
             where.section, where.key = "metadata", None
+            name = text(metadata.get("project_name"))
+            if not name:
+                packages = packages if packages is not None else Counter()
+                for section in ("nodes", "sources", "exposures"):
+                    packages.update(_packages(obj(doc.get(section), section)))
+                name = packages.most_common(1)[0][0] if packages else None
             project = (
-                text(metadata.get("project_name")) or _root_package(doc),
+                name,
                 text(metadata.get("dbt_version")),
                 text(metadata.get("adapter_type")),
                 version,
@@ -107,64 +134,99 @@ def parse_manifest(path: Path, doc: dict, version: int) -> dict[str, pl.DataFram
             )
         except SHAPE_ERRORS as e:
             raise shape_error(path, where, e) from None
+        del doc
+        nodes = _with_group_owners(rows.frame("nodes"), group_owners)
+        duplicate = nodes.filter(nodes["unique_id"].is_duplicated())["unique_id"].head(1).to_list()
+        if duplicate:
+            raise shape_error(path, Where("nodes", duplicate[0]), ShapeError("the same unique_id appears in two sections"))
         return {
             "project": frame(path, "project", PROJECT_COLUMNS, [project]),
-            "nodes": frame(path, "nodes", NODE_COLUMNS, nodes, {"origin": "manifest"}),
-            "edges": frame(path, "edges", EDGE_COLUMNS, edges),
-            "node_columns": frame(path, "node_columns", COLUMN_COLUMNS, columns),
-            "tests": frame(path, "tests", TEST_COLUMNS, tests),
+            "nodes": nodes,
+            "edges": rows.frame("edges"),
+            "node_columns": rows.frame("node_columns"),
+            "tests": rows.frame("tests"),
         }
 
 
-def _read_nodes(doc: dict, where: Where) -> tuple[list, list, list, list]:
-    """The one pass: rows for nodes, edges, node_columns and tests."""
-    nodes: list[tuple] = []
-    edges: list[tuple] = []
-    columns: list[tuple] = []
-    tests: list[tuple] = []
-    where.section = "groups"
-    group_owners = _group_owners(obj(doc.get("groups"), "groups"), where)
-    for section, default_type in SECTIONS:
-        where.section, where.key = section, None
-        for uid, node in obj(doc.get(section), section).items():
-            where.key = uid
-            if type(node) is not dict:
-                node = obj(node, "the entry")
-            rtype = node.get("resource_type") or default_type
-            if rtype in SKIPPED_TYPES:
-                continue
-            cfg = node.get("config")
-            if type(cfg) is not dict:
-                cfg = obj(cfg, "config")
-            nodes.append(_node_row(uid, rtype, node, cfg, group_owners))
-            deps = (node.get("depends_on") or EMPTY).get("nodes") or ()
-            if type(deps) is not list and deps:
-                raise ShapeError("depends_on.nodes is not a list")
-            if len(deps) == 1:
-                edges.append((deps[0], uid))
-            elif deps:
-                edges.extend([(parent, uid) for parent in dict.fromkeys(deps)])
-            cols = node.get("columns")
-            if cols:
-                _column_rows(uid, cols, columns)
-            if rtype == "test":
-                tests.append(data_test_row(uid, node, cfg, deps))
-    _check_unique(nodes, where)
-    return nodes, edges, columns, tests
+class _Rows:
+    """Row tuples of the frames being read, turned into frames piece by piece (:meth:`flush`)."""
+
+    TABLES = {"nodes": NODE_COLUMNS, "edges": EDGE_COLUMNS, "node_columns": COLUMN_COLUMNS, "tests": TEST_COLUMNS}
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.nodes: list[tuple] = []
+        self.edges: list[tuple] = []
+        self.columns: list[tuple] = []
+        self.tests: list[tuple] = []
+        self._frames: dict[str, list[pl.DataFrame]] = {table: [] for table in self.TABLES}
+
+    def flush(self) -> None:
+        """Build frames of the rows read so far and drop the rows (and the objects only they held)."""
+        for table, rows in (("nodes", self.nodes), ("edges", self.edges), ("node_columns", self.columns), ("tests", self.tests)):
+            if rows or not self._frames[table]:
+                constants = {"origin": "manifest"} if table == "nodes" else None
+                self._frames[table].append(frame(self.path, table, self.TABLES[table], rows, constants))
+        self.nodes, self.edges, self.columns, self.tests = [], [], [], []
+
+    def frame(self, table: str) -> pl.DataFrame:
+        frames = self._frames[table]
+        return frames[0] if len(frames) == 1 else pl.concat(frames, rechunk=False)
 
 
-def _check_unique(nodes: list[tuple], where: Where) -> None:
-    ids = [row[0] for row in nodes]
-    if len(set(ids)) != len(ids):
-        seen: set[str] = set()
-        for uid in ids:
-            if uid in seen:
-                where.section, where.key = "nodes", uid
-                raise ShapeError("the same unique_id appears in two sections")
-            seen.add(uid)
+def _read_section(entries: dict, default_type: str | None, where: Where, rows: _Rows) -> None:
+    """The one pass over a section's entries: rows for nodes, edges, node_columns and tests."""
+    nodes, edges, columns, tests = rows.nodes, rows.edges, rows.columns, rows.tests
+    for uid, node in entries.items():
+        where.key = uid
+        if type(node) is not dict:
+            node = obj(node, "the entry")
+        rtype = node.get("resource_type") or default_type
+        if rtype in SKIPPED_TYPES:
+            continue
+        cfg = node.get("config")
+        if type(cfg) is not dict:
+            cfg = obj(cfg, "config")
+        nodes.append(_node_row(uid, rtype, node, cfg))
+        deps = (node.get("depends_on") or EMPTY).get("nodes") or ()
+        if type(deps) is not list and deps:
+            raise ShapeError("depends_on.nodes is not a list")
+        if len(deps) == 1:
+            edges.append((deps[0], uid))
+        elif deps:
+            edges.extend([(parent, uid) for parent in dict.fromkeys(deps)])
+        cols = node.get("columns")
+        if cols:
+            _column_rows(uid, cols, columns)
+        if rtype == "test":
+            tests.append(data_test_row(uid, node, cfg, deps))
 
 
-def _node_row(uid: str, rtype: str, node: dict, cfg: dict, group_owners: dict) -> tuple:
+def _with_group_owners(nodes: pl.DataFrame, group_owners: dict) -> pl.DataFrame:
+    """A node of a group, without an owner of its own, takes the group's owner and email.
+
+    Groups are read after the nodes (they follow them in the file), so this is done on the frame.
+    """
+    owners = {k: v for k, v in group_owners.items() if type(k) is str}
+    if not owners or nodes.is_empty():
+        return nodes
+    group = pl.col("group_name")
+    pending = pl.col("_pending")
+    nodes = nodes.with_columns(
+        ((pl.col("owner").is_null() | (pl.col("owner") == "")) & group.is_not_null() & (pl.col("resource_type") != "group")).alias("_pending")
+    )
+    owner = group.replace_strict({k: v[0] for k, v in owners.items()}, default=None, return_dtype=pl.String)
+    email = group.replace_strict({k: v[1] for k, v in owners.items()}, default=None, return_dtype=pl.String)
+    nodes = nodes.with_columns(
+        pl.when(pending).then(owner).otherwise(pl.col("owner")).alias("owner"),
+        pl.when(pending & group.is_in(list(owners))).then(email).otherwise(pl.col("owner_email")).alias("owner_email"),
+    )
+    owner = pl.col("owner")
+    by_email = pending & pl.col("owner_email").is_null() & owner.str.contains("@", literal=True) & ~owner.str.contains(" ", literal=True)
+    return nodes.with_columns(pl.when(by_email).then(owner).otherwise(pl.col("owner_email")).alias("owner_email")).drop("_pending")
+
+
+def _node_row(uid: str, rtype: str, node: dict, cfg: dict) -> tuple:
     get = node.get
     cget = cfg.get
     meta = get("meta")
@@ -183,9 +245,7 @@ def _node_row(uid: str, rtype: str, node: dict, cfg: dict, group_owners: dict) -
         email = text(meta.get("owner_email"))
     else:
         owner = email = None
-    if not owner and group is not None and rtype != "group":
-        owner, email = group_owners.get(group, (None, email))
-    if email is None and owner and "@" in owner and " " not in owner:
+    if email is None and owner and "@" in owner and " " not in owner:  # a group's owner: _with_group_owners
         email = owner
     raw = get("raw_code")
     language = get("language")
@@ -314,12 +374,9 @@ def _group_owners(groups: dict, where: Where) -> dict[str, tuple[str | None, str
     return owners
 
 
-def _root_package(doc: dict) -> str | None:
-    """The package most nodes belong to: the project itself (manifests before v10 lack its name)."""
-    counts = Counter(
-        node.get("package_name")
-        for section in ("nodes", "sources", "exposures")
-        for node in obj(doc.get(section), section).values()
-        if isinstance(node, dict) and isinstance(node.get("package_name"), str)
+def _packages(entries: dict) -> Counter:
+    """Package names of a section's entries: the project is the package most nodes belong to
+    (manifests before v10 lack its name)."""
+    return Counter(
+        node.get("package_name") for node in entries.values() if isinstance(node, dict) and isinstance(node.get("package_name"), str)
     )
-    return counts.most_common(1)[0][0] if counts else None

@@ -137,6 +137,16 @@ def sniff(path: Path, data: bytes) -> tuple[ArtifactKind, int, dict]:
     doc = parse_json(path, data)
     if not isinstance(doc, dict):
         raise NotAnArtifact(path, f"is a JSON {_json_type(doc)}, not a dbt artifact (expected a JSON object)")
+    kind, version = check_schema(path, doc)
+    return kind, version, doc
+
+
+def check_schema(path: Path, doc: dict) -> tuple[ArtifactKind, int]:
+    """The kind and version ``doc`` (or its head, holding ``metadata``) names, checked as :func:`sniff` says.
+
+    Raises:
+        InputError: not a dbt artifact, an unsupported kind or version, or a kind the file's name contradicts.
+    """
     schema = schema_of(doc)
     if schema is None:
         raise NotAnArtifact(path, "not a dbt artifact: no metadata.dbt_schema_version")
@@ -152,4 +162,4 @@ def sniff(path: Path, data: bytes) -> tuple[ArtifactKind, int, dict]:
     hint = kind_hint(path.name)
     if hint is not None and hint != kind:
         raise InputError(path, f"named like a {hint} file but holds a dbt {kind} (v{version})")
-    return kind, version, doc  # type: ignore[return-value]
+    return kind, version  # type: ignore[return-value]
