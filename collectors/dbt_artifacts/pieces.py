@@ -20,15 +20,15 @@ members (dbt writes it right after ``metadata``) is parsed whole (:func:`split_m
 returns None).
 
 Example:
-    >>> data = b'{"metadata": {"v": 1}, "nodes": {"a.x": {"n": 1}, "a.y": {"n": 2}, "a.z": {"n": 3}}, "macros": {}}'
+    >>> data = b'{"metadata": {"v": 1}, "nodes": {"m.p.x": {"n": 1}, "m.p.y": {"n": 2}, "m.p.z": {"n": 3}}, "macros": {}}'
     >>> pieces = split_manifest(Path("manifest.json"), data, chunk_bytes=8)
     >>> pieces.head
     {'metadata': {'v': 1}}
     >>> [list(chunk) for chunk in pieces.chunks()]
-    [['a.x'], ['a.y']]
+    [['m.p.x'], ['m.p.y']]
     >>> rest = pieces.rest()
     >>> list(rest["nodes"]), list(rest)
-    (['a.z'], ['metadata', 'nodes', 'macros'])
+    (['m.p.z'], ['metadata', 'nodes', 'macros'])
 """
 
 from __future__ import annotations
