@@ -5,15 +5,25 @@ Runs before the write transaction and hands :class:`LastmileResult` frames to
 
 1. Paths: ``--lastmile`` (repeatable), else ``[paths] lastmile`` / ``[lastmile] paths``, else
    ``PROJECT/lastmile/`` when it exists (:attr:`console.cli.options.Locations.lastmile`).
-2. Files (:func:`collectors.lastmile.discover.find_files`), each recognised by its reader.
-3. Cache (``lastmile_files``): a file whose (size, mtime) match the cache is not read; one
+2. Files (:func:`collectors.lastmile.discover.scan_files`: one ``os.scandir`` walk, one stat
+   per file), each recognised by its reader.
+3. One visit to the store (:func:`_store_state`): the cache, the last collect's digest and
+   owner state, the stored items' ids, tools and owners, the skips, the parsed LookML blocks.
+4. Cache (``lastmile_files``): a file whose (size, mtime) match the cache is not read; one
    whose content hash, dialect and reader version match is not parsed. The rest are parsed,
-   on a process pool when there are many (:data:`POOL_MIN`).
-4. LookML is resolved across all its files (joins name fields of other files' views).
-5. dbt models marked as sync outputs (:mod:`collectors.lastmile.dbt_sync`).
-6. Owners and last changes (:mod:`collectors.lastmile.owners`: CODEOWNERS, one git log).
-7. Frames: ``lastmile_artifacts`` (one row per item, ids stable across runs),
-   ``lastmile_skips``, and the cache rows that changed.
+   on every core when there are many (:data:`POOL_MIN`, :func:`collectors.pool.run_chunks`);
+   a LookML file is parsed once, its blocks kept in the cache.
+5. Unchanged: the same files, hashes and owner state (each checkout's HEAD and CODEOWNERS,
+   :func:`collectors.lastmile.owners.owner_state`) as the last collect's digest: nothing to do.
+6. LookML is resolved where a change needs it (joins name fields of other files' views):
+   the changed files and the files reading their views (:mod:`collectors.lastmile.lookml_cache`).
+7. dbt models marked as sync outputs (:mod:`collectors.lastmile.dbt_sync`).
+8. Owners and last changes (:mod:`collectors.lastmile.owners`: CODEOWNERS, one git log), asked
+   only for the files rebuilt that changed since the last collect, or for every file when a
+   checkout's HEAD or CODEOWNERS moved; the others keep their stored owner.
+9. Frames: ``lastmile_artifacts`` (one row per item, ids stable across runs; after the first
+   collect only the rows of the files rebuilt, as a patch), ``lastmile_skips``, and the cache
+   rows that changed.
 
 Nothing here raises on a bad file: it becomes a skip, counted in the summary. Only a path the
 user named that does not exist is an input error.
@@ -37,6 +47,7 @@ from collectors.lastmile.lookml_cache import resolve_changed_lookml
 from collectors.lastmile.model import TOOLS
 from console.errors import InputError
 from console.files import read_limited
+from console.gc_pause import gc_paused
 
 READER_VERSION = "1"
 """Part of the cache key: bump it when a reader finds different items in the same file."""
@@ -250,9 +261,19 @@ def _artifact_ids(tool: str, rel: str, items: list[dict]) -> list[str]:
 def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
     """Read the last mile (see the module docstring); also sets ``summary.lastmile``.
 
+    The cyclic garbage collector is paused meanwhile: the phase builds and decodes thousands of
+    small tuples and dicts (cache rows, payloads, parsed LookML blocks), none of them cyclic,
+    and each collection would walk the whole heap again (a third of a one-change collect's
+    decoding time was the collector's).
+
     Raises:
         InputError: a last-mile path the user named does not exist.
     """
+    with gc_paused():
+        return _lastmile_phase(loc, snapshot, seen, summary)
+
+
+def _lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
     from collectors.lastmile.dbt_sync import dbt_sync_items
     from collectors.lastmile.owners import owner_state, owners_and_dates
 
@@ -326,18 +347,21 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
     # CODEOWNERS rules: with the same HEAD and rules as the last collect, a file unchanged since
     # keeps the owner its stored items have, and git is asked only about the others.
     same_owners = stored is not None and last.get("owners") == owners_now
-    before = _owners_by_path(stored[0]) if stored is not None else {}
+    before: dict[str, tuple] = {}
     owners: dict[str, tuple] = {}
     if stored is None:  # no earlier rows to patch: every file's items are built
         dirty = {rel for rel, tool in tools.items() if tool}
     else:  # only the files that changed (content, owner, or LookML they depend on)
         dirty = {row[0] for row in changed_rows} | set(payloads)  # parsed, re-bound or unreadable now
         if not same_owners:  # new commits or rules: every stored file's owner is asked again
+            before = _owners_by_path(stored[0])
             owners = owners_and_dates([abs_of[rel] for rel in before if tools.get(rel)], root, mtimes)
             dirty |= {rel for rel in before if tools.get(rel) and owners[abs_of[rel]] != before[rel]}
     lookml_rebuilt, lookml_updates = resolve_changed_lookml(tools, payloads, raw, fresh_docs, cache, removed, changed_rows, stored, dialect, state.docs_of)
     dirty |= lookml_rebuilt
     payloads.update((rel, orjson.loads(raw[rel])) for rel in dirty if rel not in payloads)
+    if same_owners:  # the owners of the unchanged files among those rebuilt are the stored ones
+        before = _owners_by_path(stored[0], dirty & raw.keys())
     kept = raw.keys() & before.keys() if same_owners else set()
     ask = [abs_of[rel] for rel in dirty if tools.get(rel) and rel not in kept and abs_of[rel] not in owners]
     owners.update(owners_and_dates(ask + list(sync_files.values()), root, mtimes))
@@ -404,10 +428,12 @@ def _mtime_ns(path: str | None) -> int | None:
         return None
 
 
-def _owners_by_path(artifacts: pl.DataFrame) -> dict[str, tuple]:
+def _owners_by_path(artifacts: pl.DataFrame, paths=None) -> dict[str, tuple]:
     """path -> (owner, owner_source, last change as ISO text) of its first stored item, in the
     form :func:`collectors.lastmile.owners.owners_and_dates` gives (one row per file read into
-    Python, not one per item)."""
+    Python, not one per item), for every stored path or only ``paths``."""
+    if paths is not None:
+        artifacts = artifacts.filter(pl.col("path").is_in(list(paths)))
     firsts = artifacts.select("path", "owner", "owner_source", "modified_at").unique("path", keep="first", maintain_order=True)
     return {
         path: (owner, source, dt.datetime.fromisoformat(modified).isoformat() if modified else None)
@@ -418,14 +444,14 @@ def _owners_by_path(artifacts: pl.DataFrame) -> dict[str, tuple]:
 def _counts(tools: dict[str, str | None], artifacts: pl.DataFrame, skips: pl.DataFrame) -> dict[str, ToolCounts]:
     """Per tool: files, items, parsed, skips and their reasons, from the frames written."""
     counts: dict[str, ToolCounts] = {}
-    for tool in tools.values():
+    for tool, n in Counter(tools.values()).items():
         if tool:
-            counts.setdefault(tool, ToolCounts()).files += 1
+            counts[tool] = ToolCounts(files=n)
     for tool, n in artifacts.group_by("tool").len().iter_rows():
-        c = counts.setdefault(tool, ToolCounts())
+        c = counts[tool] if tool in counts else counts.setdefault(tool, ToolCounts())
         c.items = c.parsed = n
     for tool, reason in skips.select("tool", "reason").iter_rows():
-        c = counts.setdefault(tool, ToolCounts())
+        c = counts[tool] if tool in counts else counts.setdefault(tool, ToolCounts())
         c.skipped += 1
         if reason.startswith("SQL of "):
             c.parsed -= 1

@@ -32,13 +32,14 @@ def reader_kind(name: str) -> str | None:
     """The reader for a file name, or None.
 
     Example:
-        >>> reader_kind("a.view.lkml"), reader_kind("types.d.ts"), reader_kind("README.md")
-        ('lookml', None, None)
+        >>> reader_kind("a.view.lkml"), reader_kind("types.d.ts"), reader_kind("README.md"), reader_kind(".py")
+        ('lookml', None, None, None)
     """
     lower = name.lower()
-    if lower.endswith(".d.ts"):
+    dot = lower.rfind(".")
+    if dot <= 0 or lower.endswith(".d.ts"):  # no extension, or a hidden file's name alone
         return None
-    return EXTENSIONS.get(os.path.splitext(lower)[1])
+    return EXTENSIONS.get(lower[dot:])
 
 
 def relative(path: Path, root: Path) -> str:

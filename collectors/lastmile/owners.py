@@ -147,9 +147,13 @@ def git_head(top: str) -> str | None:
 def _checkouts(files: list[str]) -> dict[str | None, list[str]]:
     """The files grouped by their checkout's top folder (None: in no checkout)."""
     seen: dict[str, str | None] = {}
-    groups: dict[str | None, list[str]] = {}
+    by_folder: dict[str, list[str]] = {}
     for f in files:
-        groups.setdefault(find_checkout(os.path.dirname(f), seen), []).append(f)
+        cut = f.rfind(os.sep)
+        by_folder.setdefault(f[:cut] if cut > 0 else os.path.dirname(f), []).append(f)
+    groups: dict[str | None, list[str]] = {}
+    for folder, inside in by_folder.items():
+        groups.setdefault(find_checkout(folder, seen), []).extend(inside)
     return groups
 
 
