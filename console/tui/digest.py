@@ -440,6 +440,15 @@ def owners(data: AppData) -> dict[str, str]:
     return data.memo("checks.owners", compute)
 
 
+def _warm_sql_lexer() -> None:
+    """Compile the SQL highlighter's patterns now (pygments does it once per process, about
+    0.1 s): otherwise the first SQL a detail pane shows pays it on the UI thread."""
+    from pygments.lexers import get_lexer_by_name
+
+    for _ in get_lexer_by_name("sql").get_tokens("select 1"):
+        pass
+
+
 def warm(data: AppData) -> None:
     """Compute every view now (called by the loading worker); the views that need the findings
     (flags, the search index) only once they are there."""
@@ -449,6 +458,7 @@ def warm(data: AppData) -> None:
     if runs:  # the Runs screen opens on the newest run
         run_results(data, runs[0].invocation_id)
     if data.evaluated:
+        _warm_sql_lexer()
         search_index(data)
         finding_owners(data)
         findings_by_key(data)
