@@ -121,3 +121,14 @@ def test_the_session_killed_mid_collect_keeps_what_was_read_and_says_what_was_sk
         con.close()
     assert {"raw.orders", "raw.customers", "analytics.fct_orders"} <= relations
     assert [s["what"] for s in json.loads(skipped)] == ["freshness and what follows"]
+
+
+def test_the_session_is_read_only_with_its_timeouts_from_the_start(pg_shop):
+    con = pg_engine.connect(_target(pg_shop), Plan(statement_timeout=7.0))
+    try:
+        settings = [con.execute(f"SHOW {name}").fetchall()[0][0] for name in ("statement_timeout", "lock_timeout", "default_transaction_read_only")]
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            con.execute("CREATE TABLE raw.written_by_the_console (id int)")
+    finally:
+        con.close()
+    assert settings == ["7s", "7s", "on"]
