@@ -200,22 +200,58 @@ def _collect(text: str, calls: JinjaCalls, statement: bool = False) -> None:
     """Parse one tag's text and add its calls (results cached by text: tags repeat across files)."""
     found = _CACHE.get(text)
     if found is None:
-        found = []
-        try:
-            tree = parse_python(text, mode="exec" if statement else "eval")
-        except SyntaxError:
-            found = _scan(text)
-        else:
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _NAMES:
-                    call = _literal_call(node)
-                    if call is not None:
-                        found.append(call)
+        found = None if statement else _plain_call(text)
+        if found is None:
+            found = _parsed_calls(text, statement)
         if len(_CACHE) > _CACHE_LIMIT:
             _CACHE.clear()
         _CACHE[text] = found
     for name, args, kwargs in found:
         calls.add(name, args, kwargs)
+
+
+def _parsed_calls(text: str, statement: bool) -> list[tuple[str, tuple, dict]]:
+    """The calls of one tag's text, from a Python parse (each call on its own when the whole
+    is not Python)."""
+    found = []
+    try:
+        tree = parse_python(text, mode="exec" if statement else "eval")
+    except SyntaxError:
+        return _scan(text)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _NAMES:
+            call = _literal_call(node)
+            if call is not None:
+                found.append(call)
+    return found
+
+
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def _plain_call(text: str) -> list[tuple[str, tuple, dict]] | None:
+    """The most common tags, ``ref('name')``, ``ref('pkg', 'name')`` and ``source('s', 't')``
+    with plain names, read without a Python parse (what the parse would give); None otherwise.
+
+    Example:
+        >>> _plain_call("ref('stg_orders')"), _plain_call('source("shop", "orders")')
+        ([('ref', ('stg_orders',), {})], [('source', ('shop', 'orders'), {})])
+        >>> _plain_call("ref('a' ~ 'b')"), _plain_call("ref('a', v=2)"), _plain_call("ref(x)")
+        (None, None, None)
+    """
+    for name in ("ref", "source"):
+        if text.startswith(name) and text.endswith(")"):
+            rest = text[len(name):].lstrip()
+            if not rest.startswith("("):
+                return None
+            args = []
+            for part in rest[1:-1].split(","):
+                part = part.strip()
+                if len(part) < 3 or part[0] != part[-1] or part[0] not in "'\"" or not _PLAIN.issuperset(part[1:-1]):
+                    return None
+                args.append(part[1:-1])
+            return [(name, tuple(args), {})] if len(args) <= 2 else None
+    return None
 
 
 def _scan(text: str) -> list[tuple[str, tuple, dict]]:

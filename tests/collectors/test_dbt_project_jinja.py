@@ -143,3 +143,28 @@ def test_many_tags_are_read_fast():
     assert len(calls.refs) == 2000 and len(calls.sources) == 2000
     # linear in the number of tags: 10 times the tags, well under 30 times the time
     assert best(sql(2000)) < 30 * best(sql(200))
+
+
+def test_plain_tags_read_without_a_parse_as_the_parse_reads_them():
+    """The fast path for ``ref('x')``-like tags gives what the Python parse gives, and steps
+    aside for anything else (a seeded fuzz over pieces of tags)."""
+    import random
+
+    from collectors.dbt_project import jinja_refs
+
+    pieces = ["ref", "source", "(", ")", "'a'", '"b_1"', "'c.d-e'", ",", " ", "'x y'", "v=2", "'q\\'", "~", "x", "''"]
+    rng = random.Random(12)
+    checked = 0
+    for _ in range(3000):
+        if rng.random() < 0.5:
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(2, 9)))
+        else:  # call-shaped: a name, spaces, one to three arguments
+            args = [rng.choice(pieces[4:]) for _ in range(rng.randint(1, 3))]
+            text = rng.choice(["ref", "source", "ref "]) + "(" + rng.choice([",", ", ", " , "]).join(args) + ")"
+        fast = jinja_refs._plain_call(text)
+        if fast is None:
+            continue
+        checked += 1
+        slow = jinja_refs._literal_call(jinja_refs.parse_python(text, mode="eval").body)
+        assert fast == [slow], text
+    assert checked > 50
