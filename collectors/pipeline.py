@@ -56,11 +56,11 @@ def _has_target_manifest(loc) -> bool:
     return (loc.artifacts / "manifest.json").is_file()
 
 
-def _read_project_files(loc, seen, notes: list[str]):
+def _read_project_files(loc, seen, notes: list[str], sql_facts: bool):
     """The project's files, read incrementally (:mod:`collectors.dbt_project.incremental`)."""
     from collectors.dbt_project.incremental import read_files
 
-    return read_files(loc, seen, notes)
+    return read_files(loc, seen, notes, {"sql_facts": sql_facts})
 
 
 def _with_layers(nodes: pl.DataFrame, config) -> pl.DataFrame:
@@ -106,7 +106,7 @@ def _node_history(nodes: pl.DataFrame, previous: pl.DataFrame | None, collect_ti
     )
 
 
-def _snapshot(loc, parsed: Parsed, summary: CollectSummary, seen):
+def _snapshot(loc, parsed: Parsed, summary: CollectSummary, seen, sql_facts: bool = True):
     """(the new project snapshot, or None when the project is unchanged since the last collect
     or only patched; the project-files read, or None when the snapshot is not from the files)."""
     root = loc.project
@@ -118,7 +118,7 @@ def _snapshot(loc, parsed: Parsed, summary: CollectSummary, seen):
         summary.origin = "manifest (unchanged)"
     elif (root / "dbt_project.yml").is_file() or not parsed.history:
         walk_notes: list[str] = []
-        read = _read_project_files(loc, seen, walk_notes)
+        read = _read_project_files(loc, seen, walk_notes, sql_facts)
         summary.notes.extend(dict.fromkeys(walk_notes))  # a folder may be walked for several resource types
         snapshot = read.frames
         summary.origin = "project files"
@@ -204,7 +204,7 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     summary = CollectSummary(project_root=root, store=loc.store)
     seen = peek(loc.store)
     parsed = parse_artifacts(loc, seen, summary, keep_documents)
-    snapshot, read = _snapshot(loc, parsed, summary, seen)
+    snapshot, read = _snapshot(loc, parsed, summary, seen, sql_facts)
     renders = snapshot.pop("render_cache", None) if snapshot is not None else None
     edited, updates, new_edges, hashed, overlay_renders = _apply_overlay(loc, snapshot, seen, summary)
     if read is not None and read.kind == "patch":  # models whose text changed: like the overlay's edits

@@ -106,12 +106,14 @@ def _digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def inputs_digest(root: Path, config: object) -> str:
-    """A digest of everything besides the files that shapes a read of the project."""
+def inputs_digest(root: Path, config: object, extra: object = None) -> str:
+    """A digest of everything besides the files that shapes a collect from the project's files
+    (``extra``: the collect's own switches, such as SQL facts on or off: a collect with facts
+    after one without them must compute them)."""
     from collectors.dbt_project.render import RENDER_VERSION
     from console import __version__
 
-    return _digest([str(root), __version__, RENDER_VERSION, repr(config), [os.environ.get(k) for k in _DBT_ENV]])
+    return _digest([str(root), __version__, RENDER_VERSION, repr(config), [os.environ.get(k) for k in _DBT_ENV], extra])
 
 
 def _profile_files(root: Path) -> list[Path]:
@@ -132,13 +134,14 @@ def _env_rows(names: set[str]) -> dict[str, Row]:
     return {f"{ENV_PREFIX}{n}": (0, 0, _digest(os.environ.get(n))) for n in sorted(names)}
 
 
-def _settings_rows(root: Path, config: object, previous: dict[str, Row]) -> dict[str, Row]:
+def _settings_rows(root: Path, config: object, previous: dict[str, Row], extra: object) -> dict[str, Row]:
     names = {p[len(ENV_PREFIX):] for p in previous if p.startswith(ENV_PREFIX)}
-    return {INPUTS: (0, 0, inputs_digest(root, config)), **_env_rows(names)}
+    return {INPUTS: (0, 0, inputs_digest(root, config, extra)), **_env_rows(names)}
 
 
-def read_files(loc, seen: dict, notes: list[str]) -> ProjectRead:
-    """Read the project's files incrementally (see the module docstring).
+def read_files(loc, seen: dict, notes: list[str], switches: object = None) -> ProjectRead:
+    """Read the project's files incrementally (see the module docstring); ``switches`` (the
+    collect's options that change what it writes) are part of the settings digest.
 
     Raises:
         InputError: as :func:`collectors.dbt_project.read_project`.
@@ -153,7 +156,7 @@ def read_files(loc, seen: dict, notes: list[str]) -> ProjectRead:
     if snap is None:
         _STATE.pop(key, None)
         return _full(loc, root, key, None, {}, notes)
-    rows = {**snap.rows, **_settings_rows(root, loc.config, previous)}
+    rows = {**snap.rows, **_settings_rows(root, loc.config, previous, switches)}
     if previous:
         added, removed, changed = changes(previous, rows)
         delta = {p: r for p, r in rows.items() if previous.get(p) != r}

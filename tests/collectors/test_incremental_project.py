@@ -165,3 +165,13 @@ def test_other_changes_give_the_cold_collect_rows(work, tmp_path, what):
             _edit(root / "dbt_project.yml", "chains: [north, south]", "chains: [north]")
 
     _run(work, tmp_path, change, expect="project files")
+
+
+def test_a_collect_with_sql_facts_after_one_without_computes_them(work, tmp_path):
+    store = tmp_path / "a" / "store.duckdb"
+    loc = resolve_locations(work, store=store)
+    collect(loc, sql_facts=False)
+    assert read_tables(store, {"sql_facts": ["unique_id"]})["sql_facts"].is_empty()
+    assert collect(loc).origin == "project files"  # the switch is part of the settings digest
+    assert not read_tables(store, {"sql_facts": ["unique_id"]})["sql_facts"].is_empty()
+    assert collect(loc).origin == "project files (unchanged)"
