@@ -145,8 +145,8 @@ def report(project, artifacts, archive, lastmile, query_logs, warehouse, store, 
 def _evaluate(loc, now, fmt, select, exclude, known, *, collected: bool = False):
     """Context, rules, selection and baseline -> ReportData (diagnostics on stderr).
 
-    Text and Markdown open with the summary (the project's score); JSON carries every score.
-    After a collect, the first text, Markdown or JSON report records the collect's scores
+    Text, Markdown and HTML open with the summary (the project's score); JSON carries every score.
+    After a collect, the first text, Markdown, HTML or JSON report records the collect's scores
     (console/scores/history.py).
     """
     from console.ranking import priority_weights
@@ -161,7 +161,7 @@ def _evaluate(loc, now, fmt, select, exclude, known, *, collected: bool = False)
     p_weights = priority_weights(loc.config.priority, loc.config.source)  # config errors before any work
     s_weights = score_weights(loc.config.scores, loc.config.source)
     hotspots = hotspots_wanted(loc.config, fmt)  # a bad [hotspots] table too
-    summary = fmt in ("text", "markdown")
+    summary = fmt in ("text", "markdown", "html")
     scores = fmt == "json" or (summary and collected)  # a summary alone needs the project's score only
     history = summary or (scores and collected)
     extra = None

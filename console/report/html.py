@@ -1,6 +1,8 @@
 """The HTML report: one self-contained file that works offline (plotly.js is embedded).
 
-A header with the project and counts, the findings table (filter buttons by severity, a tiny
+A header with the project and counts, the one-screen summary when the report has one
+(:mod:`console.report.html_summary`: health score, counts by category and severity with their
+change, the top ten by priority, the busiest rules), the findings table (filter buttons by severity, a tiny
 inline script; without JavaScript every row shows), accepted and expired exceptions, then the
 charts: findings by category, run durations, test results per run, source freshness and the
 DAG. Every project-supplied string is escaped with :func:`html.escape`; figure JSON is
@@ -173,11 +175,13 @@ def render(data: ReportData) -> str:
         from plotly.offline import get_plotlyjs
 
         plotly_js = f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
+    from console.report import html_summary  # (it renders with this module's e)
+
     title = f"{data.tool_name} report: {data.project.get('name') or 'dbt project'}"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{e(title)}</title><style>{_CSS}</style></head><body>\n"
-        f"{_header(data, bool(charts_html))}\n<main>\n{_findings(data)}\n{hotspots_section.html_section(data)}\n{_exceptions(data)}\n{charts_html}\n</main>\n"
+        f"<title>{e(title)}</title><style>{_CSS}{html_summary.CSS}</style></head><body>\n"
+        f"{_header(data, bool(charts_html))}\n<main>\n{html_summary.section(data)}\n{_findings(data)}\n{hotspots_section.html_section(data)}\n{_exceptions(data)}\n{charts_html}\n</main>\n"
         f"<script>{_FILTER_JS}</script>\n{plotly_js}<script>{charts_js}</script>\n</body></html>\n"
     )

@@ -105,3 +105,35 @@ def test_html_without_history_says_so(tmp_path):
     page = render("html", build_report(ctx, (), charts=True))
     assert "No model runs in the store yet" in page and "No freshness checks" in page
     assert "Plotly.newPlot('chart-dag'" in page
+
+
+def test_html_opens_with_the_summary(shop_ctx):
+    from console.scores.history import Trend
+
+    trend = Trend({("project", ""): [3.0, 4.0]}, {"checks": {"error": 0, "warn": 0, "info": 0},
+                                                     "structure": {"error": 2, "warn": 0, "info": 0}})
+    data = build_report(shop_ctx, FINDINGS, rules=RULES, overview=True, trend=trend)
+    page = render("html", data)
+    parser = _Tags()
+    parser.feed(page)
+    assert {t for t, _ in parser.tags} <= ALLOWED_TAGS
+    assert not any(k.startswith("on") for _, attrs in parser.tags for k in attrs)
+    start, end = page.index('<section id="summary">'), page.index("</section>", page.index('<section id="summary">'))
+    summary = page[start:end]
+    assert start < page.index('<section id="findings">')  # at the top, before the findings
+    ov = data.overview
+    assert f"{ov.score:.1f}/10</span> health" in summary and "▃" in summary  # the score and its trend
+    assert "5 findings (+3 since the last report)" in summary
+    # counts by category and severity, with the change since the last report
+    assert '<tr><td>checks</td><td class="n">1</td><td class="n">0</td><td class="n">0</td><td class="n">+1</td></tr>' in summary
+    assert '<tr><td>structure</td><td class="n">1</td><td class="n">0</td><td class="n">0</td><td class="n">-1</td></tr>' in summary
+    # the top findings by priority, highest first, each message escaped
+    assert len(ov.top) == len(FINDINGS)
+    places = [summary.index(f'<td class="p">{ov.priority[f.fingerprint]}</td><td class="sev">{f.severity}</td>'
+                            f'<td class="rule">{f.rule}<br>') for f in ov.top]
+    assert places == sorted(places)
+    assert [ov.priority[f.fingerprint] for f in ov.top] == sorted(ov.priority.values(), reverse=True)
+    assert "<script>" not in summary and "breaks out &lt;/script&gt;&lt;script&gt;alert(&#x27;x&#x27;)" in summary
+    assert "Most frequent: " in summary
+    without = render("html", build_report(shop_ctx, FINDINGS, rules=RULES))
+    assert 'id="summary"' not in without  # a report built without the overview has none

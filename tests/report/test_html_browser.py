@@ -59,3 +59,19 @@ def test_screenshot_is_a_real_page(report_file, tmp_path):
     assert png.is_file(), proc.stderr[-2000:]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 50_000  # a blank page compresses to a few kB
+
+
+def test_the_summary_renders_at_the_top_and_stays_text(shop_ctx, tmp_path):
+    data = build_report(shop_ctx, FINDINGS, rules=RULES, charts=True, overview=True)
+    page = tmp_path / "summary.html"
+    page.write_text(render("html", data), encoding="utf-8")
+    proc = chromium(tmp_path, "--dump-dom", page.as_uri())
+    dom = proc.stdout
+    assert proc.returncode == 0 and '<section id="summary">' in dom, proc.stderr[-2000:]
+    summary = dom[dom.index('<section id="summary">'):dom.index('<section id="findings">')]
+    assert f"{data.overview.score:.1f}/10</span> health" in summary
+    assert "5 findings" in summary and "Top 5 by priority" in summary and "Most frequent: " in summary
+    assert summary.count('<tr class="') == len(data.overview.top)  # the top list, one row each
+    assert "<script" not in summary and "breaks out &lt;/script&gt;&lt;script&gt;" in summary  # inert text
+    assert dom.count("<script") == 3  # the filter, plotly.js and the charts: nothing injected
+    assert "plot-container" in dom  # and the charts below still draw
