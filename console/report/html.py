@@ -2,11 +2,12 @@
 
 A header with the project and counts, the one-screen summary when the report has one
 (:mod:`console.report.html_summary`: health score, counts by category and severity with their
-change, the top ten by priority, the busiest rules), the findings table (filter buttons by severity, a tiny
-inline script; without JavaScript every row shows), accepted and expired exceptions, then the
-charts: findings by category, run durations, test results per run, source freshness and the
-DAG. Every project-supplied string is escaped with :func:`html.escape`; figure JSON is
-embedded with ``<``, ``>`` and ``/`` escaped, so no name or message can close a tag or a script.
+change, the top ten by priority, the busiest rules), the findings table (filter buttons by
+severity, a tiny inline script; without JavaScript every row shows), accepted and expired
+exceptions, then the charts: findings by category, run durations, test results per run,
+source freshness and the DAG. Every project-supplied string is escaped with
+:func:`html.escape`; figure JSON is embedded with ``<``, ``>`` and ``/`` escaped, so no name
+or message can close a tag or a script.
 """
 
 from __future__ import annotations

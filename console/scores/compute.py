@@ -21,9 +21,9 @@ adds the trend).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import polars as pl
 
@@ -34,9 +34,9 @@ from rules.context import Context
 NO_OWNER = "(no owner)"
 
 
-@dataclass(frozen=True)
-class NodeScore:
-    """One model's or source's score.
+class NodeScore(NamedTuple):
+    """One model's or source's score (a named tuple: thousands are made per report, and a
+    frozen dataclass costs several times more to build).
 
     Attributes:
         unique_id, name, resource_type, path: the node.
@@ -109,19 +109,22 @@ class Scores:
         }
 
 
-def _penalties(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights) -> tuple[dict[str, float], dict[str, int]]:
-    tests = ctx.frames["tests"]
-    attached = dict(zip(tests["unique_id"].to_list(), tests["attached_node"].to_list()))
-    penalty: dict[str, float] = defaultdict(float)
-    count: dict[str, int] = defaultdict(int)
-    points = weights.penalty
-    for (node, severity), n in Counter((f.node, f.severity) for f in findings).items():
-        if node is None:
-            continue
-        node = attached.get(node) or node
-        penalty[node] += points.get(severity, 0.0) * n
-        count[node] += n
-    return penalty, count
+def _penalties(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights) -> pl.DataFrame:
+    """``unique_id``, ``_penalty``, ``_count`` of every node findings count against (one
+    vectorised pass: a finding on a test counts against the node it tests)."""
+    findings = findings if isinstance(findings, (list, tuple)) else list(findings)
+    frame = pl.DataFrame({"node": [f.node for f in findings], "severity": [f.severity for f in findings]},
+                         schema={"node": pl.String, "severity": pl.String})
+    tests = ctx.frames["tests"].select(pl.col("unique_id").alias("node"), "attached_node")
+    points = {k: float(v) for k, v in weights.penalty.items()}
+    return (
+        frame.drop_nulls("node")
+        .join(tests, on="node", how="left")
+        .select(pl.coalesce("attached_node", "node").alias("unique_id"),
+                pl.col("severity").replace_strict(points, default=0.0, return_dtype=pl.Float64).alias("_p"))
+        .group_by("unique_id")
+        .agg(pl.col("_p").sum().alias("_penalty"), pl.len().cast(pl.Int64).alias("_count"))
+    )
 
 
 def _has_text(col: str) -> pl.Expr:
@@ -138,16 +141,13 @@ def score_nodes(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights
     """
     weights = weights or ScoreWeights()
     nodes = ctx.frames["nodes"].filter(pl.col("resource_type").is_in(["model", "source"]))
-    penalty, count = _penalties(ctx, findings, weights)
+    found = _penalties(ctx, findings, weights)
     tested = ctx.frames["tests"]["attached_node"].drop_nulls().unique()
     cols = ctx.frames["node_columns"]
     shares = cols.group_by("unique_id").agg(_has_text("description").cast(pl.Float64).mean().alias("_share"))
     exposure_parents: set[str] = set()
     for exposure in ctx.of_type("exposure"):
         exposure_parents.update(ctx.graph.parents.get(exposure, ()))
-    found = pl.DataFrame({"unique_id": list(penalty), "_penalty": list(penalty.values()),
-                          "_count": [count[k] for k in penalty]},
-                         schema={"unique_id": pl.String, "_penalty": pl.Float64, "_count": pl.Int64})
 
     w = {k: float(weights.checks.get(k, 0.0)) for k in ("tests", "description", "columns", "owner", "contract", "freshness")}
     model = pl.col("resource_type") == "model"
@@ -208,17 +208,17 @@ def score_nodes(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights
         .sort("score", "label", "unique_id")
     )
     out = tuple(NodeScore(uid, label, rtype, p, folder, owner, score, cov, n, tuple(miss))
-                for uid, label, rtype, p, folder, owner, score, cov, n, miss in frame.iter_rows())
+                for uid, label, rtype, p, folder, owner, score, cov, n, miss in frame.rows())
     project = round(sum(n.score for n in out) / len(out), 1) if out else None
-    return Scores(project, out, _grouped(out, lambda n: n.folder), _grouped(out, lambda n: n.owner))
+    return Scores(project, out, _grouped(frame, "folder"), _grouped(frame, "owner"))
 
 
-def _grouped(nodes: Sequence[NodeScore], key) -> tuple[GroupScore, ...]:
-    members: dict[str, list[NodeScore]] = defaultdict(list)
-    for n in nodes:
-        members[key(n)].append(n)
-    groups = [
-        GroupScore(k, round(sum(n.score for n in ms) / len(ms), 1), len(ms), ms[0].name)  # nodes come worst first
-        for k, ms in members.items()
-    ]
-    return tuple(sorted(groups, key=lambda g: (g.score, g.key)))
+def _grouped(frame: pl.DataFrame, key: str) -> tuple[GroupScore, ...]:
+    """Mean scores by ``key`` (of a frame sorted worst first), worst first; sums in tenths, exact."""
+    groups = (
+        frame.group_by(key, maintain_order=True)
+        .agg((pl.col("score") * 10).round().cast(pl.Int64).sum().alias("tenths"), pl.len().alias("n"),
+             pl.col("label").first().alias("worst"))  # nodes come worst first
+    )
+    out = [GroupScore(k, round(tenths / n / 10, 1), n, worst) for k, tenths, n, worst in groups.iter_rows()]
+    return tuple(sorted(out, key=lambda g: (g.score, g.key)))
