@@ -35,6 +35,8 @@ from rules.base import CATEGORIES, Finding
 SEVERITIES = ("error", "warn", "info")
 #: Seconds the cursor rests on a finding before its node's SQL is fetched from the store.
 CODE_DELAY_S = 0.25
+#: Findings after the cursor (and a quarter as many before) whose nodes' code comes in the same visit.
+NEARBY = 40
 _KEYS = {"sev": "severity", "severity": "severity", "cat": "category", "category": "category", "rule": "rule", "owner": "owner"}
 
 
@@ -205,7 +207,7 @@ class ChecksScreen(FilteredTableKeys, ConsoleScreen):
             if self._code_timer is not None:
                 self._code_timer.stop()
             node = f.node  # fetched once the cursor rests: walking the list never waits on the store
-            self._code_timer = self.set_timer(CODE_DELAY_S, lambda: self.load_code(node))
+            self._code_timer = self.set_timer(CODE_DELAY_S, lambda: self.load_code(node, tuple(self._nearby_nodes())))
         else:
             sql_widget.update("")
 
@@ -226,19 +228,30 @@ class ChecksScreen(FilteredTableKeys, ConsoleScreen):
         return Group(*parts)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="code")
-    def load_code(self, node: str) -> None:
-        """Fetch one node's code from the store (a short shared-lock visit) and show it."""
+    def load_code(self, node: str, nearby: tuple[str, ...] = ()) -> None:
+        """Fetch a node's code, and its ``nearby`` nodes', from the store (a short shared-lock
+        visit) and show it."""
         from console.store.node_code import read_node_code
 
         worker = get_current_worker()
-        code = read_node_code(self.data.store, node)
+        codes = read_node_code(self.data.store, [node, *nearby])
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._code_loaded, node, code)
+            self.app.call_from_thread(self._code_loaded, node, codes)
 
-    def _code_loaded(self, node: str, code: tuple[str | None, str | None]) -> None:
-        if len(self._code) > 200:  # a few screens' worth; the store has the rest
+    def _nearby_nodes(self) -> list[str]:
+        """Nodes of the findings around the cursor whose code is not here yet (read in the same
+        store visit: walking on does not open the store again for each row)."""
+        data, row = self.data, self.query_one("#ck-table", VirtualTable).cursor_row
+        if data is None:
+            return []
+        around = self._kept[max(0, row - NEARBY // 4): row + NEARBY]
+        return [n for n in {data.findings[i].node for i in around} if n and n in data.names and n not in self._code]
+
+    def _code_loaded(self, node: str, codes: dict[str, tuple[str | None, str | None]]) -> None:
+        if len(self._code) > 10 * NEARBY:  # a few screens' worth; the store has the rest
             self._code.clear()
-        self._code[node] = code
+        self._code.setdefault(node, (None, None))
+        self._code.update(codes)
         f = self.selected_finding()
         if f is not None and f.node == node:
             self.query_one("#ck-sql", Static).update(self._sql_renderable(node))
