@@ -358,7 +358,7 @@ class SearchIndex:
         >>> idx = SearchIndex(["a", "b", "c"], ["Stg_Orders", "fct_orders", "stg_items"])
         >>> idx.matching(["stg"]), idx.matching(["stg_o"]), idx.matching([]), idx.matching(["x"])
         ([0, 2], [0], [0, 1, 2], [])
-        >>> idx.matching(["orders"], keep=lambda i: i > 0, keep_key="after a")
+        >>> idx.matching(["orders"], among=[1, 2], among_key="after a")
         [1]
     """
 
@@ -370,25 +370,24 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self.keys)
 
-    def matching(self, words: Sequence[str], keep: Callable[[int], bool] | None = None, keep_key: Any = None) -> list[int]:
-        """Indices of the rows whose text holds every word (lower-cased) and that ``keep`` keeps.
+    def matching(self, words: Sequence[str], among: Sequence[int] | None = None, among_key: Any = None) -> list[int]:
+        """Indices of the rows whose text holds every word (lower-cased), in order.
 
-        ``keep_key`` names the ``keep`` predicate: results are reused only for the same key.
+        ``among``: only these rows (ascending; e.g. the rows of one severity), named by
+        ``among_key``: the previous matches are reused only for the same key.
         """
         words = tuple(w.lower() for w in words)
         last = self._last
-        if last is not None and last[1] == keep_key and all(any(o in w for w in words) for o in last[0]):
-            among: Iterable[int] = last[2]
-            keep = None  # the previous matches passed it already
+        candidates: Iterable[int]
+        if last is not None and last[1] == among_key and all(any(o in w for w in words) for o in last[0]):
+            candidates = last[2]
         else:
-            among = range(len(self.texts))
+            candidates = range(len(self.texts)) if among is None else among
         texts = self.texts
-        if keep is not None:
-            among = [i for i in among if keep(i)]
         for word in words:
-            among = [i for i in among if word in texts[i]]
-        out = list(among)
-        self._last = (words, keep_key, out)
+            candidates = [i for i in candidates if word in texts[i]]
+        out = list(candidates)
+        self._last = (words, among_key, out)
         return out
 
 
@@ -405,13 +404,20 @@ def search_index(data: AppData) -> SearchIndex:
     return data.memo("checks.search", compute)
 
 
-def finding_owners(data: AppData) -> list[str]:
-    """Each finding's node's owner, lower-cased, in the order of ``data.findings``."""
-    def compute() -> list[str]:
+def finding_columns(data: AppData) -> dict[str, list[str]]:
+    """The findings' filterable fields as columns, lower-cased, in the order of
+    ``data.findings``: ``severity``, ``category``, ``rule`` (id), ``name`` and ``owner`` (their
+    node's), so a filter term is one list scan."""
+    def compute() -> dict[str, list[str]]:
         own = owners(data)
-        return [own.get(f.node or "", "").lower() for f in data.findings]
+        fs = data.findings
+        return {
+            "severity": [f.severity for f in fs], "category": [f.category for f in fs],
+            "rule": [f.rule.lower() for f in fs], "name": [f.name.lower() for f in fs],
+            "owner": [own.get(f.node or "", "").lower() for f in fs],
+        }
 
-    return data.memo("checks.finding_owners", compute)
+    return data.memo("checks.columns", compute)
 
 
 def findings_by_key(data: AppData) -> dict[str, Finding]:
@@ -460,6 +466,6 @@ def warm(data: AppData) -> None:
     if data.evaluated:
         _warm_sql_lexer()
         search_index(data)
-        finding_owners(data)
+        finding_columns(data)
         findings_by_key(data)
         node_runs_index(data)

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from console.tui.digest import finding_owners, findings_by_key, owners, search_index
+from console.tui.digest import finding_columns, findings_by_key, owners, search_index
 from console.tui.messages import ShowNode
 from console.tui.screens.base import ConsoleScreen
 from console.tui.state import AppData
@@ -61,16 +61,34 @@ class Filter:
         """The ``key:value`` terms (severity, category, rule, owner); the words apart."""
         return (self.severity, self.category, self.rule, self.owner)
 
-    def keeps(self, f: Finding, owner: str) -> bool:
-        """Whether finding ``f`` passes the terms (not the words); ``owner`` is its node's
-        owner, lower-cased (see :func:`~console.tui.digest.finding_owners`)."""
-        if self.severity and f.severity != self.severity:
-            return False
-        if self.category and f.category != self.category:
-            return False
-        if self.rule and self.rule not in (f.rule.lower(), f.name.lower()):
-            return False
-        return not self.owner or self.owner in owner
+    def candidates(self, columns: dict[str, list[str]]) -> list[int] | None:
+        """The findings that pass the terms (not the words), by index, from the findings'
+        columns (see :func:`~console.tui.digest.finding_columns`); None without terms.
+
+        Example:
+            >>> cols = {"severity": ["error", "warn"], "category": ["checks", "runs"],
+            ...         "rule": ["chk001", "run002"], "name": ["failing-test", "flaky-test"], "owner": ["priya", ""]}
+            >>> parse_filter("sev:warn").candidates(cols), parse_filter("rule:failing-test owner:pri").candidates(cols)
+            ([1], [0])
+            >>> parse_filter("words only").candidates(cols) is None
+            True
+        """
+        if not any(self.terms):
+            return None
+        among = list(range(len(columns["severity"])))
+        if self.severity:
+            sev = columns["severity"]
+            among = [i for i in among if sev[i] == self.severity]
+        if self.category:
+            cat = columns["category"]
+            among = [i for i in among if cat[i] == self.category]
+        if self.rule:
+            rule, name = columns["rule"], columns["name"]
+            among = [i for i in among if self.rule in (rule[i], name[i])]
+        if self.owner:
+            owner = columns["owner"]
+            among = [i for i in among if self.owner in owner[i]]
+        return among
 
 
 def parse_filter(text: str) -> Filter:
@@ -149,11 +167,7 @@ class ChecksScreen(FilteredTableKeys, ConsoleScreen):
             return
         flt = parse_filter(self.filter_box().value)
         index, findings = search_index(data), data.findings
-        keep = None
-        if any(flt.terms):
-            owners_of = finding_owners(data)
-            keep = lambda i: flt.keeps(findings[i], owners_of[i])  # noqa: E731
-        kept = index.matching(flt.words, keep, keep_key=(data.generation, flt.terms))
+        kept = index.matching(flt.words, flt.candidates(finding_columns(data)), among_key=flt.terms)
         self._kept = kept
         keys = index.keys
         names = data.names

@@ -71,11 +71,11 @@ class FreshnessScreen(FilteredTableKeys, ConsoleScreen):
         if data is None:
             return
         every = digest.freshness_rows(data)
-        keep = None
+        among = None
         if self.kind != "all":
             source = self.kind == "source"
-            keep = lambda i: (every[i].kind == "source") == source  # noqa: E731
-        kept = digest.freshness_index(data).matching(self.filter_words(), keep, keep_key=self.kind)
+            among = [i for i, r in enumerate(every) if (r.kind == "source") == source]
+        kept = digest.freshness_index(data).matching(self.filter_words(), among, among_key=self.kind)
         rows = self._rows = [every[i] for i in kept]
         self.query_one("#fr-table", VirtualTable).show_rows([r.unique_id for r in rows], lambda j: row_cells(rows[j]))
         sources = [r for r in rows if r.kind == "source"]
