@@ -22,6 +22,7 @@ Usage::
     python benchmarks/bench_lastmile.py                 # the full size
     python benchmarks/bench_lastmile.py --scale 0.1     # a quick check
     python benchmarks/bench_lastmile.py --keep DIR      # keep the generated project
+    python benchmarks/bench_lastmile.py --no-querylog   # without the query-log part (minutes on a loaded machine)
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scale", type=float, default=1.0, help="fraction of the full size (default 1)")
     ap.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    ap.add_argument("--no-querylog", action="store_true", help="skip the query-log figures (bench_querylog.py) at the end")
     args = ap.parse_args()
     compileall.compile_dir(str(HERE.parent / "collectors"), quiet=1)
     compileall.compile_dir(str(HERE.parent / "console"), quiet=1)
@@ -100,7 +102,7 @@ def main() -> None:
 
             if hasattr(lastmile_accuracy, "main"):
                 lastmile_accuracy.main()
-        if (HERE / "bench_querylog.py").exists():  # the issue's query-log figures, same run
+        if not args.no_querylog and (HERE / "bench_querylog.py").exists():  # the issue's query-log figures, same run
             import bench_querylog  # noqa: PLC0415 - owned by the query-log side
 
             print("query log (bench_querylog.py):")
