@@ -350,7 +350,9 @@ class VirtualTable(ScrollView, can_focus=True):
         console = self.app.console
         segments: list[Segment] = []
         pad = " " * PADDING
+        length = 0  # every cell is exactly its column's width (plus padding): no measuring below
         for value, w in zip(cells, self._column_widths(width)):
+            length += w + 2 * PADDING
             if type(value) is str and value.isascii() and value.isprintable():  # the common case, without rich's Text
                 segments.append(Segment(f"{pad}{value[:w].ljust(w)}{pad}", post_style_of(style, post)))
                 continue
@@ -359,7 +361,7 @@ class VirtualTable(ScrollView, can_focus=True):
             segments.append(Segment(pad, style))
             segments.extend(Segment.apply_style(text.render(console), style=under, post_style=post or None))
             segments.append(Segment(pad, style))
-        strip = Strip(segments).adjust_cell_length(width, style).simplify()
+        strip = Strip(segments, length).adjust_cell_length(width, style).simplify()
         if len(self._cache) >= CACHE_ROWS:
             self._cache.clear()
         self._cache[key] = strip
