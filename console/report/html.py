@@ -183,6 +183,6 @@ def render(data: ReportData) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{e(title)}</title><style>{_CSS}{html_summary.CSS}</style></head><body>\n"
-        f"{_header(data, bool(charts_html))}\n<main>\n{html_summary.section(data)}\n{_findings(data)}\n{hotspots_section.html_section(data)}\n{_exceptions(data)}\n{charts_html}\n</main>\n"
+        f"{_header(data, bool(charts_html))}\n<main>\n{html_summary.section(data)}\n{hotspots_section.html_section(data)}\n{_findings(data)}\n{_exceptions(data)}\n{charts_html}\n</main>\n"
         f"<script>{_FILTER_JS}</script>\n{plotly_js}<script>{charts_js}</script>\n</body></html>\n"
     )
