@@ -37,7 +37,8 @@ def scores(project, artifacts, archive, lastmile, query_logs, warehouse, store, 
     """
     from console.cli.report_cmd import parse_now
     from console.scores import score_nodes, score_weights
-    from console.scores.history import load_trend, record
+    from console.scores.history import record, trend_from_frames
+    from console.store.score_history import history_readers
     from rules.context import Context
     from rules.engine import evaluate
 
@@ -49,10 +50,11 @@ def scores(project, artifacts, archive, lastmile, query_logs, warehouse, store, 
 
         click.echo(collect(loc, progress=sys.stderr.isatty(), keep_documents=True).to_text(), err=True)
     with gc_paused():
-        ctx = Context.from_store(loc.store, now=now, settings=loc.config.settings())
+        ctx = Context.from_store(loc.store, now=now, settings=loc.config.settings(),
+                                 extra=history_readers(("project", scope)))  # the trend, in the same visit
         evaluation = evaluate(ctx, loc.config, today=now.date() if now else None)
         result = score_nodes(ctx, evaluation.findings, weights)
-    trend, collect_id = load_trend(loc.store, ("project", scope))
+    trend, collect_id = trend_from_frames(ctx.frames)
     if not no_collect:
         from console.report.overview import category_counts
 

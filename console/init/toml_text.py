@@ -174,6 +174,10 @@ def merged_text(old: str, new: str, baseline: str | None) -> tuple[str, list[str
         raise ValueError(f"is not valid TOML ({e}), so what it holds cannot be kept: fix it, or delete it") from None
     preamble, blocks = split_tables(old)
     preamble = tuple(line for line in preamble if line != KEPT_MARK)
+    dotted = sorted(set(tomllib.loads("\n".join(preamble))) & set(OWNED))
+    if dotted:  # `production.exposure_types = ...` above every table: init cannot tell it apart
+        raise ValueError(f"sets {', '.join(dotted)} with dotted keys before its first table; "
+                         "move them into their tables (or delete them) and run `console init --force` again")
     kept = [Block(b.name, b.array, tuple(line for line in b.lines if line != KEPT_MARK)) for b in blocks if not _owned(b)]
     new_pre, new_blocks = split_tables(new)
     if baseline is not None and any(b.name == ("report",) for b in kept):

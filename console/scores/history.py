@@ -101,14 +101,6 @@ def trend_from_frames(frames) -> tuple[Trend, int | None]:
     return (Trend.from_rows(rows, latest) if rows is not None else Trend()), latest
 
 
-def load_trend(store_path, scopes: tuple[str, ...]) -> tuple[Trend, int | None]:
-    """The trend of these scopes from the store, and the id of its latest collect (a visit of its own)."""
-    from console.store.score_history import read_score_history
-
-    rows, latest = read_score_history(store_path, scopes)
-    return Trend.from_rows(rows, latest), latest
-
-
 def record(store_path, project_root, scores: Scores, collect_id: int | None,
            counts: Mapping[str, Mapping[str, int]]) -> int:
     """Record one collect's scores (nothing when there is no collect or no score)."""

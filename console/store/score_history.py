@@ -6,7 +6,8 @@ again (the snapshot tables hold only the latest project). So the first ``console
 ``console scores`` after a collect records that collect's scores, in a short exclusive visit
 of its own after the collect's transaction (``INSERT OR IGNORE`` on (collect_id, scope, key):
 a second report of the same collect adds nothing). ``--no-collect`` opens the store read-only
-and records nothing; it still reads the history.
+and records nothing; it still reads the history, through :func:`history_readers`, in the
+visit that loads the command's context (:func:`console.store.read_tables`'s ``extra``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from console.store.lock import store_lock
-from console.store.schema import SCHEMA_VERSION, TABLES
-from console.store.store import _connect, _schema_version, open_writer
+from console.store.schema import TABLES
+from console.store.store import open_writer
 
 _TABLE = "score_history"
 
@@ -69,24 +69,3 @@ def latest_collect(frames: dict[str, pl.DataFrame]) -> int | None:
     frame = frames.get(LATEST_FRAME)
     value = frame["collect_id"][0] if frame is not None and frame.height else None
     return int(value) if value is not None else None
-
-
-def read_score_history(store_path: Path, scopes: tuple[str, ...], *, last: int = 12) -> tuple[pl.DataFrame, int | None]:
-    """The rows of these scopes from the ``last`` recorded collects, oldest first, and the id of
-    the store's latest collect, in one short read-only visit of its own (``console scores``;
-    a report reads them with its context through :func:`history_readers`).
-
-    An absent store, or one without the table, gives an empty frame: history is optional.
-    """
-    empty = pl.DataFrame(schema=_EMPTY_SCHEMA)
-    if not store_path.exists():
-        return empty, None
-    with store_lock(store_path, exclusive=False):
-        con = _connect(store_path, read_only=True)
-        try:
-            if _schema_version(con) != SCHEMA_VERSION:
-                return empty, None
-            frames = {HISTORY_FRAME: _history(con, scopes, last), LATEST_FRAME: _latest(con)}
-            return frames[HISTORY_FRAME], latest_collect(frames)
-        finally:
-            con.close()

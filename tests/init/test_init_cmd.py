@@ -196,3 +196,20 @@ def test_force_refuses_a_configuration_it_cannot_read(project):
     assert proc.stderr.startswith(f"console: error: {project / 'console.toml'}: is not valid TOML (")
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert (project / "console.toml").read_text() == "[paths]\nartifacts = \n"
+
+
+def test_the_merge_reads_tables_as_toml_does():
+    from console.init.toml_text import merged_text
+
+    tricky = (
+        '[paths]\nlastmile = [\n  "bi",\n]\nnote = """\n[layers.staging]\nnot a table\n"""\n'  # a header-like line in a string
+        "# ours\n[[exceptions]]\nrule = \"R\"\nnode = \"*\"\nreason = \"r\"\nexpires = 2027-01-01\n"
+        '[layers . "staging"]  # spaced, quoted: still init\'s\nprefixes = ["zz_"]\n'
+    )
+    text, kept = merged_text(tricky, '[production]\nexposure_types = ["application"]\n', None)
+    doc = tomllib.loads(text)
+    assert kept == ["[paths]", "[[exceptions]]"]
+    assert doc["paths"]["note"] == "[layers.staging]\nnot a table\n" and "layers" not in doc
+    assert text.count("# ours") == 1
+    with pytest.raises(ValueError, match="dotted keys before its first table"):
+        merged_text('layers.staging.prefixes = ["a_"]\n[paths]\nartifacts = "t"\n', "", None)
