@@ -132,3 +132,16 @@ def test_the_session_is_read_only_with_its_timeouts_from_the_start(pg_shop):
     finally:
         con.close()
     assert settings == ["7s", "7s", "on"]
+
+
+def test_a_role_limited_to_one_connection_lists_everything_on_one_session(pg_shop):
+    """The relations are listed on a second session beside the columns; a role that may hold
+    only one (CONNECTION LIMIT 1) gets the same catalogue from its one session."""
+    pg_shop.server.psql("CREATE ROLE solo LOGIN CONNECTION LIMIT 1; GRANT USAGE ON SCHEMA raw TO solo", dbname="shop")
+    alone = pg_engine.read(_target(pg_shop, "solo"), Plan())
+    beside = pg_engine.read(_target(pg_shop, "reader"), Plan())
+    assert alone.skipped == beside.skipped
+    assert {"orders", "customers"} <= set(alone.relations["name"].to_list())
+    key = ["schema", "name"]
+    assert alone.relations.select(key).sort(key).equals(beside.relations.select(key).sort(key))
+    assert alone.columns.height == beside.columns.height
