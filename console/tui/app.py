@@ -13,8 +13,10 @@ How data flows
     (``collectors.pipeline.collect``), then builds an :class:`~console.tui.state.AppData` in one
     short shared-lock visit to the store and posts :class:`~console.tui.messages.DataLoaded`;
     the app hands it to every screen with ``screen.show(data)``. The UI thread never touches the
-    store or a file. On start the app loads the existing store at once, then collects in the
-    background; with ``live`` on, a watchdog thread (:mod:`console.tui.watcher`) posts
+    store or a file. On start the app loads the existing store at once (the worker starts on
+    ``Load``, while the screens are built), in three posts: the narrow read the Overview draws
+    (``state.read_first_paint``, to ``PARTIAL`` screens), the whole frames (to ``EARLY``
+    screens), then the findings (to all); only then does it collect, in the background; with ``live`` on, a watchdog thread (:mod:`console.tui.watcher`) posts
     :class:`~console.tui.messages.FilesChanged`, the app waits for :data:`DEBOUNCE_S` of quiet,
     then collects again. A file that does not parse yet (dbt writing it) is retried
     :data:`LIVE_RETRIES` times before the failure is shown.
@@ -47,7 +49,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from console.errors import InputError
 from console.tui.commands import ActionsProvider, NodesProvider, RulesProvider, ScreensProvider
 from console.tui.messages import DataLoaded, FilesChanged, ShowNode, ShowRule, WorkFailed
-from console.tui.state import AppData, evaluate_app_data, news, read_app_data
+from console.tui.state import AppData, evaluate_app_data, news, read_app_data, read_first_paint
 from console.tui.watcher import looks_complete
 
 if TYPE_CHECKING:
@@ -64,8 +66,10 @@ SCREENS: tuple[tuple[str, str, str], ...] = (
     ("layerinitis", "6", "console.tui.screens.layerinitis:LayerinitisScreen"),
     ("triage", "t", "console.tui.screens.triage:TriageScreen"),
 )
-#: Seconds of quiet after a file change before collecting (dbt writes the manifest twice).
-DEBOUNCE_S = 0.3
+#: Seconds of quiet after a file change before collecting. Short: inotify events arrive
+#: within milliseconds, a file still being written is caught by ``looks_complete`` and retried,
+#: and dbt's two manifest writes are seconds apart (a second collect would follow anyway).
+DEBOUNCE_S = 0.1
 #: Live re-collects that fail on input (a half-written file) are retried this often, this far apart.
 LIVE_RETRIES = 4
 RETRY_S = 0.5
@@ -143,11 +147,15 @@ class ConsoleApp(App[None]):
                 self.bind(key, f"switch('{name}')", description=name.title(), show=False)
 
     # -- start and stop ---------------------------------------------------------------------
+    def on_load(self) -> None:
+        # the store is read (off the UI thread) while the screens are built: the first paint
+        # waits for the slower of the two, not for both
+        self.start_refresh(collect=False)
+
     def on_mount(self) -> None:
         for name, _, cls in self.screen_table:
             self.install_screen(cls(), name)
         self.push_screen(self.screen_table[0][0])
-        self.start_refresh(collect=False)
         if self.live:
             from console.tui.watcher import ProjectWatcher
 
@@ -197,6 +205,10 @@ class ConsoleApp(App[None]):
                 return
             note = summary.to_text().splitlines()[0]
         self._generation += 1
+        if self.data is None and not collect and not self._collect_started:  # the very first load: the Overview first
+            self.post_message(DataLoaded(read_first_paint(self.loc, now=self.now, generation=self._generation)))
+            if worker.is_cancelled:
+                return
         data = read_app_data(self.loc, now=self.now, generation=self._generation, collect_note=note)
         if worker.is_cancelled:
             return
@@ -211,7 +223,7 @@ class ConsoleApp(App[None]):
         old, self.data = self.data, message.data
         for name, _, _ in self.screen_table:
             screen = self.get_screen(name)
-            if message.data.evaluated or screen.EARLY:
+            if screen.PARTIAL if message.data.partial else (message.data.evaluated or screen.EARLY):
                 screen.show(message.data)
         for line in news(old, message.data):
             self.notify(line, title="Live", severity="warning", timeout=8)

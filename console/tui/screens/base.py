@@ -38,6 +38,9 @@ class ConsoleScreen(Screen):
     #: Show a load before its rules have run too (``data.evaluated`` False: frames, no findings
     #: yet), for a fast first paint; otherwise the screen gets each load once, with findings.
     EARLY = False
+    #: Show the app's very first paint too (``data.partial``: only the columns the Overview
+    #: draws, see ``console.tui.state.FIRST_PAINT``), before the whole load.
+    PARTIAL = False
     #: Worker group -> the full-sentence title its failure is shown with (by the app's dialog).
     WORKER_FAILURES: dict[str, str] = {}
 

@@ -42,6 +42,7 @@ class OverviewScreen(ConsoleScreen):
 
     TITLE_TEXT = "Overview"
     EARLY = True
+    PARTIAL = True
     BINDINGS = [Binding("enter", "open_finding", "Open in Checks")]
 
     def compose_body(self) -> Iterable[Widget]:
