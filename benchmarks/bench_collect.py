@@ -155,7 +155,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="1k nodes, one repeat")
     parser.add_argument("--keep", type=Path, help="generate the projects here and reuse them in later runs")
-    parser.add_argument("--no-sql", action="store_true", help="skip the SQL-facts measures (4.)")
+    parser.add_argument("--no-sql", action="store_true", help="skip the measures that parse SQL (3. and 4.)")
     args = parser.parse_args()
     sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     repeat = 1 if args.quick else args.repeat
@@ -166,7 +166,8 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     try:
         for n in sizes:
-            bench_size(n, work, repeat, incremental=n <= 10_000, sql=n <= 10_000 and not args.no_sql)
+            small = n <= 10_000 and not args.no_sql
+            bench_size(n, work, repeat, incremental=small, sql=small)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -122,6 +122,47 @@ def without_excluded(
     return out, lost
 
 
+class NodeIndex(Mapping[str, dict[str, Any]]):
+    """unique_id -> the node's row as a dict, built when first asked for and then kept.
+
+    Rules look up a few nodes each (the ones a finding names); a dict of every row of a
+    50,000-node project would hold about two million Python objects (140 MB) for that. After
+    :attr:`BULK_AFTER` single rows, the rest are built at once (faster than one by one).
+    As with a dict built from the rows, the last row of a repeated unique_id wins.
+
+    Example:
+        >>> index = NodeIndex(pl.DataFrame({"unique_id": ["model.a", "model.b"], "name": ["a", "b"]}))
+        >>> index["model.b"], "model.a" in index, index.get("model.c"), len(index)
+        ({'unique_id': 'model.b', 'name': 'b'}, True, None, 2)
+    """
+
+    BULK_AFTER = 2_000
+
+    def __init__(self, nodes: pl.DataFrame):
+        self._nodes = nodes
+        self._at = {uid: i for i, uid in enumerate(nodes["unique_id"].to_list())} if "unique_id" in nodes.columns else {}
+        self._rows: dict[str, dict[str, Any]] = {}
+
+    def __getitem__(self, unique_id: str) -> dict[str, Any]:
+        row = self._rows.get(unique_id)
+        if row is None:
+            at = self._at[unique_id]
+            if len(self._rows) >= self.BULK_AFTER:
+                self._rows = {row["unique_id"]: row for row in self._nodes.to_dicts()} | self._rows
+                return self._rows[unique_id]
+            row = self._rows[unique_id] = self._nodes.row(at, named=True)
+        return row
+
+    def __contains__(self, unique_id: object) -> bool:
+        return unique_id in self._at
+
+    def __iter__(self):
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+
 @dataclass
 class Context:
     """The project as rules see it.
@@ -180,9 +221,9 @@ class Context:
         return Graph.from_frames(self.frames["nodes"], self.frames["edges"])
 
     @cached_property
-    def node_index(self) -> dict[str, dict[str, Any]]:
-        """unique_id -> the node's row as a dict."""
-        return {row["unique_id"]: row for row in self.frames["nodes"].to_dicts()}
+    def node_index(self) -> NodeIndex:
+        """unique_id -> the node's row as a dict (each row built when first asked for)."""
+        return NodeIndex(self.frames["nodes"])
 
     def node(self, unique_id: str) -> dict[str, Any]:
         return self.node_index[unique_id]

@@ -243,11 +243,29 @@ def _list_series(name: str, values: Sequence) -> pl.Series:
         else:
             raise TypeError("not a list")
         offsets.append(end)
-    mask = pa.array([v is None for v in values], pa.bool_()) if has_null else None
-    array = pa.LargeListArray.from_arrays(
-        pa.array(offsets, pa.int64()), pa.array(flat, pa.large_string()), mask=mask
+    validity = pa.array([v is not None for v in values], pa.bool_()).buffers()[1] if has_null else None
+    array = pa.Array.from_buffers(
+        pa.large_list(pa.large_string()), len(values), [validity, pa.array(offsets, pa.int64()).buffers()[1]],
+        children=[pa.array(flat, pa.large_string())],
     )
-    return pl.Series(name, array)
+    return pl.Series(_ArrowArray(array)).alias(name)
+
+
+class _ArrowArray:
+    """An Arrow array handed to polars through the Arrow PyCapsule interface.
+
+    Given a pyarrow array itself, polars imports ``pyarrow.compute`` (about a quarter of a
+    second, for a cast these arrays never need); the validity buffer is built directly for
+    the same reason (``LargeListArray.from_arrays(mask=...)`` imports it too).
+    """
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: pa.Array):
+        self.array = array
+
+    def __arrow_c_array__(self, requested_schema: object = None) -> tuple:
+        return self.array.__arrow_c_array__(requested_schema)
 
 
 def _bad_value(path: Path, table: str, columns: Sequence[str], name: str, sql_type: str, rows: list[tuple]) -> InputError:
