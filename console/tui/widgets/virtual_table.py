@@ -294,6 +294,7 @@ class VirtualTable(ScrollView, can_focus=True):
             self._styles = {
                 -1: get("datatable--header").rich_style, 0: get("datatable--even-row").rich_style,
                 1: get("datatable--odd-row").rich_style, "cursor": self.get_component_rich_style("datatable--cursor"),
+                "base": self.rich_style,
             }
         return self._styles
 
@@ -326,8 +327,11 @@ class VirtualTable(ScrollView, can_focus=True):
         if y == 0:
             return self._row_strip(-1, width)
         row = y - 1 + int(self.scroll_y)
-        if row >= len(self._keys):
-            return Strip.blank(width, self.rich_style)
+        if row >= len(self._keys):  # under the last row
+            blank = self._cache.get(("blank", width))
+            if blank is None:  # (the widget's rich_style is computed from its ancestors: not per line)
+                blank = self._cache[("blank", width)] = Strip.blank(width, self._row_styles()["base"])
+            return blank
         return self._row_strip(row, width)
 
     def _row_strip(self, row: int, width: int) -> Strip:
