@@ -25,7 +25,8 @@ Usage::
 since, the layerinitis rules and the hotspots section among them; ``--compare-off`` times this
 tree against itself with the ranking, groups, statistics, scores, summary and score history
 switched off (patched in the benchmark's process): the cost of those alone, the issue's target
-(within 10%, CPU time).
+(within 10%, CPU time); it then prints the same difference in one warm process, which a loaded
+machine disturbs far less than the end-to-end ratios. Figures: docs/priority.md, "What it costs".
 """
 
 from __future__ import annotations
@@ -176,6 +177,63 @@ def compare(project: Path, tree: Path | None, out_dir: Path, rounds: int) -> Non
               f"cpu {min(ours_cpu):6.2f} s against {min(theirs_cpu):6.2f} s  ratio {cpu_ratio:5.2f}{flag}")
 
 
+def overhead_in_process(project: Path, rounds: int) -> None:
+    """The CPU time ranking, groups, statistics, scores and the summary add to a report, in one
+    warm process (best of ``rounds``, alternating): what stays of the end-to-end ratio once the
+    machine's load is taken out. Against a whole report's CPU time, as measured end to end."""
+    from console.cli.options import resolve_locations
+    from console.gc_pause import gc_paused
+    from console.report import render
+    from console.report.model import build_report, rule_infos
+    from console.scores.history import trend_from_frames
+    from console.store.score_history import history_readers
+    from rules.context import Context
+    from rules.engine import evaluate
+
+    loc = resolve_locations(project)
+    ctx = Context.from_store(loc.store, settings=loc.config.settings(), extra=history_readers(("project",)))
+    ev = evaluate(ctx, loc.config)
+    infos = rule_infos(ev.rules_run)
+    trend, _ = trend_from_frames(ctx.frames)
+    print(f"\nin one process, best of {rounds}: CPU time of reading the store and of building and rendering each "
+          "report, with and without ranking, groups, statistics, scores and summary:")
+    for fmt in ("text", "markdown", "json"):
+
+        def full():  # as report_cmd: the history is read for the summary (text, Markdown) only
+            t0 = time.process_time()
+            Context.from_store(loc.store, settings=loc.config.settings(),
+                               extra=history_readers(("project",)) if fmt != "json" else None)
+            t1 = time.process_time()
+            data = build_report(ctx, ev.findings, rules=infos, scores=fmt == "json", overview=fmt != "json", trend=trend)
+            render(fmt, data)
+            return t1 - t0, time.process_time() - t1
+
+        def bare():
+            import console.ranking
+            from console.ranking import Ranking
+
+            t0 = time.process_time()
+            Context.from_store(loc.store, settings=loc.config.settings())
+            t1 = time.process_time()
+            keep = console.ranking.prioritise, console.ranking.group_findings
+            console.ranking.prioritise = lambda ctx, findings, weights=None: Ranking()
+            console.ranking.group_findings = lambda findings, ranking, **kw: ()
+            try:
+                render(fmt, build_report(ctx, ev.findings, rules=infos))
+            finally:
+                console.ranking.prioritise, console.ranking.group_findings = keep
+            return t1 - t0, time.process_time() - t1
+
+        ours, theirs = [], []
+        with gc_paused():  # as report_cmd runs
+            for _ in range(rounds):
+                ours.append(full())
+                theirs.append(bare())
+        (r1, b1), (r0, b0) = min(ours, key=sum), min(theirs, key=sum)
+        print(f"  {fmt:<9} read {r1:5.3f} s against {r0:5.3f} s; build and render {b1:5.3f} s against {b0:5.3f} s: "
+              f"{(r1 + b1) - (r0 + b0):+6.3f} s")
+
+
 def _children_cpu() -> float:
     import resource
 
@@ -224,6 +282,7 @@ def main() -> None:
             compare(project, args.compare_tree.resolve(), out_dir, args.rounds)
         if args.compare_off:
             compare(project, None, out_dir, args.rounds)
+            overhead_in_process(project, max(args.rounds, 5))
         if args.only_compare:
             return
 
