@@ -15,8 +15,9 @@ How data flows
     the app hands it to every screen with ``screen.show(data)``. The UI thread never touches the
     store or a file. On start the app loads the existing store at once (the worker starts on
     ``Load``, while the screens are built), in three posts: the narrow read the Overview draws
-    (``state.read_first_paint``, to ``PARTIAL`` screens), the whole frames (to ``EARLY``
-    screens), then the findings (to all); only then does it collect, in the background; with ``live`` on, a watchdog thread (:mod:`console.tui.watcher`) posts
+    (``state.read_first_paint``, to ``PARTIAL`` screens), then, once that is on screen (so the
+    two do not share the CPU), the whole frames (to ``EARLY`` screens), then the findings (to
+    all); only then does it collect, in the background; with ``live`` on, a watchdog thread (:mod:`console.tui.watcher`) posts
     :class:`~console.tui.messages.FilesChanged`, the app waits for :data:`DEBOUNCE_S` of quiet,
     then collects again. A file that does not parse yet (dbt writing it) is retried
     :data:`LIVE_RETRIES` times before the failure is shown.
@@ -37,6 +38,7 @@ import importlib
 import os
 import shlex
 import subprocess
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,6 +75,8 @@ DEBOUNCE_S = 0.1
 #: Live re-collects that fail on input (a half-written file) are retried this often, this far apart.
 LIVE_RETRIES = 4
 RETRY_S = 0.5
+#: The first load reads the whole store once the narrow first paint is on screen, or after this long.
+FIRST_PAINT_WAIT_S = 2.0
 STYLES = Path(__file__).parent / "styles"
 #: The app's worker group -> the title of its failure dialog (a full sentence). Screens name
 #: theirs in ``ConsoleScreen.WORKER_FAILURES``.
@@ -142,6 +146,7 @@ class ConsoleApp(App[None]):
         self._watcher = None
         self._opened = False
         self._collect_started = False
+        self._painted = threading.Event()
         for name, key, _ in self.screen_table:
             if key != "t":
                 self.bind(key, f"switch('{name}')", description=name.title(), show=False)
@@ -164,6 +169,7 @@ class ConsoleApp(App[None]):
             self.activity = "live"
 
     def on_unmount(self) -> None:
+        self._painted.set()  # a first-paint worker still waiting goes on (and sees it is cancelled)
         if self._watcher is not None:
             self._watcher.stop()
 
@@ -206,7 +212,10 @@ class ConsoleApp(App[None]):
             note = summary.to_text().splitlines()[0]
         self._generation += 1
         if self.data is None and not collect and not self._collect_started:  # the very first load: the Overview first
-            self.post_message(DataLoaded(read_first_paint(self.loc, now=self.now, generation=self._generation)))
+            first = read_first_paint(self.loc, now=self.now, generation=self._generation)
+            self._painted = threading.Event()
+            self.post_message(DataLoaded(first, painted=self._painted))
+            self._painted.wait(FIRST_PAINT_WAIT_S)  # the whole read after the paint, not beside it
             if worker.is_cancelled:
                 return
         data = read_app_data(self.loc, now=self.now, generation=self._generation, collect_note=note)
@@ -220,6 +229,8 @@ class ConsoleApp(App[None]):
         self.post_message(DataLoaded(data, collected=collect))
 
     def on_data_loaded(self, message: DataLoaded) -> None:
+        if message.painted is not None:
+            self.call_after_refresh(message.painted.set)
         old, self.data = self.data, message.data
         for name, _, _ in self.screen_table:
             screen = self.get_screen(name)

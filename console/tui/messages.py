@@ -6,6 +6,7 @@ post :class:`ShowNode` / :class:`ShowRule` to ask the app to move to another scr
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from textual.message import Message
@@ -20,10 +21,13 @@ class DataLoaded(Message):
     Attributes:
         data: the new load.
         collected: a collect ran before this load.
+        painted: set by the app once this load is on screen (the first paint's worker waits
+            for it before reading the whole store, so the two do not share the CPU).
     """
 
     data: AppData
     collected: bool = False
+    painted: threading.Event | None = None
 
 
 @dataclass
