@@ -39,6 +39,8 @@ from pathlib import Path
 
 import orjson
 
+from console.errors import InputError
+
 CHUNK_BYTES = 8 * 1024 * 1024
 """Bytes of ``nodes`` entries parsed at once (a few thousand models)."""
 
@@ -113,8 +115,14 @@ class ManifestPieces:
             return orjson.loads(data)
         rest += memoryview(data)[self._next :]
         del data  # the caller has dropped its reference: only the copy is left while it parses
-        self._data = None
-        return orjson.loads(rest)
+        try:
+            return orjson.loads(rest)
+        except orjson.JSONDecodeError as e:  # positions of the copy are told as the file's
+            at = e.pos if e.pos < self._content_start else e.pos - self._content_start + self._next
+            problem = f"not valid JSON: {e.msg} at byte {at}"
+            if "end of data" in e.msg:
+                problem += " (the file is truncated, or dbt is still writing it)"
+            raise InputError(self.path, problem) from None
 
 
 def split_manifest(path: Path, data: bytes, chunk_bytes: int = CHUNK_BYTES) -> ManifestPieces | None:
@@ -134,6 +142,6 @@ def split_manifest(path: Path, data: bytes, chunk_bytes: int = CHUNK_BYTES) -> M
         head = orjson.loads(prefix + b"}")
     except orjson.JSONDecodeError:
         return None
-    if type(head) is not dict or "nodes" in head:
-        return None
+    if type(head) is not dict or "nodes" in head or type(head.get("metadata")) is not dict:
+        return None  # (dbt writes metadata first: without it here, the whole parse says what is wrong)
     return ManifestPieces(path, data, head, found.end(), chunk_bytes)

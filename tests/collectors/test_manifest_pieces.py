@@ -113,6 +113,21 @@ def test_nodes_not_at_the_top_level_first_is_parsed_whole():
     assert split_manifest(PATH, late, chunk_bytes=1) is not None
 
 
+def test_a_truncated_big_manifest_is_one_input_error_naming_the_file(synthetic_manifest):
+    data = synthetic_manifest(40)
+    cut = data[: len(data) - 2000]
+    pieces = split_manifest(PATH, cut, chunk_bytes=3000)
+    with pytest.raises(InputError) as error:
+        parse_manifest(PATH, pieces, 12)
+    assert "not valid JSON" in error.value.problem and "truncated" in error.value.problem
+    at = int(error.value.problem.split(" at byte ")[1].split()[0])
+    assert len(cut) - 10 <= at <= len(cut)  # where the file ends, not where the copy does
+
+
+def test_a_head_without_metadata_is_parsed_whole():
+    assert split_manifest(PATH, b'{"nodes": {"m.p.a": {}, "m.p.b": {}}, "metadata": {}}', chunk_bytes=1) is None
+
+
 def test_a_duplicate_unique_id_across_pieces_is_named():
     entry = '"model.p.a": {"resource_type": "model", "name": "a"}'
     data = ('{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}, "nodes": {'
