@@ -110,15 +110,17 @@ class ManifestPieces:
         data, self._data = self._data, None
         if data is None:
             raise RuntimeError("rest() was already taken")
-        rest = bytearray(data[: self._content_start]) if self._next > self._content_start else None
-        if rest is None:  # nothing was cut out: the document as it is
-            return orjson.loads(data)
-        rest += memoryview(data)[self._next :]
+        if self._next > self._content_start:
+            rest: bytes | bytearray = bytearray(data[: self._content_start])
+            rest += memoryview(data)[self._next :]
+        else:  # nothing was cut out: the document as it is
+            rest = data
         del data  # the caller has dropped its reference: only the copy is left while it parses
         try:
             return orjson.loads(rest)
         except orjson.JSONDecodeError as e:  # positions of the copy are told as the file's
-            at = e.pos if e.pos < self._content_start else e.pos - self._content_start + self._next
+            cut = self._next - self._content_start
+            at = e.pos if e.pos < self._content_start else e.pos + cut
             problem = f"not valid JSON: {e.msg} at byte {at}"
             if "end of data" in e.msg:
                 problem += " (the file is truncated, or dbt is still writing it)"

@@ -124,6 +124,14 @@ def test_a_truncated_big_manifest_is_one_input_error_naming_the_file(synthetic_m
     assert len(cut) - 10 <= at <= len(cut)  # where the file ends, not where the copy does
 
 
+def test_broken_json_before_the_first_cut_is_the_same_input_error():
+    data = b'{"metadata": {"dbt_schema_version": "x"}, "nodes": {"m.p.a": {"n": [1, 2}, "m.p.b": {}}}'
+    pieces = split_manifest(PATH, data, chunk_bytes=1)
+    assert list(pieces.chunks()) == []  # no cut parses
+    with pytest.raises(InputError, match=r"not valid JSON: .* at byte"):
+        pieces.rest()
+
+
 def test_a_head_without_metadata_is_parsed_whole():
     assert split_manifest(PATH, b'{"nodes": {"m.p.a": {}, "m.p.b": {}}, "metadata": {}}', chunk_bytes=1) is None
 
