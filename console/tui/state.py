@@ -264,14 +264,10 @@ def release_memory() -> None:
     about 17 MiB of resident memory).
     """
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
     try:
-        trim = ctypes.CDLL(name).malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+        trim = ctypes.CDLL(None).malloc_trim  # the process's own symbols: libc's, without a library search
+    except (OSError, AttributeError):  # not glibc (musl, macOS, Windows): nothing to trim
         return
     trim(0)
 
