@@ -258,7 +258,7 @@ def _artifact_ids(tool: str, rel: str, items: list[dict]) -> list[str]:
     return ids
 
 
-def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
+def lastmile_phase(loc, snapshot, seen, summary, relayered: bool = False) -> LastmileResult:
     """Read the last mile (see the module docstring); also sets ``summary.lastmile``.
 
     The cyclic garbage collector is paused meanwhile: the phase builds and decodes thousands of
@@ -266,14 +266,48 @@ def lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
     and each collection would walk the whole heap again (a third of a one-change collect's
     decoding time was the collector's).
 
+    ``relayered``: stored nodes changed layer in this collect (a layer can mark a sync output).
+
     Raises:
         InputError: a last-mile path the user named does not exist.
     """
     with gc_paused():
-        return _lastmile_phase(loc, snapshot, seen, summary)
+        return _lastmile_phase(loc, snapshot, seen, summary, relayered)
 
 
-def _lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
+def _nothing_to_read(loc, snapshot, seen, summary, dialect: str, relayered: bool, t0: float) -> LastmileResult | None:
+    """No last-mile paths and no dbt model marked as a sync output, as at the last collect:
+    unchanged, without visiting the store (the last collect's summary came with
+    :func:`console.store.peek`). None when the phase must look further.
+
+    Without a new snapshot the stored nodes' marks are those of the last collect (a patch or
+    an overlay changes only texts and refs) unless a layer changed, so a last collect without
+    sync items means none now.
+    """
+    try:
+        last = orjson.loads(seen.get("last_summary") or "{}")
+    except orjson.JSONDecodeError:
+        return None
+    last = last.get("lastmile") if isinstance(last, dict) else None
+    if not isinstance(last, dict) or not isinstance(last.get("tools"), dict) or not last.get("digest"):
+        return None
+    if snapshot is not None:
+        from collectors.lastmile.dbt_sync import dbt_sync_items
+
+        if dbt_sync_items(snapshot["nodes"]):
+            return None
+    elif relayered or "dbt_sync" in last["tools"]:
+        return None
+    from collectors.lastmile.owners import owner_state
+
+    owners_now = owner_state([], loc.project)
+    digest = hashlib.sha256(orjson.dumps([dialect, READER_VERSION, [], owners_now, []])).hexdigest()
+    if digest != last["digest"]:
+        return None
+    return _unchanged(summary, last, digest, owners_now, 0, 0, t0)
+
+
+def _lastmile_phase(loc, snapshot, seen, summary, relayered: bool = False) -> LastmileResult:
     from collectors.lastmile.dbt_sync import dbt_sync_items
     from collectors.lastmile.owners import owner_state, owners_and_dates
 
@@ -281,6 +315,10 @@ def _lastmile_phase(loc, snapshot, seen, summary) -> LastmileResult:
     paths = lastmile_paths(loc)
     root = loc.project
     dialect = _dialect(loc, snapshot, seen)
+    if not paths:
+        quick = _nothing_to_read(loc, snapshot, seen, summary, dialect, relayered, t0)
+        if quick is not None:
+            return quick
     found, others = scan_files(paths, root) if paths else ([], 0)
     state = _store_state(loc.store, snapshot is None)
     cache, last = state.cache, state.last

@@ -194,12 +194,18 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
             :data:`collectors.artifact_phase.KEEP_DOCUMENTS_BELOW`) alive
             instead of freeing them: a command-line process that ends with ``os._exit`` then
             never pays for tearing down a million small objects (about 0.3 s for a 10k-node
-            manifest). Leave it off in long-running processes.
+            manifest). Leave it off in long-running processes. A long-running process (this
+            off) whose collect finds the project files unchanged reads them in a background
+            thread afterwards, so that its first edit is patched
+            (:mod:`collectors.dbt_project.incremental`).
 
     Raises:
         InputError: a bad file or folder; the store is left as it was.
     """
     t0 = time.perf_counter()
+    from collectors.dbt_project.incremental import settle
+
+    settle()  # a background read of the project this process started (see ``warm`` below)
     root = loc.project
     summary = CollectSummary(project_root=root, store=loc.store)
     seen = peek(loc.store)
@@ -217,8 +223,8 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     model_logic = ModelLogic()  # the SQL-facts phase fills it from the parse it makes anyway
     if sql_facts:
         facts, new_cache = facts_phase(loc, snapshot, seen, edited, updates, new_edges, progress, summary, model_logic)
-    warehouse = warehouse_phase(loc, snapshot, summary)
-    lastmile = lastmile_phase(loc, snapshot, seen, summary)
+    warehouse = warehouse_phase(loc, snapshot, summary, seen)
+    lastmile = lastmile_phase(loc, snapshot, seen, summary, relayered=relayered is not None and relayered.height > 0)
     lastmile_items, lastmile_gone = lastmile.logic_delta()  # only the changed files' items when patched
     logic = logic_phase(
         loc, snapshot, seen, updates if edited else None, lastmile_items, summary, models=sql_facts,
@@ -282,6 +288,8 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
         summary.seconds = time.perf_counter() - t0
         w.finish(summary.to_dict())
     summary.seconds = time.perf_counter() - t0
+    if read is not None and read.warm is not None and not keep_documents:
+        read.warm()  # a process that lives on: read the project in the background, so its first edit is a patch
     return summary
 
 

@@ -63,10 +63,15 @@ def resolve_target(loc, summary: CollectSummary) -> WarehouseTarget | None:
     return target
 
 
-def _source_rows(loc, snapshot) -> pl.DataFrame | None:
+def _source_rows(loc, snapshot, seen: dict | None = None) -> pl.DataFrame | None:
+    """The sources to measure: the snapshot's, else those :func:`console.store.peek` found
+    (the project is unchanged or only models were patched: no second store visit), else the
+    store's."""
     if snapshot is not None:
         nodes = snapshot["nodes"]
         return nodes.select([c for c in _SOURCE_COLUMNS if c in nodes.columns])
+    if seen is not None and seen.get("sources") is not None:
+        return seen["sources"]
     if not loc.store.exists():
         return None
     from console.store import read_tables
@@ -98,11 +103,11 @@ def freshness_requests(nodes: pl.DataFrame | None) -> tuple[FreshnessRequest, ..
     return tuple(out)
 
 
-def build_plan(loc, snapshot) -> Plan:
+def build_plan(loc, snapshot, seen: dict | None = None) -> Plan:
     options = {**WAREHOUSE_DEFAULTS, **loc.config.warehouse_options}
     return Plan(
         schemas=tuple(s.lower() for s in options["schemas"]),
-        freshness=freshness_requests(_source_rows(loc, snapshot)),
+        freshness=freshness_requests(_source_rows(loc, snapshot, seen)),
         null_checks=tuple(g.lower() for g in options["null_checks"]),
         connect_timeout=float(options["connect_timeout"]),
         statement_timeout=float(options["statement_timeout"]),
@@ -126,8 +131,10 @@ def _last_altered_freshness(read: WarehouseRead, plan: Plan) -> None:
         read.freshness = pl.concat([read.freshness, pl.DataFrame(rows, schema=FRESHNESS_SCHEMA)])
 
 
-def warehouse_phase(loc, snapshot, summary: CollectSummary) -> WarehouseRead | None:
+def warehouse_phase(loc, snapshot, summary: CollectSummary, seen: dict | None = None) -> WarehouseRead | None:
     """Read the warehouse (no store lock held). None when there is none to read.
+
+    ``seen``: what :func:`console.store.peek` found (its ``sources`` stand for the stored ones).
 
     Raises:
         InputError: a warehouse the user named cannot be read (one line naming the target).
@@ -135,7 +142,7 @@ def warehouse_phase(loc, snapshot, summary: CollectSummary) -> WarehouseRead | N
     target = resolve_target(loc, summary)
     if target is None:
         return None
-    plan = build_plan(loc, snapshot)
+    plan = build_plan(loc, snapshot, seen)
     try:
         read = read_warehouse(target, plan)
     except WarehouseUnavailable as e:

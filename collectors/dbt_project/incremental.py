@@ -17,6 +17,14 @@ Each collect from the project's files takes a stat snapshot of them
   project config, renderer and render cache) and its refs resolved in the graph of the last
   read; the collect then replaces only those nodes' rows and the edges into them. The terminal
   UI following edits lives here: a one-model change costs that model.
+
+  A process whose first collect finds nothing changed has no read to patch from. Such a collect
+  hands back :attr:`ProjectRead.warm`: the pipeline calls it after its write, in a process that
+  lives on (the terminal UI; not a one-shot ``console collect``), and it reads the project whole
+  in a background thread (the same read as a full one, from the snapshot just taken, nothing
+  written) to keep its graph. The next collect waits for it (:func:`settle`) before it looks at
+  the store, so the first edit is a patch too. A read that no longer matches the store's
+  snapshot (a file changed meanwhile) is simply not used: the state's rows are compared as always.
 * **full**: anything else (a file added, removed or renamed, a property file, a macro,
   ``dbt_project.yml``, the profile, a setting): :func:`collectors.dbt_project.read_project`
   reads the project whole (files already read by the snapshot are not read again, unchanged
@@ -31,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +63,7 @@ _DBT_ENV = ("DBT_TARGET", "DBT_PROFILES_DIR", "HOME")
 
 _STATE: dict[tuple[str, str], ProjectState] = {}
 _STATE_MAX = 4
+_WARMING: list[threading.Thread] = []
 
 
 @dataclass
@@ -93,6 +103,9 @@ class ProjectRead:
     rows_changed: dict[str, Row] = field(default_factory=dict)
     renders_gone: list[str] = field(default_factory=list)
     renders_new: pl.DataFrame | None = None
+    #: unchanged, without a read to patch from: starts reading the project in the background
+    #: for the next collect (call it after the store is written)
+    warm: object = None
 
     def rows_frame(self, only_changed: bool = False) -> pl.DataFrame:
         rows = self.rows_changed if only_changed else self.rows
@@ -162,9 +175,12 @@ def read_files(loc, seen: dict, notes: list[str], switches: object = None) -> Pr
         delta = {p: r for p, r in rows.items() if previous.get(p) != r}
         if not (added or removed or changed):
             state = _STATE.get(key)
+            read = ProjectRead("unchanged", rows=rows, replace_rows=False, rows_changed=delta)
             if state is not None and state.rows == stored:
                 state.rows = rows
-            return ProjectRead("unchanged", rows=rows, replace_rows=False, rows_changed=delta)
+            else:
+                read.warm = lambda: _start_warm(loc, root, key, snap, rows)
+            return read
         state = _STATE.get(key)
         if state is not None and state.rows == stored and not (added or removed):
             read = _patch(root, state, changed, snap.data)
@@ -173,6 +189,34 @@ def read_files(loc, seen: dict, notes: list[str], switches: object = None) -> Pr
                 read.replace_rows, read.rows_changed = False, delta
                 return read
     return _full(loc, root, key, snap, rows, notes)
+
+
+def settle() -> None:
+    """Wait for a background read (:func:`_start_warm`) to end: a collect calls this first."""
+    while _WARMING:
+        _WARMING.pop().join()
+
+
+def _start_warm(loc, root: Path, key: tuple[str, str], snap, rows: dict[str, Row]) -> None:
+    """Read the project whole in a daemon thread to keep its graph in :data:`_STATE` (the rows
+    of the unchanged collect that started it; any failure: no state, the next change reads whole)."""
+
+    def run() -> None:
+        try:
+            _full(loc, root, key, snap, dict(rows), [])
+            state = _STATE.get(key)
+            if state is not None and state.rows != rows:  # renders read other variables: not this snapshot
+                _STATE.pop(key, None)
+            after = take(root, rows, _profile_files(root))  # a file edited while it was read: not this snapshot
+            if after is None or any(changes(rows, {**after.rows, **{p: r for p, r in rows.items() if p.startswith(chr(0))}})):
+                _STATE.pop(key, None)
+        except BaseException:  # noqa: BLE001 - best effort: a failed warm-up only costs the next change a full read
+            _STATE.pop(key, None)
+
+    settle()
+    thread = threading.Thread(target=run, name="console-project-read", daemon=True)
+    _WARMING.append(thread)
+    thread.start()
 
 
 def _full(loc, root: Path, key: tuple[str, str], snap, rows: dict[str, Row], notes: list[str]) -> ProjectRead:

@@ -292,6 +292,10 @@ def read_tables(store_path: Path, tables: dict[str, Iterable[str] | None], *,
 
 
 _PROJECT_PEEK = "SELECT adapter, manifest_sha256 FROM project"
+_SOURCES_PEEK = (
+    "SELECT unique_id, resource_type, database, schema, identifier, name, loaded_at_field, freshness, enabled "
+    "FROM nodes WHERE resource_type = 'source'"
+)
 
 
 def peek(store_path: Path) -> dict[str, object]:
@@ -301,12 +305,14 @@ def peek(store_path: Path) -> dict[str, object]:
     "nodes": frame of the nodes' identity columns (with their checksums and layers),
     "edges": the edges frame, "adapter": the project's adapter, "manifest_sha256": the hash
     of the manifest the snapshot was made from, "project_files": the stat snapshot of the
-    project's files, path -> (size, mtime_ns, sha256)}``;
+    project's files, path -> (size, mtime_ns, sha256), "sources": the stored sources with what
+    the warehouse phase measures them by (None for an older store), "last_summary": the last
+    collect's summary (JSON text, or None)}``;
     empty (``nodes`` None) when the store does not exist yet.
     """
     empty: dict[str, object] = {
         "artifact_hashes": set(), "file_stats": {}, "nodes": None, "edges": None, "adapter": None, "manifest_sha256": None,
-        "project_files": {},
+        "project_files": {}, "sources": None, "last_summary": None,
     }
     if not store_path.exists():
         return empty
@@ -335,6 +341,10 @@ def peek(store_path: Path) -> dict[str, object]:
                 "project_files": {  # the stat snapshot of the last collect from the project's files
                     r[0]: (r[1], r[2], r[3]) for r in _run(con, "SELECT path, size, mtime_ns, sha256 FROM project_files")
                 } if version >= 3 else {},
+                # for phases that would otherwise visit the store again when the project is unchanged:
+                # the sources the warehouse phase measures, the last collect's summary (the last mile's digest)
+                "sources": con.sql(_SOURCES_PEEK).pl() if version == SCHEMA_VERSION else None,
+                "last_summary": next(iter(_run(con, "SELECT summary FROM collects ORDER BY collect_id DESC LIMIT 1")), (None,))[0],
             }
         finally:
             con.close()

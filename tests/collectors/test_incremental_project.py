@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -118,6 +119,73 @@ def test_two_patches_in_a_row_and_sql_facts(work, tmp_path):
         _edit(root / M / "staging" / "stg_customers.sql", None, "\n-- also\n")
 
     _run(work, tmp_path, change, sql_facts=True, expect="2 models patched")
+
+
+def test_the_first_edit_after_an_unchanged_collect_in_a_new_process_is_patched(work, tmp_path):
+    """A process whose first collect finds nothing changed reads the project in the background
+    after it (the terminal UI's case), so its first edit is patched, and equals a cold collect."""
+    collect(resolve_locations(work, store=tmp_path / "a" / "store.duckdb"), sql_facts=False)
+    incremental._STATE.clear()  # as a new process
+
+    def change(root):
+        incremental.settle()  # the background read ends (an edit while it reads makes it unusable)
+        _edit(root / M / "marts" / "fct_orders.sql", None, "\n-- and {{ ref('stg_customers') }}\n")
+
+    _run(work, tmp_path, change, expect="1 model patched")  # its first collect: unchanged, then reads in the background
+
+
+def test_a_background_read_that_an_edit_overtook_is_not_used(work, tmp_path, monkeypatch):
+    import collectors.dbt_project as dbt_project
+
+    loc = resolve_locations(work, store=tmp_path / "a" / "store.duckdb")
+    collect(loc, sql_facts=False)
+    incremental._STATE.clear()
+    real = dbt_project.read_project
+
+    def read_then_edit(*args, **kwargs):  # the model is edited after the background read read it
+        frames = real(*args, **kwargs)
+        if threading.current_thread().name == "console-project-read":
+            _edit(work / M / "marts" / "fct_orders.sql", None, "\n-- and {{ ref('stg_customers') }}\n")
+        return frames
+
+    monkeypatch.setattr(dbt_project, "read_project", read_then_edit)
+    assert collect(loc, sql_facts=False).origin == "project files (unchanged)"
+    incremental.settle()
+    assert not incremental._STATE  # its graph is not that of the snapshot the store keeps
+
+    def change(root):  # (edited already)
+        pass
+
+    _run(work, tmp_path, change, expect="project files")  # a full read, as a cold one
+
+
+def test_a_one_shot_collect_keeps_no_background_read(work, tmp_path):
+    loc = resolve_locations(work, store=tmp_path / "a" / "store.duckdb")
+    collect(loc, sql_facts=False)
+    incremental._STATE.clear()
+    assert collect(loc, sql_facts=False, keep_documents=True).origin == "project files (unchanged)"
+    incremental.settle()
+    assert not incremental._STATE
+    _edit(work / M / "marts" / "fct_orders.sql", None, "\n-- edited\n")
+    assert collect(loc, sql_facts=False).origin == "project files"  # no read to patch from: a full one
+
+
+def test_a_patch_without_last_mile_input_does_not_visit_its_store_state(work, tmp_path, monkeypatch):
+    import collectors.lastmile_phase as lastmile_phase
+
+    loc = resolve_locations(work, store=tmp_path / "a" / "store.duckdb")
+    collect(loc, sql_facts=False)
+    stored = lastmile_phase._store_state
+    visits = []
+    monkeypatch.setattr(lastmile_phase, "_store_state", lambda *a: visits.append(a) or stored(*a))
+    _edit(work / M / "marts" / "fct_orders.sql", None, "\n-- edited\n")
+    summary = collect(loc, sql_facts=False)
+    assert "patched" in summary.origin and summary.lastmile.unchanged and not visits
+    from console.store import peek
+
+    stored_sources = read_tables(loc.store, {"nodes": None})["nodes"].filter(pl.col("resource_type") == "source")
+    peeked = peek(loc.store)["sources"]  # what the warehouse phase plans from, without a visit of its own
+    assert stored_sources.height and peeked.sort("unique_id").equals(stored_sources.select(peeked.columns).sort("unique_id"))
 
 
 def test_nothing_changed_reads_nothing_also_in_a_new_process(work, tmp_path):

@@ -95,7 +95,8 @@ def test_garbage_file_as_store_is_an_input_error(tmp_path):
 
 
 def test_peek_on_a_missing_store_is_empty(tmp_path):
-    assert peek(tmp_path / "none.duckdb") == {"artifact_hashes": set(), "file_stats": {}, "nodes": None, "edges": None, "adapter": None, "manifest_sha256": None, "project_files": {}}
+    assert peek(tmp_path / "none.duckdb") == {"artifact_hashes": set(), "file_stats": {}, "nodes": None, "edges": None, "adapter": None, "manifest_sha256": None, "project_files": {},
+                                               "sources": None, "last_summary": None}
 
 
 HOLD_WRITER = textwrap.dedent(
