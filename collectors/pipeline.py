@@ -215,7 +215,10 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     edited, updates, new_edges, hashed, overlay_renders = _apply_overlay(loc, snapshot, seen, summary)
     if read is not None and read.kind == "patch":  # models whose text changed: like the overlay's edits
         edited, updates, new_edges = read.updates["unique_id"].to_list(), read.updates, read.edges
-    relayered = _relayered(seen["nodes"], loc.config) if snapshot is None else None
+    # the stored nodes are classified again unless the project files' settings digest (the
+    # configuration's [layers] in it) says they were classified by the same rules
+    same_settings = read is not None and read.kind in ("unchanged", "patch")
+    relayered = _relayered(seen["nodes"], loc.config) if snapshot is None and not same_settings else None
     if relayered is not None and relayered.height:
         n = relayered.height
         summary.notes.append(f"layers: {n} node{'s' if n != 1 else ''} in another layer, as [layers] now says")

@@ -59,18 +59,22 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -
 
 
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
-    has_meta = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchall()[0][0]
-    if not has_meta:
-        return None
-    rows = _run(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    """The store's schema version, None without a ``meta`` table. Outside a transaction only:
+    it asks ``meta`` first (a catalogue query costs several times more on a new connection) and
+    a failed statement would end the caller's transaction."""
+    try:
+        rows = _run(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    except duckdb.CatalogException:
+        has_meta = _run(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'")[0][0]
+        if not has_meta:
+            return None
+        rows = _run(con, "SELECT value FROM meta WHERE key = 'schema_version'")
     return int(rows[0][0]) if rows else None
 
 
-def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Create a new store, or lift an older one to SCHEMA_VERSION (inside the caller's transaction)."""
-    version = _schema_version(con)
+def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path, version: int | None) -> None:
+    """Create a new store, or lift an older one at ``version`` to SCHEMA_VERSION (inside the
+    caller's transaction)."""
     if version is None:
         if con.execute("SELECT count(*) FROM information_schema.tables").fetchall()[0][0]:
             raise InputError(path, "is a DuckDB file but not a console store (no meta table)")
@@ -88,13 +92,37 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         _run(con, "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
 
 
-def _check_shape(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+_SHAPE_PROBE: str | None = None
+
+
+def _shape_probe() -> str:
+    """One statement that binds every table and column of the schema and reads no row."""
+    global _SHAPE_PROBE
+    if _SHAPE_PROBE is None:
+        _SHAPE_PROBE = " UNION ALL ".join(
+            f'SELECT 1 FROM (SELECT {", ".join(chr(34) + c + chr(34) for c in spec.column_names)} FROM "{name}" LIMIT 0)'
+            for name, spec in TABLES.items()
+        )
+    return _SHAPE_PROBE
+
+
+def _check_shape(con: duckdb.DuckDBPyConnection, path: Path, *, in_transaction: bool = False) -> None:
     """Refuse a store whose tables or columns are not those of its schema version (a table
     dropped by hand, a damaged file): every command checks the same way, collect included.
+
+    Outside a transaction one statement binding every column answers first (the catalogue
+    query costs about three times more); only when it fails is the catalogue read to name what
+    is missing.
 
     Raises:
         InputError: naming the first missing table or column.
     """
+    if not in_transaction:
+        try:
+            _run(con, _shape_probe())
+            return
+        except duckdb.Error:
+            pass  # the catalogue says what is missing
     try:
         rows = _run(con, "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'")
     except duckdb.Error as e:
@@ -217,10 +245,14 @@ def open_writer(store_path: Path, project_root: Path) -> Iterator[Writer]:
         con = _connect(store_path, read_only=False)
         committed = False
         try:
+            version = _schema_version(con)  # (before the transaction: a missing table must not end it)
+            if version == SCHEMA_VERSION:
+                _check_shape(con, store_path)
             _run(con, "BEGIN TRANSACTION")
             try:
-                _ensure_schema(con, store_path)
-                _check_shape(con, store_path)
+                _ensure_schema(con, store_path, version)
+                if version != SCHEMA_VERSION:
+                    _check_shape(con, store_path, in_transaction=True)
                 yield Writer(con, project_root)
             except BaseException as e:
                 # closing without a commit discards the transaction too; an interrupted
