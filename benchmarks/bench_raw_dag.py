@@ -10,10 +10,10 @@ one fifteenth of dbt parse, the re-collect at most 0.5 s. It also checks that th
 every edge dbt found. Each figure is wall time with the CPU time beside it (of the process and
 its workers; a loaded machine stretches wall time, CPU time much less), and the load average
 is printed at the start and the end. A collect in a new process with nothing changed is timed
-too (the stat snapshot in the store: nothing is read). Of the three one-change re-collects, the
-first after the process's first collect reads the project whole (the process has no read of it
-yet: its first collect found nothing changed); the next ones patch the changed model
-(:mod:`collectors.dbt_project.incremental`).
+too (the stat snapshot in the store: nothing is read). The running process's first collect finds
+nothing changed and reads the project in a background thread afterwards (timed apart, as
+"background read": the terminal UI's case, where an edit comes later); the three one-change
+re-collects then patch the changed model (:mod:`collectors.dbt_project.incremental`).
 
 Usage: ``python benchmarks/bench_raw_dag.py [--models 2000] [--keep DIR]``.
 """
@@ -152,8 +152,15 @@ def main() -> None:
     from collectors.pipeline import collect
     from console.cli.options import resolve_locations
 
+    from collectors.dbt_project.incremental import settle
+
     loc = resolve_locations(proj, store=store)
-    collect(loc)
+    t, c = time.perf_counter(), time.process_time()
+    first = collect(loc).origin
+    first_wall, first_cpu = time.perf_counter() - t, time.process_time() - c
+    t, c = time.perf_counter(), time.process_time()
+    settle()
+    warm_wall, warm_cpu = time.perf_counter() - t, time.process_time() - c
     model = proj / "models" / "marts" / "fct_m1.sql"
     times, cpus, origins = [], [], []
     for i in range(3):
@@ -182,6 +189,8 @@ def main() -> None:
           f" (target 1/15 or better)  {'PASS' if cold_meta * 15 <= dbt else 'MISS'}  CPU 1/{dbt_cpu / cold_meta_cpu:.1f}")
     print(f"console collect, files, everything   {cold_all:7.2f} s  CPU {cold_all_cpu:6.2f} s  1/{dbt / cold_all:.1f} of dbt parse")
     print(f"console collect, nothing changed     {same:7.2f} s  CPU {same_cpu:6.2f} s  (a new process)")
+    print(f"running process, first collect       {first_wall:7.2f} s  CPU {first_cpu:6.2f} s  ({first}); "
+          f"then its background read {warm_wall:.2f} s  CPU {warm_cpu:.2f} s (waited for)")
     print(f"re-collect, one model changed        {again:7.2f} s  (target 0.5 s)  {'PASS' if again <= 0.5 else 'MISS'}"
           f"  runs {', '.join(f'{t:.2f}' for t in times)}  CPU {', '.join(f'{c:.2f}' for c in cpus)}  ({origins[-1]})")
     if not args.keep:
