@@ -154,7 +154,7 @@ def lastmile_paths(loc) -> tuple[Path, ...]:
 
 
 def _dialect(loc, snapshot, seen) -> str:
-    from collectors.sql_facts.relations import dialect_for_adapter
+    from collectors.dialects import dialect_for_adapter
 
     configured = getattr(loc.config, "lastmile_dialect", None)
     if configured:

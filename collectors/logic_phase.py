@@ -131,14 +131,15 @@ def lastmile_inputs(items: pl.DataFrame, default_dialect: str) -> list:
     ``items`` has the columns of ``lastmile_artifacts`` (at least artifact_id, sql; dialect,
     sql_line and line when known).
     """
+    cols = [c for c in ("artifact_id", "sql", "dialect", "sql_line", "line") if c in items.columns]
+    rows = [row for row in items.select(cols).iter_rows(named=True) if row.get("sql")]
+    if not rows:
+        return []  # items without SQL (exposures): the analysis and sqlglot are not imported
     from collectors.sql_logic import LogicInput
 
-    cols = [c for c in ("artifact_id", "sql", "dialect", "sql_line", "line") if c in items.columns]
     out = []
-    for row in items.select(cols).iter_rows(named=True):
-        sql = row.get("sql")
-        if not sql:
-            continue
+    for row in rows:
+        sql = row["sql"]
         line = row.get("sql_line") or row.get("line") or 1
         out.append(LogicInput(row["artifact_id"], "lastmile", sql, row.get("dialect") or default_dialect, int(line)))
     return out
@@ -183,7 +184,7 @@ def logic_phase(
         model_logic: the models' logic facts when the SQL-facts phase computed them from its
             own parse (then the models are not analysed here).
     """
-    from collectors.sql_facts import dialect_for_adapter
+    from collectors.dialects import dialect_for_adapter
 
     t0 = time.perf_counter()
     result = LogicResult(lastmile_gone=lastmile_gone)
@@ -234,7 +235,7 @@ def logic_phase(
 
 
 def _empty() -> pl.DataFrame:
-    from collectors.sql_logic import LOGIC_FACTS_SCHEMA
+    from collectors.logic_schema import LOGIC_FACTS_SCHEMA
 
     return pl.DataFrame(schema=LOGIC_FACTS_SCHEMA)
 

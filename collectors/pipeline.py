@@ -32,6 +32,7 @@ Parsing happens before the store is opened for writing, so a long parse never bl
 
 from __future__ import annotations
 
+import sys
 import time
 
 import polars as pl
@@ -203,9 +204,9 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
         InputError: a bad file or folder; the store is left as it was.
     """
     t0 = time.perf_counter()
-    from collectors.dbt_project.incremental import settle
-
-    settle()  # a background read of the project this process started (see ``warm`` below)
+    incremental = sys.modules.get("collectors.dbt_project.incremental")  # only a process that imported
+    if incremental is not None:  # it can have started a read (and a cold one skips its 0.1 s import)
+        incremental.settle()  # a background read of the project this process started (see ``warm`` below)
     root = loc.project
     summary = CollectSummary(project_root=root, store=loc.store)
     seen = peek(loc.store)

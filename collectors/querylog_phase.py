@@ -168,7 +168,7 @@ def _parsed_before(store: Path) -> pl.DataFrame | None:
 
 def project_dialect(snapshot: dict | None, seen: dict) -> str:
     """The sqlglot dialect of the project's adapter (the new snapshot's, else the store's)."""
-    from collectors.sql_facts.relations import dialect_for_adapter
+    from collectors.dialects import dialect_for_adapter
 
     adapter = seen.get("adapter")
     if snapshot is not None and snapshot["project"].height and "adapter" in snapshot["project"].columns:

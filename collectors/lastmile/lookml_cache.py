@@ -22,13 +22,13 @@ def resolve_changed_lookml(tools, payloads, raw, fresh_docs, cache, removed, cha
     blocks (``docs_of(paths)``: path -> JSON text, from the phase's one visit to the store) are
     decoded for just those files. Otherwise every LookML file is.
     """
-    from collectors.lastmile.lookml import defined_views, lookml_items
-
     lookml = {rel for rel, tool in tools.items() if tool == "lookml"}
     fresh = set(fresh_docs)
     gone = [r for r in removed if cache[r][5] == "lookml"]
     if not lookml:
         return set(), []
+    from collectors.lastmile.lookml import defined_views, lookml_items  # (sqlglot: only with LookML)
+
     if stored is None:
         targets = set(lookml)
     elif not fresh and not gone:

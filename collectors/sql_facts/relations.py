@@ -28,53 +28,12 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.optimizer.scope import traverse_scope
 
+# the dialect table lives in a module that imports no sqlglot (re-exported here: one definition)
+from collectors.dialects import ADAPTER_DIALECTS, DEFAULT_DIALECT, dialect_for_adapter  # noqa: F401
+
 PLACEHOLDER_PREFIX = "__jinja"
 """Tables whose name starts with this stand for a Jinja expression, not a relation."""
 _WRITES = (exp.Create, exp.Insert, exp.Update, exp.Delete, exp.Merge)
-
-ADAPTER_DIALECTS: dict[str, str] = {
-    "duckdb": "duckdb", "motherduck": "duckdb",
-    "snowflake": "snowflake",
-    "bigquery": "bigquery",
-    "postgres": "postgres", "postgresql": "postgres", "alloydb": "postgres",
-    "materialize": "materialize", "risingwave": "risingwave",
-    "redshift": "redshift",
-    "databricks": "databricks",
-    "spark": "spark", "glue": "spark",
-    "hive": "hive", "impala": "hive",
-    "trino": "trino", "starburst": "trino", "presto": "presto", "athena": "athena",
-    "clickhouse": "clickhouse",
-    "mysql": "mysql", "mariadb": "mysql", "tidb": "mysql", "singlestore": "mysql",
-    "sqlite": "sqlite",
-    "oracle": "oracle",
-    "sqlserver": "tsql", "synapse": "tsql", "fabric": "fabric",
-    "teradata": "teradata",
-    "doris": "doris", "starrocks": "starrocks",
-    "dremio": "dremio", "exasol": "exasol", "druid": "druid",
-}
-"""dbt adapter type -> sqlglot dialect name."""
-
-DEFAULT_DIALECT = "duckdb"
-
-
-def dialect_for_adapter(adapter: str | None) -> str:
-    """The sqlglot dialect to parse a dbt adapter's SQL with.
-
-    Args:
-        adapter: the manifest's ``metadata.adapter_type`` (or the profile's ``type``), or None.
-
-    Returns:
-        A sqlglot dialect name: ``duckdb`` when there is no adapter, ``''`` (sqlglot's generic
-        dialect) for an adapter not in :data:`ADAPTER_DIALECTS`.
-
-    Example:
-        >>> dialect_for_adapter("Snowflake"), dialect_for_adapter(None), dialect_for_adapter("exotic")
-        ('snowflake', 'duckdb', '')
-    """
-    if not adapter:
-        return DEFAULT_DIALECT
-    return ADAPTER_DIALECTS.get(adapter.strip().lower(), "")
-
 
 @functools.lru_cache(maxsize=65536)
 def relation_parts(name: str) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 import polars as pl
 
+from collectors.logic_schema import LOGIC_CACHE_SCHEMA, LOGIC_FACTS_SCHEMA  # noqa: F401 - re-exported
 from collectors.pool import run_chunks
 from collectors.sql_logic.analyse import analyse
 from console.gc_pause import gc_paused
@@ -30,19 +31,6 @@ LOGIC_VERSION = "2"
 
 POOL_MIN = 50
 """Fewer texts to parse than this: no process pool."""
-
-LOGIC_FACTS_SCHEMA: dict[str, pl.DataType] = {
-    "subject_id": pl.String(), "subject_type": pl.String(), "content_hash": pl.String(),
-    "dialect": pl.String(), "classification": pl.String(), "relations": pl.List(pl.String()),
-    "expressions": pl.String(), "parse_error": pl.String(),
-}
-"""Columns of the store table ``logic_facts`` (``expressions`` as JSON text)."""
-
-LOGIC_CACHE_SCHEMA: dict[str, pl.DataType] = {
-    "content_hash": pl.String(), "classification": pl.String(), "relations": pl.List(pl.String()),
-    "expressions": pl.String(), "parse_error": pl.String(),
-}
-"""Columns of the store table ``logic_cache`` (``expressions`` as JSON text, lines from the text's start)."""
 
 Progress = Callable[[int, int], None]
 
