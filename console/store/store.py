@@ -211,12 +211,12 @@ class Writer:
         select = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in cols)
         verb = "INSERT OR REPLACE" if replace else ("INSERT OR IGNORE" if ignore_existing else "INSERT")
         col_list = ", ".join(f'"{c}"' for c in cols)
-        before = self._con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
         self._con.register("_incoming", frame)
-        _run(self._con, f'{verb} INTO "{table}" ({col_list}) SELECT {select} FROM _incoming')
+        # an INSERT answers with the rows it added (those OR IGNORE skipped not counted): no
+        # count(*) of the table before and after
+        added = _run(self._con, f'{verb} INTO "{table}" ({col_list}) SELECT {select} FROM _incoming')[0][0]
         self._con.unregister("_incoming")  # (after a failure the whole connection is discarded)
-        after = self._con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
-        return int(after - before) if not replace else frame.height
+        return int(added) if not replace else frame.height
 
     def finish(self, summary: dict) -> None:
         _run(
