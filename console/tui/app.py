@@ -22,6 +22,18 @@ How data flows
     then collects again. A file that does not parse yet (dbt writing it) is retried
     :data:`LIVE_RETRIES` times before the failure is shown.
 
+Building the screens ahead
+    Textual composes a screen, styles and mounts its widgets the first time it is shown (about
+    0.1 s of CPU even for a simple screen at 10k nodes, more for one that then draws its data):
+    a person's first press of each screen's key would pay it. So once the findings are in, the
+    app builds every screen it has not shown yet, one at a time, in an async worker
+    (:meth:`ConsoleApp.build_ahead`, group ``build``): each is registered and mounted exactly as
+    ``switch_screen`` would do it, draws its data (starting its own workers: the Lineage's
+    index, the Triage), but never becomes the current screen (its layout waits for its first
+    visit), so nothing flickers and the visible screen keeps its focus. A key pressed meanwhile
+    waits for at most one screen's build. :attr:`ConsoleApp.built` is set once every screen is
+    built.
+
 Moving between screens
     Post :class:`~console.tui.messages.ShowNode` (``t`` from any node opens Triage on it) or
     :class:`~console.tui.messages.ShowRule`; the app switches and calls ``go_to_node``.
@@ -33,6 +45,7 @@ Failures
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import importlib
 import os
@@ -123,6 +136,8 @@ class ConsoleApp(App[None]):
     ]
 
     activity: reactive[str] = reactive("")
+    #: Build the screens not shown yet once the findings are in (benchmarks turn it off to compare).
+    BUILD_AHEAD = True
 
     def __init__(
         self, loc: Locations, *, now: dt.datetime | None = None, collect: bool = True, live: bool = True, theme: str = "dark"
@@ -147,6 +162,9 @@ class ConsoleApp(App[None]):
         self._opened = False
         self._collect_started = False
         self._painted = threading.Event()
+        self._building = False
+        #: True once every screen is built (see "Building the screens ahead" above).
+        self.built = False
         for name, key, _ in self.screen_table:
             if key != "t":
                 self.bind(key, f"switch('{name}')", description=name.title(), show=False)
@@ -250,6 +268,9 @@ class ConsoleApp(App[None]):
             self._opened = True
             if message.data.latest_run_failed and self.has_screen("triage"):
                 self.action_switch("triage")
+        if self.BUILD_AHEAD and not self._building:
+            self._building = True
+            self.build_ahead()
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self._changed.update(message.paths)  # look at them again on the retry
@@ -289,6 +310,22 @@ class ConsoleApp(App[None]):
 
         detail = str(error) if isinstance(error, InputError) else f"{type(error).__name__}: {error}"
         self.push_screen(ErrorDialog(title, detail))
+
+    # -- building the screens ahead ------------------------------------------------------------
+    @work(exclusive=True, exit_on_error=False, group="build")
+    async def build_ahead(self) -> None:
+        """Build every screen not shown yet, one at a time, without showing it (see the module
+        docstring): its first visit is then a switch."""
+        for name, _, _ in self.screen_table:
+            screen = self.get_screen(name)
+            if screen.is_running:
+                continue
+            await asyncio.sleep(0)  # keys and posts waiting go first
+            if screen.is_running:  # a key showed it meanwhile
+                continue
+            _, mounted = self._get_screen(name)  # what switch_screen does before showing a screen
+            await mounted
+        self.built = True
 
     # -- live ---------------------------------------------------------------------------------
     def on_files_changed(self, message: FilesChanged) -> None:

@@ -199,6 +199,8 @@ async def test_a_screen_workers_failure_reaches_the_error_dialog(sample_loc, tmp
         await settle(pilot, app)
         store.unlink()  # the store goes away while the app is open
         await pilot.press("3", "j")
+        checks = app.screen  # built ahead: its nearby findings' SQL was read already, so ask again
+        checks.load_code(checks.selected_node())
         await pilot.pause(0.5)
         await settle(pilot, app)
         assert isinstance(app.screen, ErrorDialog)

@@ -12,7 +12,9 @@ to the node triaged before (and at last to the latest run), ``r`` returns to the
 The triage itself runs in a worker: it reads the extra tables (last mile, query log, warehouse
 relations) once per load, in a short shared-lock visit, and walks the graph off the UI thread.
 Code is not kept: when a node has changed since its last green run, the worker reads the code
-history, computes the diff, and lets the code go.
+history, computes the diff, and lets the code go. The worker also builds what the screen shows
+(the body's renderables, the list's labels, the title), so a result lands on the UI thread as
+a few widget updates.
 """
 
 from __future__ import annotations
@@ -71,6 +73,26 @@ def run_items(result) -> list[tuple[str, Text]]:
     return items
 
 
+#: What the screen shows of one triage: the title, the body, the listed nodes' ids and their options.
+Shown = tuple[Text, Group, list[tuple[str, Text]], list[Option]]
+
+
+def shown_triage(subject: str | None, result) -> Shown:
+    """What the screen shows of a triage (``subject`` None: the latest run's), built off the UI thread."""
+    from console.triage.text import node_renderables, run_renderables
+
+    if subject is None:
+        body = run_renderables(result, limit=100)
+        items = run_items(result)
+        title = Text.assemble(("Latest run", "bold"), "  ·  enter triages a node · l shows it in the lineage", style="")
+    else:
+        body = node_renderables(result, limit=100)
+        items = node_items(result)
+        title = Text.assemble(("Node ", "bold"), (clean(result.node.name, keep_lines=False), "bold"),
+                              "  ·  escape: back · r: latest run")
+    return title, Group(*body), items, [Option(label, id=f"{i}:{uid}") for i, (uid, label) in enumerate(items)]
+
+
 class TriageScreen(ConsoleScreen):
     """The triage of a node or of the latest run (see the module docstring)."""
 
@@ -97,6 +119,7 @@ class TriageScreen(ConsoleScreen):
         self._triage = None
         self._generation = -1
         self._items: list[str] = []
+        self._listed: object = ()  # the subject the node list shows (() before the first)
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static(id="tr-title")
@@ -128,32 +151,24 @@ class TriageScreen(ConsoleScreen):
         if subject is not None and subject not in triage.signals.refs:
             subject = None
         result = triage.node(subject) if subject is not None else triage.run()
+        shown = shown_triage(subject, result)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show, subject, result)
+            self.app.call_from_thread(self._show, subject, result, shown)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group == "triage":
             self.app.show_failure("Could not triage this node.", event.worker.error)
 
-    def _show(self, subject: str | None, result) -> None:
-        from console.triage.text import node_renderables, run_renderables
-
+    def _show(self, subject: str | None, result, shown: Shown) -> None:
         self.subject, self.result = subject, result
-        title = self.query_one("#tr-title", Static)
-        if subject is None:
-            body = run_renderables(result, limit=100)
-            items = run_items(result)
-            title.update(Text.assemble(("Latest run", "bold"), "  ·  enter triages a node · l shows it in the lineage", style=""))
-        else:
-            body = node_renderables(result, limit=100)
-            items = node_items(result)
-            title.update(Text.assemble(("Node ", "bold"), (clean(result.node.name, keep_lines=False), "bold"),
-                                       "  ·  escape: back · r: latest run"))
-        self.query_one("#tr-content", Static).update(Group(*body))
+        title, body, items, options_list = shown
+        self.query_one("#tr-title", Static).update(title)
+        self.query_one("#tr-content", Static).update(body)
         options = self.query_one("#tr-nodes", OptionList)
-        keep = self.selected_node()
+        keep = self.selected_node() if subject == self._listed else None  # a refresh keeps the cursor; a new triage starts at the top
+        self._listed = subject
         options.clear_options()
-        options.add_options([Option(label, id=f"{i}:{uid}") for i, (uid, label) in enumerate(items)])
+        options.add_options(options_list)
         self._items = [uid for uid, _ in items]
         if self._items:
             options.highlighted = self._items.index(keep) if keep in self._items else 0

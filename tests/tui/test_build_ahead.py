@@ -1,0 +1,48 @@
+"""Building the screens ahead: once the findings are in, every screen is built without being shown.
+
+On sample_project's collected store: after the load every screen is mounted with the load drawn
+(the Lineage indexed, the Triage computed), the visible screen and its focus never changed, and
+a first visit is a switch to a screen that already holds its rows.
+"""
+
+from __future__ import annotations
+
+from console.tui.screens.overview import OverviewScreen
+from console.tui.widgets.virtual_table import VirtualTable
+from tests.tui.conftest import make_app, settle
+
+
+async def test_every_screen_is_built_with_its_data_without_being_shown(sample_loc):
+    app = make_app(sample_loc)
+    screens_shown = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen_change_signal.subscribe(app, lambda screen: screens_shown.append(type(screen).__name__))
+        await settle(pilot, app)
+        assert app.built
+        assert isinstance(app.screen, OverviewScreen) and screens_shown == []  # nothing flickered
+        assert app.focused is not None and app.focused.screen is app.screen  # the Overview kept its focus
+        for name, _, _ in app.screen_table:
+            screen = app.get_screen(name)
+            assert screen.is_mounted and screen.data is app.data, name
+        checks = app.get_screen("checks")
+        rows = checks.query_one("#ck-table", VirtualTable).row_count
+        assert rows == len(app.data.findings) > 0
+        lineage = app.get_screen("lineage")
+        assert lineage.index is not None and lineage._generation == app.data.generation
+        triage = app.get_screen("triage")
+        assert triage.result is not None and triage._items
+        assert "Latest run" in triage.query_one("#tr-title").content.plain
+        await pilot.press("3")  # the first visit only switches: the rows are there at once
+        assert app.screen is checks and checks.query_one("#ck-table", VirtualTable).row_count == rows
+        assert app.focused is checks.query_one("#ck-table")
+
+
+async def test_without_building_ahead_a_screen_is_built_on_its_first_visit(sample_loc):
+    app = make_app(sample_loc)
+    app.BUILD_AHEAD = False
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert not app.built and not app.get_screen("checks").is_mounted
+        await pilot.press("3")
+        await settle(pilot, app)
+        assert app.get_screen("checks").query_one("#ck-table", VirtualTable).row_count == len(app.data.findings)
