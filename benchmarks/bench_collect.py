@@ -95,8 +95,10 @@ def bench_size(n: int, work: Path, repeat: int, incremental: bool, sql: bool) ->
             p.unlink(missing_ok=True)
         return run_measured(console_cmd("collect", str(proj), "--store", str(store), "--no-sql-facts", "-q"))
 
+    load_before = os.getloadavg()[0]
     base_s, base_mb, base_cpu = best(loads, repeat)
     cold_s, cold_mb, cold_cpu = best(cold, repeat)
+    print(f"load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} cores")
     print(f"orjson.loads whole process      {base_s:7.2f} s  {base_mb:7.0f} MiB  CPU {base_cpu:.2f} s")
     print(f"console collect cold (no SQL)   {cold_s:7.2f} s  {cold_mb:7.0f} MiB  CPU {cold_cpu:.2f} s  ratio {cold_s / base_s:.2f} (target <= 2.0), in CPU time {cold_cpu / base_cpu:.2f}")
     print(f"peak memory of the collect      {cold_mb:7.0f} MiB  (target at 50k: 1.5 GB = 1430 MiB; orjson.loads alone peaks at {base_mb:.0f} MiB)")
