@@ -34,6 +34,16 @@ Building the screens ahead
     waits for at most one screen's build. :attr:`ConsoleApp.built` is set once every screen is
     built.
 
+The heap and the garbage collector
+    A load at 10k nodes leaves millions of long-lived Python objects (frames' Python views,
+    findings, indexes, rows), and CPython's full collection walks them all: 0.35 to 0.5 s,
+    landing inside whatever key was being pressed (it was the worst case of the severity cycle
+    and of screen switches). So once a load is drawn and the screens' own workers (the
+    Lineage's index, the Triage, the ranking) are done, the app moves the heap to the
+    collector's permanent generation (``gc.freeze``, :meth:`ConsoleApp.freeze_heap`): later
+    collections look only at what is new. A later load first unfreezes and collects once, in
+    its worker before it is posted (the previous load's cycles are freed then).
+
 Moving between screens
     Post :class:`~console.tui.messages.ShowNode` (``t`` from any node opens Triage on it) or
     :class:`~console.tui.messages.ShowRule`; the app switches and calls ``go_to_node``.
@@ -47,6 +57,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import importlib
 import os
 import shlex
@@ -163,6 +174,7 @@ class ConsoleApp(App[None]):
         self._collect_started = False
         self._painted = threading.Event()
         self._building = False
+        self._frozen = False
         #: True once every screen is built (see "Building the screens ahead" above).
         self.built = False
         for name, key, _ in self.screen_table:
@@ -187,6 +199,8 @@ class ConsoleApp(App[None]):
             self.activity = "live"
 
     def on_unmount(self) -> None:
+        if self._frozen:  # the heap is the collector's again once the app is gone
+            gc.unfreeze()
         self._painted.set()  # a first-paint worker still waiting goes on (and sees it is cancelled)
         if self._watcher is not None:
             self._watcher.stop()
@@ -244,6 +258,10 @@ class ConsoleApp(App[None]):
             data = evaluate_app_data(data, self.loc)
             if worker.is_cancelled:
                 return
+        if self._frozen:  # the previous load's cycles become collectable, once (see the module docstring)
+            self._frozen = False
+            gc.unfreeze()
+            gc.collect()
         self.post_message(DataLoaded(data, collected=collect))
 
     def on_data_loaded(self, message: DataLoaded) -> None:
@@ -271,6 +289,8 @@ class ConsoleApp(App[None]):
         if self.BUILD_AHEAD and not self._building:
             self._building = True
             self.build_ahead()
+        elif self.built or not self.BUILD_AHEAD:
+            self.freeze_heap()
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self._changed.update(message.paths)  # look at them again on the retry
@@ -326,6 +346,17 @@ class ConsoleApp(App[None]):
             _, mounted = self._get_screen(name)  # what switch_screen does before showing a screen
             await mounted
         self.built = True
+        self.freeze_heap()
+
+    @work(exclusive=True, exit_on_error=False, group="heap")
+    async def freeze_heap(self) -> None:
+        """Once the screens' own workers are done, move the heap out of the collector's full
+        collections (see the module docstring)."""
+        await asyncio.sleep(0)
+        while any(w.group not in ("store", "heap", "build") and not w.is_finished for w in self.workers):
+            await asyncio.sleep(0.05)
+        gc.freeze()
+        self._frozen = True
 
     # -- live ---------------------------------------------------------------------------------
     def on_files_changed(self, message: FilesChanged) -> None:
