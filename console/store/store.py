@@ -106,20 +106,38 @@ def _shape_probe() -> str:
     return _SHAPE_PROBE
 
 
+_SHAPE_SEEN: dict[str, tuple[int, int, bool]] = {}
+"""Store path -> (size, mtime_ns, WAL present) of the file when its shape last passed the check
+in this process: the same file is not checked again (a collect's peek, then its writer)."""
+
+
+def _file_state(path: Path) -> tuple[int, int, bool] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, os.path.exists(f"{path}.wal")
+
+
 def _check_shape(con: duckdb.DuckDBPyConnection, path: Path, *, in_transaction: bool = False) -> None:
     """Refuse a store whose tables or columns are not those of its schema version (a table
     dropped by hand, a damaged file): every command checks the same way, collect included.
 
     Outside a transaction one statement binding every column answers first (the catalogue
     query costs about three times more); only when it fails is the catalogue read to name what
-    is missing.
+    is missing. A file unchanged (size, mtime, WAL) since it passed in this process passes.
 
     Raises:
         InputError: naming the first missing table or column.
     """
     if not in_transaction:
+        state = _file_state(path)
+        if state is not None and _SHAPE_SEEN.get(str(path)) == state:
+            return
         try:
             _run(con, _shape_probe())
+            if state is not None:
+                _SHAPE_SEEN[str(path)] = state
             return
         except duckdb.Error:
             pass  # the catalogue says what is missing
