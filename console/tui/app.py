@@ -40,8 +40,8 @@ The heap and the garbage collector
     landing inside whatever key was being pressed (it was the worst case of the severity cycle
     and of screen switches). So once a load is drawn and the screens' own workers (the
     Lineage's index, the Triage, the ranking) are done, the app moves the heap to the
-    collector's permanent generation (``gc.freeze``, :meth:`ConsoleApp.freeze_heap`): later
-    collections look only at what is new. A later load first unfreezes and collects once, in
+    collector's permanent generation (``gc.freeze``, :meth:`ConsoleApp.freeze_heap`, after one
+    full collection so that no garbage is frozen): later collections look only at what is new. A later load first unfreezes and collects once, in
     its worker before it is posted (the previous load's cycles are freed then).
 
 Moving between screens
@@ -355,6 +355,7 @@ class ConsoleApp(App[None]):
         await asyncio.sleep(0)
         while any(w.group not in ("store", "heap", "build") and not w.is_finished for w in self.workers):
             await asyncio.sleep(0.05)
+        gc.collect()  # once, now: what the load and the screens left in cycles is not frozen with the rest
         gc.freeze()
         self._frozen = True
 
