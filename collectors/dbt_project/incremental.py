@@ -163,7 +163,7 @@ def read_files(loc, seen: dict, notes: list[str], switches: object = None) -> Pr
     key = (str(root), str(loc.store))
     stored: dict[str, Row] = seen.get("project_files") or {}
     nodes = seen.get("nodes")
-    from_files = nodes is not None and nodes.height > 0 and set(nodes["origin"].unique().to_list()) <= {"project"}
+    from_files = nodes is not None and set(nodes["origin"].unique().to_list()) <= {"project"}  # no nodes yet: from files too
     previous = stored if from_files else {}
     snap = take(root, previous, _profile_files(root))
     if snap is None:
