@@ -53,6 +53,9 @@ def read_notebook(rel: str, text: str, dialect: str) -> dict:
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError, nbformat.ValidationError) as e:
         # (nbformat's ValidationError is jsonschema's: a notebook missing a key it requires)
         return payload("notebook", skips=[skip(None, f"not a notebook: {str(e).splitlines()[0][:160] if str(e) else type(e).__name__}")])
+    except Exception as e:  # noqa: BLE001 - nbformat's converters fail in their own ways on damaged input
+        # (an old notebook's upgrade raises UnboundLocalError on a cell of no known type: found by the fuzz test)
+        return payload("notebook", skips=[skip(None, f"not a notebook: nbformat cannot read it ({type(e).__name__})")])
     cells = nb.get("cells") or []
     positions = _source_lines(text, len(cells))
     items: list[dict] = []
