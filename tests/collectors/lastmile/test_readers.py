@@ -241,3 +241,12 @@ def test_notebook_sql_cells_line_magic_strings_and_pandas_filter():
     f = next(i for i in items if i["kind"] == "dataframe_filter")
     assert f["meta"]["from_sql"] == "top" and f["literal_filters"] == [{"column": "is_seasonal", "op": "=", "value": False}]
     assert lines[f["line"] - 1].strip().startswith('"df = df[~df')
+
+
+def test_notebook_nbformat_cannot_convert_is_a_skip():
+    # An nbformat 1 notebook with a cell of no known type: nbformat's own upgrade raises
+    # UnboundLocalError (found by the slow fuzz run); the notebook is a counted skip.
+    text = json.dumps({"nbformat": 1, "cells": [{"cell_type": "weird"}]})
+    payload = _read("nb/old.ipynb", text, "notebook")
+    assert payload["items"] == []
+    assert [s["reason"] for s in payload["skips"]] == ["not a notebook: nbformat cannot read it (UnboundLocalError)"]
