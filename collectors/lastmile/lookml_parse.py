@@ -13,6 +13,8 @@ from typing import Any
 
 import lkml
 from lkml import tree
+from lkml.lexer import Lexer
+from lkml.parser import Parser
 
 from collectors.lastmile.model import skip
 
@@ -57,6 +59,39 @@ def _block(node: tree.BlockNode) -> dict:
     return {"type": str(node.type.value), "name": str(node.name.value) if node.name else None, "line": _token_line(node.type), **body}
 
 
+STUCK_PEEKS = 10_000
+"""Looks at one position this many times without moving on: lkml's lexer is stuck (see below)."""
+
+
+class _GuardedLexer(Lexer):
+    """lkml's lexer, refusing input it would loop on forever.
+
+    lkml's ``scan`` waits for ``;;`` when it meets ``;`` and consumes nothing on a lone ``;``
+    (``type: string;``), so it looks at the same character forever: a careless or damaged view
+    file would hang the collect (found by the slow fuzz run). Counting looks at one position
+    turns that into the same SyntaxError as any other malformed LookML.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._at = -1
+        self._looks = 0
+
+    def peek(self) -> str:
+        if self.index == self._at:
+            self._looks += 1
+            if self._looks > STUCK_PEEKS:
+                raise SyntaxError(f"Unexpected character {self.text[self.index]!r} on line {self.line_number}")
+        else:
+            self._at, self._looks = self.index, 0
+        return self.text[self.index]
+
+
+def _parse(text: str) -> tree.DocumentNode:
+    """``lkml.parse`` with the guarded lexer."""
+    return Parser(_GuardedLexer(text).scan()).parse()
+
+
 def parse_lookml(rel: str, text: str) -> tuple[dict | None, list[dict]]:
     """The file's top level as a block (type ``file``), or None and a skip naming the line.
 
@@ -68,7 +103,7 @@ def parse_lookml(rel: str, text: str) -> tuple[dict | None, list[dict]]:
         True
     """
     try:
-        parsed = lkml.parse(text)
+        parsed = _parse(text)
     except SyntaxError as e:
         message = str(e.msg if getattr(e, "msg", None) else e)
         tail = message.rpartition(" on line ")[2]

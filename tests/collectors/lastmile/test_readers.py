@@ -250,3 +250,10 @@ def test_notebook_nbformat_cannot_convert_is_a_skip():
     payload = _read("nb/old.ipynb", text, "notebook")
     assert payload["items"] == []
     assert [s["reason"] for s in payload["skips"]] == ["not a notebook: nbformat cannot read it (UnboundLocalError)"]
+
+
+def test_lookml_lone_semicolon_is_a_skip_not_a_hang():
+    # lkml's own lexer loops forever on a lone `;` (it waits for `;;`): found by the slow fuzz run
+    payload = _read("lookml/v.view.lkml", "view: v {\n  dimension: d { type: string ; }\n}\n", "lookml")
+    assert payload["items"] == []
+    assert [s["reason"] for s in payload["skips"]] == ["malformed LookML: Unexpected character ';' on line 2"]
