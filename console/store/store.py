@@ -442,25 +442,3 @@ def cached_logic(store_path: Path, hashes: Iterable[str]) -> pl.DataFrame | None
             return frame
         finally:
             con.close()
-
-
-def cached_lastmile_docs(store_path: Path, paths: Iterable[str]) -> dict[str, str]:
-    """path -> ``lastmile_files.doc`` (JSON text) for these paths (shared-lock visit).
-
-    The last-mile phase reads parsed LookML only for the files a change touches, not the
-    whole cache. Empty when there is no store or it is older than schema version 3.
-    """
-    wanted = pl.DataFrame({"path": list(dict.fromkeys(paths))}, schema={"path": pl.String})
-    if not store_path.exists() or wanted.is_empty():
-        return {}
-    with store_lock(store_path, exclusive=False):
-        con = _connect(store_path, read_only=True)
-        try:
-            if (_schema_version(con) or 0) < 3:
-                return {}
-            con.register("_wanted", wanted)
-            rows = _run(con, "SELECT f.path, f.doc FROM lastmile_files f JOIN _wanted USING (path) WHERE f.doc IS NOT NULL")
-            con.unregister("_wanted")
-            return {path: doc for path, doc in rows}
-        finally:
-            con.close()
