@@ -8,7 +8,8 @@ Steps (:func:`warehouse_phase`, then :func:`write_warehouse` in the collect's tr
    ``[warehouse] enabled = false`` turns the phase off.
 2. The plan: the sources to measure (each with its ``loaded_at_field``, from the snapshot
    being collected or, when the project is unchanged, from the store), the schemas to list,
-   the relations whose NULLs are counted, the timeouts (``[warehouse]`` in configuration).
+   the relations whose NULLs are counted, the timeouts, whether the engine's own query log
+   (``pg_stat_statements``) is read (``[warehouse]`` in configuration).
 3. The engine reads (:func:`collectors.warehouse.read_warehouse`). Sources without a
    ``loaded_at_field`` take the relation's last-modified time where the engine keeps one.
 4. In the write transaction: ``warehouse_relations`` and ``warehouse_columns`` are replaced;
@@ -113,6 +114,7 @@ def build_plan(loc, snapshot, seen: dict | None = None) -> Plan:
         statement_timeout=float(options["statement_timeout"]),
         freshness_timeout=float(options["freshness_timeout"]),
         null_check_timeout=float(options["null_check_timeout"]),
+        query_log=bool(options["query_log"]),
     )
 
 

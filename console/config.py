@@ -19,6 +19,7 @@ Example ``console.toml``::
     target = "prod"                      # the dbt profile's target, like --target
     null_checks = ["analytics.exp_*"]    # opt-in NULL counts per column of these relations
     freshness_timeout = 10               # seconds for all source freshness queries together
+    query_log = false                    # do not read pg_stat_statements (default true)
 
     [project]                            # what no rule sees (dbt-project-evaluator's exclusions)
     exclude_paths = ["models/legacy/"]   # regexes searched in the project's file paths (any case)
@@ -102,7 +103,7 @@ _SCHEMA: dict[str, Any] = {
     "warehouse": {
         "enabled": bool, "target": str, "profiles_dir": str, "schemas": list, "null_checks": list,
         "connect_timeout": float, "statement_timeout": float, "freshness_timeout": float,
-        "null_check_timeout": float, "row_drop_threshold": float,
+        "null_check_timeout": float, "row_drop_threshold": float, "query_log": bool,
     },
 }
 _EXCEPTION_KEYS = {"rule": str, "node": str, "reason": str, "expires": (dt.date, str)}
@@ -308,10 +309,11 @@ def _as_list(value: Any) -> list:
 #: (like ``--target``/``--profiles-dir``); ``schemas`` limits the listing; ``null_checks``
 #: are globs of ``schema.relation`` whose columns' NULLs are counted (opt-in); timeouts in
 #: seconds (freshness and NULL checks: for all their queries together); ``row_drop_threshold``
-#: the fraction of rows a table may lose between two warehouse collects before WHS003 flags it.
+#: the fraction of rows a table may lose between two warehouse collects before WHS003 flags it;
+#: ``query_log`` false: the engine's own query log (PostgreSQL's ``pg_stat_statements``) is not read.
 WAREHOUSE_DEFAULTS: dict[str, Any] = {
     "enabled": True, "schemas": [], "null_checks": [], "connect_timeout": 10.0, "statement_timeout": 30.0,
-    "freshness_timeout": 10.0, "null_check_timeout": 10.0, "row_drop_threshold": 0.5,
+    "freshness_timeout": 10.0, "null_check_timeout": 10.0, "row_drop_threshold": 0.5, "query_log": True,
 }
 
 

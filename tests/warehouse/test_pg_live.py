@@ -16,12 +16,14 @@ import polars as pl
 import psycopg
 import pytest
 
+from collectors.pipeline import collect
 from collectors.query_logs.pg_live import LiveLog
 from collectors.querylog_phase import querylog_phase
 from collectors.warehouse import Plan
 from collectors.warehouse import postgres_engine as pg_engine
 from collectors.warehouse.target import target_from_value
 from console.cli.options import resolve_locations
+from console.errors import InputError
 from console.store import peek
 from tests.warehouse.conftest import RAW_SQL, new_server
 
@@ -148,3 +150,48 @@ def test_the_extension_views_are_not_relations_of_the_project(pg_shop):
     names = set(read.relations["name"].to_list()) | set(read.columns["name"].to_list())
     assert not {n for n in names if n.startswith("pg_stat_statements")}
     assert "fct_orders" in names
+
+
+def _statement_reads(pg_shop) -> int:
+    """How many times the console has read pg_stat_statements (the server counts its own reads)."""
+    with psycopg.connect(host=pg_shop.server.socket_dir, port=pg_shop.server.port, user="postgres", dbname="shop") as con:
+        (n,), = con.execute(
+            "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE '%console-warehouse%' "
+            "AND query LIKE '%pg_stat_statements%' AND query LIKE '%ORDER BY s.calls DESC%'"
+        ).fetchall()
+    return int(n)
+
+
+def _collect_with(pg_shop, tmp_path, name: str, toml: str):
+    config = tmp_path / f"{name}.toml"
+    config.write_text(toml)
+    store = tmp_path / f"{name}.duckdb"
+    loc = resolve_locations(pg_shop.project, warehouse=pg_shop.server.url("shop"), store=store, config_file=config)
+    before = _statement_reads(pg_shop)
+    summary = collect(loc)
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        users = {u for (u,) in con.execute("SELECT DISTINCT user_name FROM query_log").fetchall()}
+        readers = {u for (u,) in con.execute("SELECT DISTINCT user_name FROM query_consumers").fetchall()}
+    finally:
+        con.close()
+    return summary, users, readers, _statement_reads(pg_shop) - before
+
+
+def test_query_log_switch_reads_pg_stat_statements_or_leaves_it_alone(tableau, tmp_path):
+    """``[warehouse] query_log``: true (the default) reads the view, false does not query it at all."""
+    summary, users, readers, reads = _collect_with(tableau, tmp_path, "on", "[warehouse]\nquery_log = true\n")
+    assert reads == 1 and "tableau_svc" in users and "tableau_svc" in readers
+    assert any(n.startswith("query logs: ") and "read from pg_stat_statements" in n for n in summary.notes)
+
+    summary, users, readers, reads = _collect_with(tableau, tmp_path, "off", "[warehouse]\nquery_log = false\n")
+    assert reads == 0 and users == set() and readers == set()
+    assert not [n for n in summary.notes if "pg_stat_statements" in n]
+    assert any(n.startswith("warehouse: ") and " relations" in n for n in summary.notes)  # the catalogue is still read
+
+
+def test_query_log_switch_must_be_a_boolean(tmp_path):
+    (tmp_path / "console.toml").write_text('[warehouse]\nquery_log = "no"\n')
+    with pytest.raises(InputError) as e:
+        resolve_locations(tmp_path)
+    assert "query_log" in str(e.value) and "console.toml" in str(e.value)
