@@ -34,12 +34,12 @@ async def test_overview_shows_the_latest_run_and_what_needs_attention(sample_loc
         assert len(screen.query_one("#ov-duration").data) == 7  # one point per stored run
         assert screen.query_one("#ov-failures").data == [0.0, 1.0, 1.0, 3.0, 0.0, 1.0, 0.0]
         table = screen.query_one("#ov-attention")
-        names = [cells(table, k)[2] for k in table.rows]
+        names = [cells(table, k)[2] for k in table.keys]
         assert "assert_inventory_feed_covers_every_store" in names and "inventory_feed.inventory" in names
         assert screen.query_one("#ov-run").has_class("-warn")
         # enter on a row opens its finding in Checks
         table.focus()
-        key = next(k.value for k in table.rows if cells(table, k)[2] == "assert_inventory_feed_covers_every_store")
+        key = next(k for k in table.keys if cells(table, k)[2] == "assert_inventory_feed_covers_every_store")
         table.select_key(key)
         await pilot.press("enter")
         await pilot.pause()
