@@ -120,6 +120,66 @@ def test_a_newer_pg_stat_statements_dump_replaces_the_counters(project, tmp_path
     assert _rows(store, "SELECT user_name, query_count, last_seen FROM query_consumers") == [("oid 16390", 25, None)]
 
 
+def _consumers(store: Path) -> list[tuple]:
+    return _rows(store, "SELECT user_name, role_name, warehouse_name, app, database_name, schema_name, relation, "
+                        "query_count, first_seen, last_seen FROM query_consumers ORDER BY ALL")
+
+
+def _recomputed(store: Path) -> list[tuple]:
+    """``query_consumers`` as a full recompute from the stored ``query_log`` makes it."""
+    import polars as pl
+
+    from collectors.querylog_phase import consumers_summary
+
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        log = con.sql("SELECT * FROM query_log").pl()
+    finally:
+        con.close()
+    columns = ["user_name", "role_name", "warehouse_name", "app", "database_name", "schema_name", "relation",
+               "query_count", "first_seen", "last_seen"]
+    return sorted(consumers_summary(log).select(columns).with_columns(pl.col("query_count").cast(pl.Int64)).rows(),
+                  key=lambda r: tuple((v is None, v if v is not None else 0) for v in r))
+
+
+def test_newer_counters_update_consumers_by_difference_as_a_full_recompute_would(project, tmp_path):
+    """Each new dump of pg_stat_statements replaces its statements' rows (cumulative counters):
+    the consumers follow by difference (replaced rows out, new rows in) beside a Snowflake log
+    with times, and equal a recompute from the whole log after every collect: a statement
+    forgotten by the server keeps its last count, one never executed (calls 0) reads nothing."""
+    store = tmp_path / "store.duckdb"
+    history = tmp_path / "history"
+    history.mkdir()
+    _history(history, 6)
+    _collect(project, store, history)
+    texts = {7: "select * from analytics.exp_crm", 8: "select * from analytics.orders o join analytics.exp_crm c using (id)",
+             9: "select * from raw.events", 10: "select count(*) from analytics.orders"}
+    dumps = [  # (user oid, query id, calls) per collect
+        [(16390, 7, 10), (16391, 8, 4), (16390, 9, 2)],
+        [(16390, 7, 25), (16390, 9, 0), (16392, 10, 1)],  # 8 forgotten, 9 reset and planned only, 10 new
+        [(16390, 7, 26), (16392, 10, 3), (16391, 8, 1)],  # 8 back after a reset
+    ]
+    expected = [
+        {("oid 16390", "analytics.exp_crm"): 10, ("oid 16391", "analytics.orders"): 4, ("oid 16391", "analytics.exp_crm"): 4,
+         ("oid 16390", "raw.events"): 2},
+        {("oid 16390", "analytics.exp_crm"): 25, ("oid 16391", "analytics.orders"): 4, ("oid 16391", "analytics.exp_crm"): 4,
+         ("oid 16392", "analytics.orders"): 1},
+        {("oid 16390", "analytics.exp_crm"): 26, ("oid 16391", "analytics.orders"): 1, ("oid 16391", "analytics.exp_crm"): 1,
+         ("oid 16392", "analytics.orders"): 3},
+    ]
+    for n, (dump_rows, want) in enumerate(zip(dumps, expected)):
+        dump = tmp_path / f"dump{n}"
+        dump.mkdir()
+        logs.pg_stat_statements(dump, [{"userid": u, "queryid": q, "query": texts[q], "calls": c} for u, q, c in dump_rows])
+        _collect(project, store, history, dump)
+        consumers = _consumers(store)
+        assert consumers == _recomputed(store)
+        pg = {(r[0], r[6]): r[7] for r in consumers if r[0].startswith("oid ")}
+        assert pg == want
+        assert [r[7] for r in consumers if r[0] == "TABLEAU_SVC"] == [6]  # the Snowflake rows untouched, times kept
+        assert [(r[8], r[9]) for r in consumers if r[0] == "TABLEAU_SVC"][0][0] is not None
+
+
 def test_unexpected_rows_are_counted_skips_that_never_stop_the_collect(project, tmp_path):
     logs_dir = tmp_path / "logs"
     logs_dir.mkdir()
