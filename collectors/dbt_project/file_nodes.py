@@ -12,9 +12,11 @@ leaves them out of its graph.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from collectors.dbt_project.generic_tests import Target, add_entry_tests
 from collectors.dbt_project.graph import Graph, as_text
@@ -36,7 +38,7 @@ from collectors.dbt_project.node_fields import (
 )
 from collectors.dbt_project.project_yml import Project, folder_parts, merge_config
 from collectors.dbt_project.render import needs_rendering
-from collectors.dbt_project.render_cache import render_key
+from collectors.dbt_project.render_cache import Ahead, render_key
 from collectors.dbt_project.render_pool import RenderJob
 from collectors.dbt_project.scan import FileCache, ProjectFiles
 from collectors.dbt_project.schema_yml import Entry, Properties, entry_list
@@ -90,6 +92,26 @@ def _add_models(graph: Graph, project: Project, files: ProjectFiles, props: Prop
             )
     used: set[str] = set()
     models: list[_Model] = []
+    ahead = graph.render_cache.ahead_of(graph.renderer) if graph.renderer is not None else None
+    with ahead or contextlib.nullcontext():  # the other cores render while the models are set up
+        _set_up_models(graph, project, cache, patches, by_stem, models, used, ahead)
+        if ahead is not None:
+            ahead.finish()
+    for model in models:
+        graph.model_files.setdefault(model.path, []).append(model)
+        _add_model(graph, project, model)
+
+
+def _set_up_models(graph: Graph, project: Project, cache: FileCache, patches: dict[str, Entry],
+                   by_stem: dict[str, tuple[Path, Path]], models: list[_Model], used: set[str], ahead: Ahead | None) -> None:
+    """Set up every model file (versions first), handing those to render to ``ahead``."""
+
+    def setup(*args: Any) -> None:
+        model = _model_setup(graph, project, cache, *args)
+        models.append(model)
+        if ahead is not None and model.job is not None:
+            ahead.add(model.job)
+
     for name, entry in patches.items():
         versions = entry_list(entry, "versions")
         if not versions:
@@ -107,18 +129,11 @@ def _add_models(graph: Graph, project: Project, files: ProjectFiles, props: Prop
                 stem, found = name, by_stem[name]
             if found is not None:
                 used.add(stem)
-                models.append(_model_setup(graph, project, cache, found, name, entry, (v, version, latest)))
+                setup(found, name, entry, (v, version, latest))
     for stem, found in by_stem.items():
         if stem not in used:
             entry = patches.get(stem)
-            models.append(_model_setup(
-                graph, project, cache, found, stem, None if entry and entry.data.get("versions") else entry, None
-            ))  # fmt: skip
-    if graph.renderer is not None:
-        graph.render_cache.prerender(graph.renderer, [m.job for m in models if m.job is not None])
-    for model in models:
-        graph.model_files.setdefault(model.path, []).append(model)
-        _add_model(graph, project, model)
+            setup(found, stem, None if entry and entry.data.get("versions") else entry, None)
 
 
 def _rendered_calls(graph: Graph, project: Project, model: _Model) -> JinjaCalls:

@@ -56,6 +56,9 @@ RENDER_VERSION = "1"
 _STATIC_TAG = re.compile(
     r"""\{\{-?\s*(?:ref|source|config|doc)\(\s*(?:(?:'[^'\\]*'|"[^"\\]*"|\d+|True|False|None|\w+\s*=\s*(?:'[^'\\]*'|"[^"\\]*"|\d+|True|False|None|\[[^\]]*\]))\s*,?\s*)*\)\s*-?\}\}"""
 )
+_SKIPPED_TOKENS = frozenset({"whitespace", "comment_begin", "comment", "comment_end", "linecomment_begin",
+                             "linecomment", "linecomment_end", "raw_begin", "raw_end"})
+"""Tokens ``jinja2.lexer.Lexer.wrap`` drops (what the parser never sees)."""
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 _COMMENT = re.compile(r"\{#.*?#\}", re.S)
 
@@ -442,36 +445,56 @@ class Renderer:
         parts: list[str] = []
         params: dict[str, str] = {}
         line, inside, last_string = 1, False, None
-        for token in self.jinja._tokenize(text, None):
-            if token.lineno > line:
-                gap = "\n" * (token.lineno - line)
+        env = self.jinja
+        newlines_of = env.lexer._normalize_newlines
+        # the lexer's raw tokens, converted as jinja2's ``Lexer.wrap`` converts them (its Token
+        # objects and stream cost a third of the tokenizing; the two extensions filter nothing)
+        for lineno, kind, value in env.lexer.tokeniter(env.preprocess(text), None):
+            if kind in _SKIPPED_TOKENS:
+                continue
+            if lineno > line:
+                gap = "\n" * (lineno - line)
                 parts.append(gap if inside else "{#" + gap + "#}")
-                line = token.lineno
-            kind = token.type
-            if kind == "string" and last_string is not None:
-                params[last_string] += token.value  # adjacent literals are one string
+                line = lineno
+            if kind == "string":
+                try:
+                    value = newlines_of(value[1:-1]).encode("ascii", "backslashreplace").decode("unicode-escape")
+                except Exception:  # noqa: BLE001 - a bad escape: the text itself reports it
+                    return env.from_string(text), {}
+                if last_string is not None:
+                    params[last_string] += value  # adjacent literals are one string
+                    continue
+                name = f"__dbtc_{len(params)}"
+                params[name] = value
+                parts.append(f" {name} ")
+                last_string = name
                 continue
             last_string = None
-            if kind in ("data", "string"):
+            if kind == "data":
+                value = newlines_of(value)
                 name = f"__dbtc_{len(params)}"
-                params[name] = token.value
-                if kind == "string":
-                    parts.append(f" {name} ")
-                    last_string = name
-                else:
-                    newlines = token.value.count("\n")
-                    parts.append("{{ " + name + "\n" * newlines + " }}")
-                    line += newlines
-            elif kind in ("block_begin", "variable_begin"):
-                parts.append("{%" if kind == "block_begin" else "{{")
+                params[name] = value
+                newlines = value.count("\n")
+                parts.append("{{ " + name + "\n" * newlines + " }}")
+                line += newlines
+            elif kind in ("block_begin", "linestatement_begin"):
+                parts.append("{%")
                 inside = True
-            elif kind in ("block_end", "variable_end"):
-                parts.append(" %}" if kind == "block_end" else " }}")
+            elif kind == "variable_begin":
+                parts.append("{{")
+                inside = True
+            elif kind in ("block_end", "linestatement_end"):
+                parts.append(" %}")
                 inside = False
-            elif kind in ("integer", "float"):
-                parts.append(f" {token.value!r} ")
+            elif kind == "variable_end":
+                parts.append(" }}")
+                inside = False
+            elif kind == "integer":
+                parts.append(f" {int(value.replace('_', ''), 0)!r} ")
+            elif kind == "float":
+                parts.append(f" {float(value.replace('_', ''))!r} ")
             else:
-                parts.append(f" {token.value} ")
+                parts.append(f" {value} ")
         shape = "".join(parts)
         template = self._shapes.get(shape)
         if template is None:

@@ -145,16 +145,14 @@ class RenderCache:
     def prerender(self, renderer: Renderer, jobs: Sequence[Any]) -> None:
         """Render, on every core, the jobs (:class:`~collectors.dbt_project.render_pool.RenderJob`)
         whose entry is missing or stale; :meth:`take` then hands each one out."""
-        from collectors.dbt_project.render_pool import render_all
+        with self.ahead_of(renderer) as ahead:
+            for job in jobs:
+                ahead.add(job)
+            ahead.finish()
 
-        todo, keys = [], set()
-        for job in jobs:
-            if job.key not in keys and self._valid(job.key, renderer) is None:
-                keys.add(job.key)
-                todo.append(job)
-        for key, entry in render_all(renderer, todo).items():
-            self.remember(key, entry)
-            self.ahead[key] = entry
+    def ahead_of(self, renderer: Renderer) -> Ahead:
+        """A :class:`Ahead` for models handed over one by one as they are set up."""
+        return Ahead(self, renderer)
 
     def remember(self, key: str, entry: tuple[str, str, str]) -> None:
         if len(_MEMO) >= _MEMO_MAX:
@@ -169,3 +167,36 @@ class RenderCache:
         with ``new_only``, the entries made in this collect (the overlay's, upserted)."""
         rows = [(k, *e) for k, e in (self.new if new_only else self.used).items()]
         return pl.DataFrame(rows, schema=CACHE_SCHEMA, orient="row")
+
+
+class Ahead:
+    """Models rendered ahead, handed over one by one as they are set up (:meth:`add`): those
+    whose entry is missing or stale go to a :class:`~collectors.dbt_project.render_pool.RenderStream`,
+    which starts rendering them on the other cores at once; :meth:`finish` renders the rest and
+    keeps every entry for :meth:`RenderCache.take`. A context manager: leaving it stops the workers."""
+
+    def __init__(self, cache: RenderCache, renderer: Renderer):
+        from collectors.dbt_project.render_pool import RenderStream
+
+        self.cache, self.renderer = cache, renderer
+        self.stream = RenderStream(renderer)
+        self._keys: set[str] = set()
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stream.close()
+
+    def add(self, job: Any) -> None:
+        """One model to render (nothing when its entry is valid, or it was handed over already)."""
+        if job.key not in self._keys and self.cache._valid(job.key, self.renderer) is None:
+            self._keys.add(job.key)
+            self.stream.add(job)
+
+    def finish(self) -> None:
+        """Render what is left and keep every entry."""
+        cache = self.cache
+        for key, entry in self.stream.finish().items():
+            cache.remember(key, entry)
+            cache.ahead[key] = entry

@@ -1,29 +1,49 @@
-"""Rendering many models on every core.
+"""Rendering many models on every core, while the project is still being read.
 
-A cold collect of a project with hundreds of models to render spends most of its time in
-jinja2. Models that the render cache does not answer are rendered in a process pool (as SQL
-facts are, :mod:`collectors.sql_facts.parallel`): each worker builds its
-:class:`~collectors.dbt_project.render.Renderer` once, from the picklable inputs the collect's
-renderer was made from (:func:`renderer_spec`), and returns cache entries (JSON text), which
-the collect checks and keeps exactly as it keeps the renders it makes itself. Below
-:data:`POOL_MIN` models the pool costs more than it saves, and they render in this process.
+A cold collect of a project with hundreds of models to render spends much of its time in
+jinja2. Models that the render cache does not answer are rendered by a :class:`RenderStream`:
+the collect hands it each model as soon as that model is set up
+(:func:`collectors.dbt_project.file_nodes._add_models`), and the stream cuts them into chunks of
+:data:`CHUNK` and sends each full chunk to a process pool started on the :data:`POOL_MIN`-th
+model (``fork``: the workers start in milliseconds, with jinja2 imported). So the workers
+render while this process goes on reading the other models; when it has read them all, this
+process renders too, taking back from the end of the queue the chunks no worker has started
+(``Future.cancel``), and then waits only for the chunks in a worker's hands. The pool has one
+worker fewer than the cores (this process is the last one); with one core, or below
+:data:`POOL_MIN` models, everything renders here.
+
+Each worker builds its :class:`~collectors.dbt_project.render.Renderer` once, from the
+picklable inputs the collect's renderer was made from (:func:`renderer_spec`), and returns
+cache entries (JSON text), which the collect checks and keeps exactly as it keeps the renders
+it makes itself: which process rendered a model never changes what it finds.
+
+Why not :func:`collectors.pool.run_chunks`: it takes the whole list at once, so the workers
+would only start once every model is set up, and this process would wait idle while they
+render. On the 2,000-model project of ``benchmarks/bench_raw_dag.py`` (1,000 models to
+render, 2 cores) the stream takes the render off the read's critical path (see
+``docs/architecture.md``). It shares the pool's decisions: the start method
+(:func:`collectors.pool.context`), the workers' frozen heap (:func:`collectors.pool.worker_init`)
+and the answers unpickled with the garbage collector paused.
 """
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
 from collectors.dbt_project.render import Renderer
 from collectors.dbt_project.render_cache import Entry, render_entry
-from collectors.pool import context as _context, cores as _cores
+from collectors.pool import context as _context, cores as _cores, worker_init
+from console.gc_pause import gc_paused
 
 POOL_MIN = 64
 """Fewer models to render than this: no process pool."""
+CHUNK = 32
+"""Models per chunk sent to a worker (about 15 ms of rendering: small enough that this process
+takes back most of the tail, big enough that pickling and scheduling stay a small share)."""
 
 
 @dataclass(frozen=True)
@@ -44,22 +64,119 @@ def renderer_spec(renderer: Renderer) -> dict[str, Any]:
     }
 
 
+def default_workers() -> int:
+    """Worker processes beside this one: one per core but the one this process renders on.
+
+    Example:
+        >>> default_workers() == max(0, __import__("collectors.pool").pool.cores() - 1)
+        True
+    """
+    return max(0, _cores() - 1)
+
+
+class RenderStream:
+    """Models to render, given one by one (:meth:`add`) and rendered by :meth:`finish`.
+
+    Args:
+        renderer: the collect's renderer (this process renders with it; workers with its twin).
+        workers: worker processes (default :func:`default_workers`); 0 renders everything here.
+
+    Use it as a context manager (or call :meth:`close`): a read that fails half-way stops the
+    workers.
+    """
+
+    def __init__(self, renderer: Renderer, workers: int | None = None):
+        self.renderer = renderer
+        self.workers = default_workers() if workers is None else max(0, workers)
+        self._pending: list[RenderJob] = []
+        self._held: list[RenderJob] = []  # jobs seen before the pool starts
+        self._chunks: list[tuple[list[RenderJob], Future | None]] = []
+        self._pool: ProcessPoolExecutor | None = None
+        self._seen = 0
+        self._broken = False
+
+    def __enter__(self) -> RenderStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add(self, job: RenderJob) -> None:
+        """One more model to render (a full chunk goes to a worker at once)."""
+        self._seen += 1
+        if self.workers == 0:
+            self._pending.append(job)
+            return
+        if self._pool is None:
+            self._held.append(job)
+            if self._seen < POOL_MIN:
+                return
+            self._start()
+            held, self._held = self._held, []
+            for start in range(0, len(held) - len(held) % CHUNK, CHUNK):
+                self._submit(held[start : start + CHUNK])
+            self._pending = held[len(held) - len(held) % CHUNK :]
+            return
+        self._pending.append(job)
+        if len(self._pending) >= CHUNK:
+            self._submit(self._pending)
+            self._pending = []
+
+    def finish(self) -> dict[str, Entry]:
+        """key -> cache entry of every job: the rest rendered here, then the workers' answers."""
+        out: dict[str, Entry] = {}
+        renderer = self.renderer
+        for job in self._held + self._pending:
+            out[job.key] = render_entry(renderer, job.text, job.kwargs)
+        self._held, self._pending = [], []
+        for jobs, future in reversed(self._chunks):  # the tail no worker has started: here
+            if future is None or future.cancel():
+                for job in jobs:
+                    out[job.key] = render_entry(renderer, job.text, job.kwargs)
+        for jobs, future in self._chunks:
+            if future is None or future.cancelled():
+                continue
+            try:
+                with gc_paused():  # the answers are plain tuples of strings
+                    out.update(future.result())
+            except (BrokenProcessPool, OSError):  # a worker killed (out of memory): render here
+                self._broken = True
+                for job in jobs:
+                    out[job.key] = render_entry(renderer, job.text, job.kwargs)
+        self._chunks = []
+        self.close()
+        return out
+
+    def close(self) -> None:
+        """Stop the workers (cancelling what they have not started)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _start(self) -> None:
+        try:
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=_context(), initializer=_init, initargs=(renderer_spec(self.renderer),)
+            )
+        except OSError:  # no processes left: everything renders here
+            self.workers = 0
+
+    def _submit(self, jobs: list[RenderJob]) -> None:
+        future = None
+        if self._pool is not None and not self._broken:
+            try:
+                future = self._pool.submit(_render_chunk, jobs)
+            except (BrokenProcessPool, OSError, RuntimeError):
+                self._broken = True
+        self._chunks.append((jobs, future))
+
+
 def render_all(renderer: Renderer, jobs: Sequence[RenderJob], workers: int | None = None) -> dict[str, Entry]:
-    """key -> cache entry for every job, in this process or in a pool."""
-    workers = max(1, workers if workers is not None else _cores())
-    if workers == 1 or len(jobs) < POOL_MIN:
-        return {job.key: render_entry(renderer, job.text, job.kwargs) for job in jobs}
-    workers = min(workers, (len(jobs) + POOL_MIN - 1) // POOL_MIN)
-    size = max(8, len(jobs) // (workers * 4) or 1)
-    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    out: dict[str, Entry] = {}
-    try:
-        with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init, initargs=(renderer_spec(renderer),)) as pool:
-            for part in pool.map(_render_chunk, chunks):
-                out.update(part)
-    except (BrokenProcessPool, OSError):  # a worker killed (out of memory), no processes left: render here
-        out.update({job.key: render_entry(renderer, job.text, job.kwargs) for job in jobs if job.key not in out})
-    return out
+    """key -> cache entry for every job (:class:`RenderStream` over a list given at once)."""
+    with RenderStream(renderer, workers) as stream:
+        for job in jobs:
+            stream.add(job)
+        return stream.finish()
 
 
 _WORKER: Renderer | None = None
@@ -67,7 +184,7 @@ _WORKER: Renderer | None = None
 
 def _init(spec: dict[str, Any]) -> None:
     global _WORKER
-    gc.freeze()  # objects inherited from the parent are never garbage here
+    worker_init()  # objects inherited from the parent are never garbage here
     _WORKER = Renderer(**spec)
 
 
