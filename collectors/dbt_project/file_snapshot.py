@@ -1,11 +1,21 @@
 """A stat snapshot of the files a project-files collect depends on, and what changed since the last.
 
-:func:`take` walks the project folder (hidden folders and build output skipped, installed
-packages in ``dbt_packages/`` included: their macros render models) and returns, for every
-file a read may use (``.sql``, ``.py``, ``.csv``, ``.yml``, ``.yaml``), ``(size, mtime_ns,
-sha256)``, keyed by the path relative to the project folder. Files whose size and mtime match
-the previous snapshot keep their hash without being read; the others are read and hashed (and
-their bytes handed on, so the collect that follows does not read them again).
+:func:`take` walks dbt's own paths (:func:`watched`): for every project at or below the folder,
+its ``dbt_project.yml``, ``packages.yml``, ``dependencies.yml`` and ``profiles.yml``, its model,
+macro, seed, snapshot, analysis and test paths as its ``dbt_project.yml`` names them (also those
+outside the folder, such as ``../shared/models``; also those that do not exist yet), and its
+installed packages (``packages-install-path``, ``dbt_packages/``: their macros render models);
+hidden folders and build output are skipped. For every file a read may use there (``.sql``,
+``.py``, ``.csv``, ``.yml``, ``.yaml``) it returns ``(size, mtime_ns, sha256)``, keyed by the
+path relative to the project folder (absolute for paths outside it). Anything else in the folder
+(last-mile files kept beside the project: LookML, reverse-ETL models, app code, notebooks) is
+never walked, so editing it never makes the project's files read again. When the projects
+cannot be read (no ``dbt_project.yml``, invalid YAML) the whole folder is walked: the read then
+reports the problem, and the next snapshot, once it is fixed, differs.
+
+Files whose size and mtime match the previous snapshot keep their hash without being read; the
+others are read and hashed (and their bytes handed on, so the collect that follows does not read
+them again).
 
 Change is decided by content, never by stat alone: a file touched but unchanged is unchanged. A
 file modified within :data:`RACY_NS` of the walk is recorded with mtime ``-1`` (it may change
@@ -56,13 +66,52 @@ def _nonblocking(path: str, flags: int) -> int:
     return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
-def _walk(root: str) -> dict[str, os.stat_result] | None:
+TOP_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml", "profiles.yml")
+"""Files of a project's own folder that a snapshot follows (beside its paths)."""
+
+
+def watched(root: Path) -> tuple[list[str], list[str]]:
+    """``(folders to walk, files to stat)``: dbt's own paths of every project at or below ``root``
+    (see the module docstring); ``([root], [])`` when the projects cannot be read.
+
+    Example:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> _ = (d / "dbt_project.yml").write_text("name: shop\\nmodel-paths: [models, ../shared]\\n")
+        >>> folders, files = watched(d)
+        >>> [os.path.relpath(f, d) for f in folders]
+        ['../shared', 'analyses', 'dbt_packages', 'macros', 'models', 'seeds', 'snapshots', 'tests']
+        >>> [os.path.basename(f) for f in files]
+        ['dbt_project.yml', 'packages.yml', 'dependencies.yml', 'profiles.yml']
+    """
+    from collectors.dbt_project.project_yml import find_project_dirs, read_project_file
+    from console.errors import InputError
+
+    folders: set[str] = set()
+    files: list[str] = []
+    try:
+        for folder in find_project_dirs(root):
+            project = read_project_file(folder)
+            files.extend(str(folder / name) for name in TOP_FILES)
+            folders.update(os.path.normpath(folder / rel) for paths in project.paths.values() for rel in paths)
+            folders.add(os.path.normpath(folder / project.packages_dir))
+    except InputError:
+        return [str(root)], []
+    outer: list[str] = []
+    for folder in sorted(folders):  # a folder inside another one is walked with it
+        if not any(folder.startswith(kept + os.sep) for kept in outer):
+            outer.append(folder)
+    return outer, files
+
+
+def _walk(root: str, folders: list[str]) -> dict[str, os.stat_result] | None:
     from console.textsafe import is_clean_name
 
     out: dict[str, os.stat_result] = {}
-    stack = [root]
+    stack = list(reversed(folders))
     seen = 0
-    prefix = len(root) + 1
+    inside = root + os.sep
+    prefix = len(inside)
     while stack:
         try:
             entries = list(os.scandir(stack.pop()))
@@ -82,27 +131,34 @@ def _walk(root: str) -> dict[str, os.stat_result] | None:
                 elif name.endswith(SUFFIXES) and not name.startswith("."):
                     st = entry.stat()
                     if stat.S_ISREG(st.st_mode):  # never a FIFO or a device: opening one may block
-                        out[entry.path[prefix:].replace(os.sep, "/")] = st
+                        out[_key(entry.path, inside, prefix)] = st
             except OSError:
                 continue
     return out
 
 
+def _key(path: str, inside: str, prefix: int) -> str:
+    """A file's key: relative to the project folder (``/``-separated), else absolute."""
+    return path[prefix:].replace(os.sep, "/") if path.startswith(inside) else path
+
+
 def take(root: Path, previous: dict[str, Row], extra: list[Path] = ()) -> Snapshot | None:
     """The snapshot of ``root`` now (see the module docstring); None when the folder is too big
-    to follow. ``extra`` files outside the folder (a profile) are keyed by their absolute path."""
+    to follow. ``extra`` files (a profile found elsewhere) are followed too."""
     started = time.time_ns()
     base = str(root)
-    stats = _walk(base)
+    folders, files = watched(root)
+    stats = _walk(base, folders)
     if stats is None:
         return None
-    for path in extra:
+    inside = base + os.sep
+    for path in [*files, *map(str, extra)]:
         try:
-            st = path.stat()
+            st = os.stat(path)
         except OSError:
             continue
         if stat.S_ISREG(st.st_mode):
-            stats[str(path)] = st
+            stats[_key(path, inside, len(inside))] = st
     out = Snapshot()
     limit = limit_for("code")
     for rel, st in stats.items():

@@ -139,8 +139,7 @@ def _profile_files(root: Path) -> list[Path]:
         return []
     if path is None:
         return []
-    path = Path(os.path.abspath(path))
-    return [] if str(path).startswith(str(root) + os.sep) else [path]
+    return [Path(os.path.abspath(path))]  # (inside the project folder, keyed by its relative path)
 
 
 def _env_rows(names: set[str]) -> dict[str, Row]:

@@ -72,6 +72,8 @@ class Project:
         paths: resource type (``model``, ``seed``, ``snapshot``, ``analysis``, ``test``,
             ``macro``) -> folders relative to ``dir`` (``../shared/models`` allowed).
         trees: resource type -> its config tree (``{}`` when none).
+        packages_dir: where its packages are installed, relative to ``dir``
+            (``packages-install-path``, default ``dbt_packages``).
     """
 
     name: str
@@ -79,6 +81,7 @@ class Project:
     file: Path
     paths: dict[str, tuple[str, ...]]
     trees: dict[str, dict] = field(default_factory=dict)
+    packages_dir: str = "dbt_packages"
     _cache: dict = field(default_factory=dict, repr=False)
 
     def folders(self, resource_type: str) -> list[Path]:
@@ -222,7 +225,7 @@ def read_project_file(folder: Path) -> Project:
             if not isinstance(tree, Mapping):
                 raise InputError(file, f"'{key}:' must be a mapping of configs and folders")
             trees[resource_type] = _merge_trees(trees.get(resource_type), tree)
-    return Project(name.strip(), folder, file, paths, trees)
+    return Project(name.strip(), folder, file, paths, trees, packages_dir=str(doc.get("packages-install-path") or "dbt_packages"))
 
 
 def _merge_trees(first: Mapping | None, second: Mapping) -> dict:

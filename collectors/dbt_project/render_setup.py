@@ -35,9 +35,8 @@ def _macro_files(project: Project, package: str, cache: FileCache) -> list[Macro
     return out
 
 
-def _packages(project: Project, doc: Mapping[str, Any]) -> list[Project]:
-    install = doc.get("packages-install-path") or "dbt_packages"
-    folder = project.dir / str(install)
+def _packages(project: Project) -> list[Project]:
+    folder = project.dir / project.packages_dir
     if not folder.is_dir():
         return []
     found = []
@@ -85,7 +84,7 @@ def renderer_for(project: Project, cache: FileCache, *, adapter: str | None = No
     doc = safe_load_yaml(project.file)
     doc = doc if isinstance(doc, Mapping) else {}
     files = _macro_files(project, project.name, cache)
-    for package in _packages(project, doc):
+    for package in _packages(project):
         files.extend(_macro_files(package, package.name, cache))
     project_vars = doc.get("vars") if isinstance(doc.get("vars"), Mapping) else {}
     dispatch = doc.get("dispatch") if isinstance(doc.get("dispatch"), list) else []

@@ -243,3 +243,65 @@ def test_a_collect_with_sql_facts_after_one_without_computes_them(work, tmp_path
     assert collect(loc).origin == "project files"  # the switch is part of the settings digest
     assert not read_tables(store, {"sql_facts": ["unique_id"]})["sql_facts"].is_empty()
     assert collect(loc).origin == "project files (unchanged)"
+
+
+def _origin(loc) -> str:
+    return collect(loc, sql_facts=False).origin
+
+
+def test_files_beside_the_project_are_not_followed(work, tmp_path):
+    """Last-mile files kept in the project folder are no part of its snapshot: editing, adding
+    or removing them leaves the project's files unchanged (nothing is read again)."""
+    (work / "lastmile" / "app").mkdir(parents=True)
+    query = work / "lastmile" / "app" / "report.sql"
+    query.write_text("select * from analytics.fct_orders\n")
+    (work / "notebooks").mkdir()
+    (work / "notebooks" / "explore.py").write_text("orders = 1\n")
+    loc = resolve_locations(work, store=tmp_path / "a" / "store.duckdb")
+    assert _origin(loc) == "project files"
+    paths = read_tables(loc.store, {"project_files": ["path"]})["project_files"]["path"].to_list()
+    assert {"dbt_project.yml", "profiles.yml", "macros/refs.sql", "models/marts/fct_orders.sql"} <= set(paths)
+    assert "dbt_packages/mini_utils/macros/union.sql" in paths
+    assert not [p for p in paths if p.startswith(("lastmile/", "notebooks/"))]
+    query.write_text("select * from analytics.fct_orders where amount > 50\n")
+    (work / "lastmile" / "sync.yml").write_text("model: fct_orders\n")
+    (work / "notebooks" / "explore.py").unlink()
+    assert _origin(loc) == "project files (unchanged)"
+
+
+def test_a_dbt_path_made_after_the_snapshot_is_followed(work, tmp_path):
+    """A folder dbt reads that did not exist at the last collect (a first seed) is followed."""
+
+    def change(root):
+        (root / "seeds").mkdir()
+        (root / "seeds" / "countries.csv").write_text("code,name\nfr,France\n")
+
+    ours = _run(work, tmp_path, change, expect="project files")
+    assert "seed.jinja_shop.countries" in ours["nodes"]["unique_id"].to_list()
+
+
+def test_the_profile_in_the_project_folder_is_followed(work, tmp_path):
+    def change(root):
+        _edit(root / "profiles.yml", "target: dev", "target: prod")
+
+    _run(work, tmp_path, change, expect="project files")
+
+
+def test_model_paths_outside_the_project_folder_are_followed(tmp_path, monkeypatch):
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    incremental._STATE.clear()
+    root, shared = tmp_path / "shop", tmp_path / "shared"
+    (root / "models").mkdir(parents=True)
+    shared.mkdir()
+    (root / "dbt_project.yml").write_text("name: shop\nconfig-version: 2\nmodel-paths: [models, ../shared]\n")
+    (root / "models" / "a.sql").write_text("select 1 as id\n")
+    (root / "models" / "b.sql").write_text("select 2 as id\n")
+    (shared / "c.sql").write_text("select * from {{ ref('a') }}\n")
+    loc = resolve_locations(root, store=tmp_path / "store.duckdb")
+    assert _origin(loc) == "project files"
+    assert str(shared / "c.sql") in read_tables(loc.store, {"project_files": ["path"]})["project_files"]["path"].to_list()
+    (shared / "c.sql").write_text("select * from {{ ref('a') }} join {{ ref('b') }} using (id)\n")
+    assert _origin(loc) != "project files (unchanged)"
+    edges = set(read_tables(loc.store, {"edges": None})["edges"].iter_rows())
+    assert ("model.shop.b", "model.shop.c") in edges and ("model.shop.a", "model.shop.c") in edges
+    incremental._STATE.clear()
