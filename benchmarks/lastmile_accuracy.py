@@ -14,8 +14,9 @@ The pipeline measured is the console's own, end to end, without a store:
    judge makes them (:func:`console.layerinitis.items.filter_expressions`);
 3. :class:`console.relations.RelationIndex` resolves what each item reads (the SQL's relations
    and those named outside it) to a dbt node, or ``raw:``/``unknown:``/``tool:`` + table name,
-   knowing the tools' own objects as the judge does (a LookML derived table a join names,
-   ``metabase_card_201`` for ``{{#201}}``: :func:`console.layerinitis.resolve.tool_objects`);
+   knowing the tools' own objects as the judge does, each tool its own (a LookML derived table
+   a LookML join names, ``metabase_card_201`` for ``{{#201}}``:
+   :func:`console.layerinitis.resolve.resolve_written`);
 4. a duplicated rule is a key of a rule-stating expression (the judge's ``RULE_KINDS`` and
    ``rule_worthy``) found in two places or more, one of them in the last mile.
 
@@ -161,15 +162,16 @@ def _rule_kinds() -> tuple[frozenset[str], Any]:
     return RULE_KINDS, rule_worthy
 
 
-def _tool_object_names(items: list[dict[str, Any]]) -> dict[str, str]:
-    """Names of the tools' own objects (LookML views, Metabase cards...), as the judge registers
-    them (:func:`console.layerinitis.resolve.tool_objects`)."""
+def judged_items(items: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
+    """The items as the judge sees them (place -> :class:`console.layerinitis.items.Item`), and
+    the tools' own objects (LookML views, Metabase cards...) as the judge registers them, by
+    tool (:func:`console.layerinitis.resolve.tool_objects`)."""
     from console.layerinitis.items import Item
     from console.layerinitis.resolve import tool_objects
 
-    judged = [Item(place_of(i), i["tool"], i.get("kind") or "", i["file"], i.get("line"), i.get("name"),
-                   meta=i.get("meta") or {}) for i in items]
-    return {name: tool for tool, name in tool_objects(judged)}
+    judged = {place_of(i): Item(place_of(i), i["tool"], i.get("kind") or "", i["file"], i.get("line"), i.get("name"),
+                                meta=i.get("meta") or {}) for i in items}
+    return judged, tool_objects(judged.values())
 
 
 def _resolution_label(resolution: Any) -> str:
@@ -185,6 +187,7 @@ def evaluate(corpus: Path = CORPUS) -> Result:
     """Score every project of the corpus (see the module docstring)."""
     from collectors.sql_facts import dialect_for_adapter
     from collectors.sql_logic import analyse
+    from console.layerinitis.resolve import resolve_written
     from console.relations import RelationIndex
 
     result = Result()
@@ -196,7 +199,7 @@ def evaluate(corpus: Path = CORPUS) -> Result:
         dialect = dialect_for_adapter(context["adapter"])
         index = RelationIndex.from_nodes(_nodes_frame(context["nodes"]), adapter=context["adapter"])
         items = read_items(project, dialect)
-        index.add_tool_objects(_tool_object_names(items))
+        judged, objects = judged_items(items)
         by_place = {place_of(i): i for i in items}
         by_line = {(i["file"], i["line"]): i for i in items}
         labelled: set[str] = set()
@@ -242,7 +245,7 @@ def evaluate(corpus: Path = CORPUS) -> Result:
                 result.classification.fn += 1
                 result.classification.misses.append(f"{tag}{predicted} ({error or 'no business expression'}), labelled business")
             names = dict.fromkeys([*sql_relations, *(item.get("relations_read") or [])])
-            resolved = {_resolution_label(index.resolve(n)) for n in names}
+            resolved = {_resolution_label(resolve_written(index, objects, judged[place_of(item)], n)) for n in names}
             result.relations.add_sets(resolved, set(label["relations"]), tag)
             got = {f"{k}: {key}" for k, key in exprs}
             result.expressions.add_sets(got, set(label.get("expressions") or []), tag)

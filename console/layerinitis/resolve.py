@@ -25,7 +25,7 @@ from typing import Any
 
 from console.layerinitis._cache import cached
 from console.layerinitis.items import TOOL_LABELS, Item, items
-from console.relations import RelationIndex, Resolution
+from console.relations import RelationIndex, Resolution, split_name
 from rules._text import label
 
 #: node layer -> how a bypass names it.
@@ -82,9 +82,11 @@ def tool_objects(all_items: Iterable[Item]) -> dict[tuple[str, str], Item]:
     derived table or ``sql_table_name`` view), a Hightouch or Census model (by slug), a
     Metabase card (``metabase_card_<id>``, as its reader writes ``{{#201}}``).
 
-    The one registry of other tools' objects: :func:`item_reads` and the labelled-corpus
-    benchmark (``benchmarks/lastmile_accuracy.py``) both resolve names through it, so a name
-    such as ``product_margin`` (a LookML derived table a join names) is a ``tool`` read in both.
+    The one registry of the tools' objects, keyed by tool: a name resolves to an object of
+    the reading item's own tool only (:func:`resolve_written`). :func:`item_reads` and the
+    labelled-corpus benchmark (``benchmarks/lastmile_accuracy.py``) both resolve names through
+    it, so ``product_margin`` (a LookML derived table a LookML join names) is a ``tool`` read
+    in both, and the same name in a Metabase question is a warehouse relation.
 
     Example:
         >>> cards = [Item("a", "metabase", "native_question", "q.json", 1, "VIP", meta={"id": 201})]
@@ -101,6 +103,46 @@ def tool_objects(all_items: Iterable[Item]) -> dict[tuple[str, str], Item]:
             if isinstance(name, str) and name:
                 out.setdefault((item.tool, name.lower()), item)
     return out
+
+
+def own_object(objects: Mapping[tuple[str, str], Item], tool: str, written: str, dialect: str = "duckdb") -> Item | None:
+    """The object of ``tool`` that ``written`` names, when it is a bare (one-part) name of one.
+
+    Example:
+        >>> views = {("lookml", "product_margin"): Item("v", "lookml", "derived_table", "m.lkml", 1, "product_margin")}
+        >>> own_object(views, "lookml", '"Product_Margin"').name, own_object(views, "metabase", "product_margin")
+        ('product_margin', None)
+        >>> own_object(views, "lookml", "analytics.product_margin") is None
+        True
+    """
+    parts = split_name(written, dialect) if written.strip() else []
+    if len(parts) != 1 or not parts[0][0]:
+        return None
+    return objects.get((tool, parts[0][0].lower()))
+
+
+def resolve_written(index: RelationIndex, objects: Mapping[tuple[str, str], Item], item: Item, written: str,
+                    holes: tuple[str, ...] = ()) -> Resolution:
+    """What a name ``item`` writes stands for, in this order:
+
+    1. an object of the item's **own tool** of that bare name (a LookML derived-table view a
+       field or a join names, a Hightouch or Census model a sync names, ``metabase_card_201``
+       for ``{{#201}}``): ``tool``. It comes before dbt nodes: in a LookML file a bare view
+       name is the view (its derived table), even when a dbt model has the same name. An item
+       never stands for itself (a derived table ``orders`` reading the table ``orders``);
+    2. the **warehouse** (:meth:`console.relations.RelationIndex.resolve`): a dbt node, a raw
+       table, the warehouse's catalogue, a tool's own schema, a ``<tool>:`` name;
+    3. **never another tool's object**: a tool reads what another tool defines only through the
+       warehouse (a Looker derived table is materialised under a generated name in
+       ``looker_scratch``; a Hightouch model or a Metabase card is no relation at all), so a
+       Metabase question's ``product_margin`` is the warehouse's ``product_margin`` (a node, a
+       raw table or unknown), whatever LookML calls a view. A name that means another tool's
+       object says so with a ``<tool>:`` prefix (step 2).
+    """
+    own = own_object(objects, item.tool, written, index.dialect)
+    if own is not None and own.artifact_id != item.artifact_id:
+        return Resolution("tool", None, (item.tool, "", written), tool=item.tool)
+    return index.resolve(written, holes=holes)
 
 
 def _holes(item: Item) -> tuple[str, ...]:
@@ -126,19 +168,17 @@ def item_reads(ctx: Any) -> dict[str, tuple[Read, ...]]:
         index = relation_index(ctx)
         all_items = items(ctx)
         objects = tool_objects(all_items)
-        index.add_tool_objects({name: tool for tool, name in objects})
         by_file = {(i.path, i.name): i for i in all_items}
-        direct = {i.artifact_id: [Read(w, index.resolve(w, holes=_holes(i))) for w in i.relations] for i in all_items}
+        direct = {i.artifact_id: [Read(w, resolve_written(index, objects, i, w, _holes(i))) for w in i.relations] for i in all_items}
 
         def expand(item: Item, seen: frozenset[str]) -> list[Read]:
             out: list[Read] = []
             for read in direct[item.artifact_id]:
-                target = objects.get((item.tool, read.written.strip('"`').lower())) if read.resolution.kind != "node" else None
-                if target is None or target.artifact_id in seen or target is item:
-                    out.append(read)
-                    continue
-                out.append(Read(read.written, Resolution("tool", None, (item.tool, "", read.written), tool=item.tool)))
-                out.extend(expand(target, seen | {target.artifact_id}))
+                own = read.resolution.kind == "tool" and read.resolution.tool == item.tool
+                target = own_object(objects, item.tool, read.written, index.dialect) if own else None
+                out.append(read)
+                if target is not None and target.artifact_id not in seen and target is not item:
+                    out.extend(expand(target, seen | {target.artifact_id}))
             source = item.meta.get("from_sql")
             cell = by_file.get((item.path, source)) if isinstance(source, str) else None
             if cell is not None and cell.artifact_id not in seen:

@@ -65,21 +65,30 @@ def test_the_report_prints_the_three_scores(accuracy):
         assert name in text
 
 
-def test_a_tool_object_named_in_sql_resolves_as_that_tool_s_object():
-    """A LookML join on a derived-table view and a Metabase ``{{#201}}`` card reference name the
-    tool's own objects: the corpus resolves them as the judge does (``tool``, not ``unknown``)."""
+def test_a_tool_object_resolves_for_its_own_tool_only():
+    """A LookML join on a derived-table view and a Metabase ``{{#201}}`` card reference name their
+    tool's own objects: the corpus resolves them as the judge does (``tool``, not ``unknown``),
+    before dbt nodes (a LookML view named after a dbt model is the view), and never for another
+    tool (Metabase's ``product_margin`` is the warehouse's, not LookML's view)."""
     import yaml
 
+    from console.layerinitis.resolve import resolve_written
     from console.relations import RelationIndex
 
     module = _module()
     project = module.CORPUS / "acme"
     context = yaml.safe_load((project / "nodes.yaml").read_text())
     index = RelationIndex.from_nodes(module._nodes_frame(context["nodes"]), adapter=context["adapter"])
-    assert index.resolve("product_margin").kind == "unknown"  # without the tools' objects
-    index.add_tool_objects(module._tool_object_names(module.read_items(project, "snowflake")))
-    margin, card = index.resolve("product_margin"), index.resolve("metabase_card_201")
+    judged, objects = module.judged_items(module.read_items(project, "snowflake"))
+    join = judged["lookml/acme.model.lkml#products.product_margin"]
+    card = judged["metabase/native/card_208_vip_internal.json#VIP customers who are staff"]
+    margin, vip = resolve_written(index, objects, join, "product_margin"), resolve_written(index, objects, card, "metabase_card_201")
     assert (margin.kind, margin.tool) == ("tool", "lookml")
-    assert (card.kind, card.tool) == ("tool", "metabase")
-    assert index.resolve("metabase_card_999").kind == "unknown"  # no such card in the corpus
-    assert index.resolve("dim_products").unique_id == "model.acme.dim_products"  # a node still wins
+    assert (vip.kind, vip.tool) == ("tool", "metabase")
+    assert resolve_written(index, objects, card, "metabase_card_999").kind == "unknown"  # no such card in the corpus
+    assert resolve_written(index, objects, join, "dim_products").unique_id == "model.acme.dim_products"  # no view of that name
+    thin = judged["metabase/native/card_210_thin_margin_products.yaml#Thin-margin products"]
+    assert resolve_written(index, objects, thin, "product_margin").kind == "unknown"  # LookML's view, not Metabase's
+    band, pdt = judged["lookml/customer_ltv.view.lkml#customer_ltv.ltv_band"], judged["lookml/customer_ltv.view.lkml#customer_ltv"]
+    assert resolve_written(index, objects, band, "customer_ltv").kind == "tool"  # the view, before the model
+    assert resolve_written(index, objects, pdt, "customer_ltv").unique_id == "model.acme.customer_ltv"  # never itself
