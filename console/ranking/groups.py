@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import polars as pl
+
+from console.ranking.columns import SEVERITY_ORDER, severity_level
 from console.ranking.priority import Ranking
 from rules.base import Finding
 
@@ -64,13 +67,19 @@ def group_findings(findings: Sequence[Finding], ranking: Ranking, *, minimum: in
     """The groups of ``findings`` (already in rank order), in the order of their first finding.
 
     Example:
-        >>> from console.ranking.priority import Ranking
+        >>> import polars as pl
+
+from console.ranking.columns import SEVERITY_ORDER, severity_level
+from console.ranking.priority import Ranking
         >>> fs = [Finding("FRS002", "missing-source-freshness", "freshness", "warn", f"source.p.s.t{i}", None,
         ...               None, "", "", f"f{i}") for i in range(10)]
         >>> (g,) = group_findings(fs, Ranking({}, frozenset({"f0", "f1"})))
         >>> g.headline, g.select
         ('FRS002 missing-source-freshness: 10 sources, 2 feeding production; top 5 below', 'rule:FRS002')
     """
+    frame = ranking.frame_of(findings)
+    if frame is not None:
+        return _grouped_columns(frame, minimum, top)
     by_rule: dict[str, list[Finding]] = {}
     for f in findings:
         by_rule.setdefault(f.rule, []).append(f)
@@ -87,4 +96,25 @@ def group_findings(findings: Sequence[Finding], ranking: Ranking, *, minimum: in
             sum(1 for f in items if f.fingerprint in ranking.production), noun,
             tuple(f.fingerprint for f in items[:top]), f"rule:{rule}",
         ))
+    return tuple(out)
+
+
+def _grouped_columns(frame: pl.DataFrame, minimum: int, top: int) -> tuple[Group, ...]:
+    """:func:`group_findings` over a ranking's frame (in rank order, with ``production``): one
+    group_by instead of a loop over every finding; the same groups."""
+    level = severity_level()
+    groups = (
+        frame.group_by("rule", maintain_order=True)
+        .agg(pl.len().alias("count"), pl.col("name").first(), pl.col("category").first(),
+             pl.col("severity").first().alias("first_severity"), level.min().alias("level"),
+             pl.col("node").fill_null("").str.extract(r"^([^.]*)", 1).unique().alias("kinds"),
+             pl.col("production").sum().alias("production"), pl.col("fingerprint").head(top).alias("top"))
+        .filter(pl.col("count") >= minimum)
+    )
+    names = {v: k for k, v in SEVERITY_ORDER.items()}
+    out = []
+    for rule, count, name, category, first, lvl, kinds, production, fingerprints in groups.iter_rows():
+        noun = _NOUNS.get(kinds[0], "findings") if len(kinds) == 1 else "findings"
+        out.append(Group(rule, name, category, names.get(lvl, first), count, production, noun, tuple(fingerprints),
+                         f"rule:{rule}"))
     return tuple(out)

@@ -26,10 +26,13 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from console.ranking.stakes import NOTHING, Stakes, node_stakes
+import polars as pl
+
+from console.ranking.columns import findings_frame, rank_order
+from console.ranking.stakes import Stakes, node_stakes
 from console.ranking.weights import PriorityWeights
 from rules.base import Finding
 from rules.context import Context
@@ -68,34 +71,98 @@ class Ranking:
     Attributes:
         priority: fingerprint -> priority (0 to 100).
         production: fingerprints of findings on nodes a production exposure depends on.
+        frame: the ranked findings as columns (:func:`console.ranking.columns.findings_frame`
+            with ``priority`` and ``production``), None for a ranking made otherwise.
+        source: the list ``frame`` was built from (its row ``i`` is ``source[i]``).
     """
 
     priority: Mapping[str, int] = field(default_factory=dict)
     production: frozenset[str] = frozenset()
+    frame: pl.DataFrame | None = field(default=None, repr=False, compare=False)
+    source: Sequence[Finding] | None = field(default=None, repr=False, compare=False)
 
     def key(self):
         """The sort key of :func:`rank_key` over these priorities."""
         return rank_key(self.priority)
 
+    def covers(self, findings: Sequence[Finding]) -> bool:
+        """Whether :attr:`frame` holds exactly these findings, in this order."""
+        return self.frame is not None and (findings is self.source or (
+            len(findings) == len(self.source) and all(a is b for a, b in zip(findings, self.source))))
+
+    def ranked(self, findings: Sequence[Finding]) -> list[Finding]:
+        """``findings`` in rank order (:func:`rank_key`): one sort of the frame's columns when it
+        holds them, else a sort with the key. The frame in that order is kept for
+        :meth:`frame_of` (the groups read it), so the order is computed once."""
+        if not self.covers(findings):
+            return sorted(findings, key=self.key())
+        order = rank_order(self.frame)
+        out = [findings[i] for i in order]
+        object.__setattr__(self, "_in_order", (out, self.frame[order]))
+        return out
+
+    def frame_of(self, findings: Sequence[Finding]) -> pl.DataFrame | None:
+        """The frame of exactly these findings in their order (a list :meth:`ranked` returned,
+        or the one it ranked), else None."""
+        done = self.__dict__.get("_in_order")
+        if done is not None and findings is done[0]:
+            return done[1]
+        return self.frame if self.covers(findings) else None
+
 
 def prioritise(ctx: Context, findings: Iterable[Finding], weights: PriorityWeights | None = None) -> Ranking:
-    """Rank every finding (stakes are computed once per call)."""
+    """Rank every finding: the formula as one polars expression over the findings' columns,
+    joined with the stakes of their nodes (computed once per call).
+
+    The terms are added in :func:`priority_terms`' order and rounded half to even, as
+    :func:`priority_of` does, so both give the same number for every finding (a test holds
+    them to it); the consumers term is computed per distinct count with :mod:`math`.
+    """
     weights = weights or PriorityWeights()
-    stakes = node_stakes(ctx, weights)
-    memo: dict[tuple[str, str, int], int] = {}  # keyed by the Stakes object's id: they live as long as the call
-    out: dict[str, int] = {}
-    production = []
-    get = stakes.get
-    for f in findings:
-        s = get(f.node, NOTHING) if f.node else NOTHING
-        key = (f.severity, f.category, id(s))
-        p = memo.get(key)
-        if p is None:
-            p = memo[key] = priority_of(f.severity, f.category, s, weights)
-        out[f.fingerprint] = p
-        if s.production_exposures:
-            production.append(f.fingerprint)
-    return Ranking(out, frozenset(production))
+    findings = findings if isinstance(findings, (list, tuple)) else list(findings)
+    frame = findings_frame(findings)
+    stakes = stakes_frame(node_stakes(ctx, weights), weights)
+    points = pl.col("severity").replace_strict(weights.severity, default=0.0, return_dtype=pl.Float64)
+    points = points + pl.col("category").replace_strict(weights.category, default=weights.default_category,
+                                                        return_dtype=pl.Float64)
+    for term in ("_production", "_consumers", "_failed", "_stale"):
+        points = points + pl.col(term).fill_null(0.0)
+    ranked = (
+        frame.join(stakes, on="node", how="left", maintain_order="left")
+        .select(*frame.columns, points.clip(upper_bound=100.0).round(0).cast(pl.Int64).alias("priority"),
+                pl.col("_exposures").fill_null(0).gt(0).alias("production"))
+    )
+    fingerprints = ranked["fingerprint"].to_list()
+    priority = dict(zip(fingerprints, ranked["priority"].to_list()))
+    production = frozenset(ranked.filter("production")["fingerprint"].to_list())
+    return Ranking(priority, production, ranked, findings)
+
+
+def stakes_frame(stakes: Mapping[str, Stakes], weights: PriorityWeights) -> pl.DataFrame:
+    """``node`` and the stakes' terms of the formula (``_production``, ``_consumers``,
+    ``_failed``, ``_stale``, as :func:`priority_terms` computes them) with ``_exposures``, the
+    count of production exposures; one row per node with something at stake.
+
+    Nodes with equal stakes share one :class:`Stakes` object: the terms are computed once per
+    distinct object and joined to the nodes.
+    """
+    index: dict[int, int] = {}  # id of a distinct Stakes -> its row
+    distinct: list[Stakes] = []
+    for s in stakes.values():
+        if id(s) not in index:
+            index[id(s)] = len(distinct)
+            distinct.append(s)
+    terms = [priority_terms("", "", s, weights) for s in distinct]
+    table = pl.DataFrame(
+        {"_sid": range(len(distinct)), "_production": [t["production"] for t in terms],
+         "_consumers": [t["consumers"] for t in terms], "_failed": [t["failed"] for t in terms],
+         "_stale": [t["stale"] for t in terms], "_exposures": [s.production_exposures for s in distinct]},
+        schema={"_sid": pl.Int64, "_production": pl.Float64, "_consumers": pl.Float64, "_failed": pl.Float64,
+                "_stale": pl.Float64, "_exposures": pl.Int64},
+    )
+    nodes = pl.DataFrame({"node": list(stakes), "_sid": [index[id(s)] for s in stakes.values()]},
+                         schema={"node": pl.String, "_sid": pl.Int64})
+    return nodes.join(table, on="_sid", how="left").drop("_sid")
 
 
 _SEVERITY_ORDER = {"error": 0, "warn": 1, "info": 2}

@@ -5,13 +5,14 @@ that has something at stake, a :class:`Stakes`. Nodes with nothing at stake are 
 common case, so the map stays small), and nodes with equal stakes share one object. A test's stakes are those of the node it tests, plus
 its own failures.
 
-Cost: one upstream walk per exposure (the production ones are shared with the hardening
-rules through :func:`rules._production.production_trees`), one filter of the recent run
+Cost: one upstream walk per exposure (a production one's walk is the one the hardening rules
+made, through :func:`rules._production.production_trees`), one filter of the recent run
 results, one of the latest freshness results: tens of milliseconds at 10,000 nodes.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import polars as pl
@@ -55,7 +56,9 @@ def node_stakes(ctx: Context, weights: PriorityWeights) -> dict[str, Stakes]:
 
     best: dict[str, float] = {}
     prod_count: dict[str, int] = {}
+    walked: dict[str, dict[str, str]] = {}  # a production exposure's upstream tree: its ancestors, already walked
     for exposure, tree in production_trees(ctx):
+        walked[exposure.unique_id] = tree
         etype, maturity = info.get(exposure.unique_id, (None, None))
         share = weights.exposure_type.get(etype or "other", weights.exposure_type.get("other", 0.6))
         share *= weights.maturity.get(maturity or "unknown", weights.maturity.get("unknown", 0.85))
@@ -64,10 +67,10 @@ def node_stakes(ctx: Context, weights: PriorityWeights) -> dict[str, Stakes]:
             if share > best.get(uid, -1.0):
                 best[uid] = share
 
-    consumers: dict[str, int] = {}
+    consumers = Counter(info.keys())  # each exposure consumes itself
     for uid in info:
-        for ancestor in (uid, *ctx.graph.ancestors(uid)):
-            consumers[ancestor] = consumers.get(ancestor, 0) + 1
+        tree = walked.get(uid)
+        consumers.update((tree if tree is not None else ctx.graph.ancestors(uid)).keys())  # keys: Counter adds a dict's values
 
     failed = _recently_failed(ctx, weights.recent_runs)
     stale = _stale_sources(ctx)

@@ -22,19 +22,21 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import polars as pl
 
 from console.config import RuleException
 from console.ranking.statistics import rule_counts
 from console.report import hotspots_section
 from console.report.model import NODE_KINDS, SCHEMA_VERSION, ReportData
+from console.scores.compute import NODE_KEYS, Scores
 
 
 def _exception(exc: RuleException) -> dict[str, Any]:
     return {"rule": exc.rule, "node": exc.node, "reason": exc.reason, "expires": exc.expires.isoformat()}
 
 
-def document(data: ReportData) -> dict[str, Any]:
-    """The report as a JSON-ready dict."""
+def document(data: ReportData, *, scores: bool = True) -> dict[str, Any]:
+    """The report as a JSON-ready dict (``scores``: False leaves the scores out, as None)."""
     priority = data.priority
     return {
         "schema_version": SCHEMA_VERSION,
@@ -50,7 +52,7 @@ def document(data: ReportData) -> dict[str, Any]:
         "expired_exceptions": [{**_exception(exc), "fingerprint": f.fingerprint} for f, exc in data.expired],
         "statistics": statistics(data),
         "groups": [g.to_dict() for g in data.groups],
-        "scores": data.scores.to_dict() if data.scores is not None else None,
+        "scores": data.scores.to_dict() if scores and data.scores is not None else None,
         "hotspots": hotspots_section.json_items(data),
     }
 
@@ -62,5 +64,48 @@ def statistics(data: ReportData) -> list[dict[str, Any]]:
 
 
 def render(data: ReportData) -> str:
-    """The JSON report, indented by two spaces, ending with a newline."""
-    return orjson.dumps(document(data), option=orjson.OPT_INDENT_2).decode() + "\n"
+    """The JSON report, indented by two spaces, ending with a newline.
+
+    The parsed result is :func:`document`'s. The scores of every model and source (5,600
+    objects at 10,000 nodes, most of the report's growth) are written column-wise: polars
+    encodes each node's score as one compact JSON object on a line of its own, and the rest of
+    the document is orjson's, indented as ever. Building a dict per node and serialising it
+    cost four times as much.
+    """
+    if data.scores is None:
+        return orjson.dumps(document(data), option=_INDENT).decode() + "\n"
+    doc = document(data, scores=False)
+    keys = list(doc)
+    cut = keys.index("scores")
+    head = orjson.dumps({k: doc[k] for k in keys[:cut]}, option=_INDENT)  # ends with "\n}"
+    parts = [head[:-2], b',\n  "scores": ', _scores(data.scores)]
+    for key in keys[cut + 1:]:
+        parts += [b",\n  ", orjson.dumps(key), b": ", _nested(orjson.dumps(doc[key], option=_INDENT), 1)]
+    parts.append(b"\n}\n")
+    return b"".join(parts).decode()
+
+
+_INDENT = orjson.OPT_INDENT_2
+
+
+def _nested(text: bytes, depth: int) -> bytes:
+    """An indented value placed ``depth`` levels deep (JSON strings hold no raw newline: every
+    newline in orjson's output is between tokens)."""
+    return text.replace(b"\n", b"\n" + b"  " * depth)
+
+
+def _scores(scores: Scores) -> bytes:
+    """The ``scores`` object, two levels deep; each node's score one line."""
+    parts = [b'{\n    "project": ', orjson.dumps(scores.project)]
+    for key, kind in (("models", "model"), ("sources", "source")):
+        rows = scores.node_rows(kind)
+        parts += [b',\n    "', key.encode(), b'": ']
+        if rows.height:
+            lines = rows.select(pl.struct(NODE_KEYS).struct.json_encode().str.join(",\n      ")).item()
+            parts += [b"[\n      ", lines.encode(), b"\n    ]"]
+        else:
+            parts.append(b"[]")
+    for key, groups in (("folders", scores.folders), ("owners", scores.owners)):
+        parts += [b',\n    "', key.encode(), b'": ', _nested(orjson.dumps([g.to_dict() for g in groups], option=_INDENT), 2)]
+    parts.append(b"\n  }")
+    return b"".join(parts)

@@ -253,7 +253,7 @@ def build_report(
         kept = [f for f in kept if f.fingerprint not in baseline]
         hidden = before - len(kept)
     ranking = prioritise(ctx, kept, priority_weights)
-    kept.sort(key=ranking.key())
+    kept = ranking.ranked(kept)
     shown = {f.fingerprint for f in kept}
     project = dict(ctx.project)
     root = project_root or (Path(project["root"]) if project.get("root") else None)

@@ -22,7 +22,8 @@ adds the trend).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 import polars as pl
@@ -65,6 +66,10 @@ class NodeScore(NamedTuple):
                 "findings": self.findings, "missing": list(self.missing)}
 
 
+#: The keys of a node's score in the JSON report, in order (:meth:`NodeScore.to_dict`).
+NODE_KEYS = ("unique_id", "name", "resource_type", "path", "folder", "owner", "score", "coverage", "findings", "missing")
+
+
 @dataclass(frozen=True)
 class GroupScore:
     """A folder's, an owner's or the project's score: the mean of its nodes' scores."""
@@ -82,16 +87,28 @@ class GroupScore:
 class Scores:
     """Every score of one evaluation.
 
+    The node scores are kept as one frame (:attr:`table`, worst first, the columns of
+    :data:`NODE_KEYS` with ``coverage`` unrounded); :attr:`nodes` builds their records on
+    first use, and :meth:`node_rows` hands a format whole columns (the JSON report writes
+    them without a record per node).
+
     Attributes:
         project: the project's score (None when it has no model or source).
-        nodes: every model's and source's score, worst first.
         folders, owners: worst first.
+        table: every model's and source's score, worst first (empty when only the project's
+            score was computed).
     """
 
     project: float | None
-    nodes: tuple[NodeScore, ...]
-    folders: tuple[GroupScore, ...]
-    owners: tuple[GroupScore, ...]
+    folders: tuple[GroupScore, ...] = ()
+    owners: tuple[GroupScore, ...] = ()
+    table: pl.DataFrame = field(default_factory=lambda: _EMPTY, repr=False, compare=False)
+
+    @cached_property
+    def nodes(self) -> tuple[NodeScore, ...]:
+        """Every model's and source's score, worst first."""
+        return tuple(NodeScore(uid, label, rtype, p, folder, owner, score, cov, n, tuple(miss))
+                     for uid, label, rtype, p, folder, owner, score, cov, n, miss in self.table.iter_rows())
 
     def by(self, scope: str) -> Sequence[NodeScore | GroupScore]:
         """``model``, ``source``, ``folder`` or ``owner``: that list, worst first."""
@@ -99,14 +116,27 @@ class Scores:
             return tuple(n for n in self.nodes if n.resource_type == scope)
         return {"folder": self.folders, "owner": self.owners}[scope]
 
+    def node_rows(self, resource_type: str) -> pl.DataFrame:
+        """The scores of one resource type, worst first, as the JSON report writes them: the
+        columns of :data:`NODE_KEYS`, ``coverage`` rounded to three decimals as Python's
+        ``round`` does (polars rounds ties differently; only one column crosses to Python)."""
+        rows = self.table.filter(pl.col("resource_type") == resource_type)
+        coverage = [round(c, 3) for c in rows["coverage"].to_list()]
+        return rows.with_columns(pl.Series("coverage", coverage, dtype=pl.Float64))
+
     def to_dict(self) -> dict:
         return {
             "project": self.project,
-            "models": [n.to_dict() for n in self.nodes if n.resource_type == "model"],
-            "sources": [n.to_dict() for n in self.nodes if n.resource_type == "source"],
+            "models": self.node_rows("model").to_dicts(),
+            "sources": self.node_rows("source").to_dicts(),
             "folders": [g.to_dict() for g in self.folders],
             "owners": [g.to_dict() for g in self.owners],
         }
+
+
+_EMPTY = pl.DataFrame(schema={"unique_id": pl.String, "name": pl.String, "resource_type": pl.String, "path": pl.String,
+                              "folder": pl.String, "owner": pl.String, "score": pl.Float64, "coverage": pl.Float64,
+                              "findings": pl.Int64, "missing": pl.List(pl.String)})
 
 
 def _penalties(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights) -> pl.DataFrame:
@@ -187,13 +217,21 @@ def score_nodes(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights
     )
     if project_only:  # the mean of the node scores, without labels, folders, owners or order
         values = joined.select(score.alias("score"))["score"].to_list()  # summed as below: the same rounding
-        return Scores(round(sum(values) / len(values), 1) if values else None, (), (), ())
+        return Scores(round(sum(values) / len(values), 1) if values else None)
+    checks = [name for name in missing if w[name] > 0]
+    # the failed checks as bits of one integer, then one join with every combination's list: a list
+    # built per row (concat_list of whens) cost more than the rest of the scoring together
+    bits = pl.sum_horizontal([pl.when(missing[name][0] & missing[name][1]).then(pl.lit(1 << i, pl.Int64)).otherwise(0)
+                              for i, name in enumerate(checks)] or [pl.lit(0, pl.Int64)])
+    lists = pl.DataFrame({"_mask": range(1 << len(checks)),
+                          "missing": [[c for i, c in enumerate(checks) if m >> i & 1] for m in range(1 << len(checks))]},
+                         schema={"_mask": pl.Int64, "missing": pl.List(pl.String)})
     path = pl.col("path").fill_null("")
     frame = (
         joined.select(
             "unique_id",
             pl.when((pl.col("resource_type") == "source") & pl.col("source_name").is_not_null())
-            .then(pl.col("source_name") + "." + pl.col("name")).otherwise(pl.col("name")).alias("label"),
+            .then(pl.col("source_name") + "." + pl.col("name")).otherwise(pl.col("name")).alias("name"),
             "resource_type",
             path.alias("path"),
             pl.when(path.str.contains("/")).then(path.str.replace(r"/[^/]*$", "")).otherwise(pl.lit("")).alias("folder"),
@@ -202,15 +240,15 @@ def score_nodes(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights
             score.alias("score"),
             coverage.alias("coverage"),
             pl.col("_count").fill_null(0).alias("findings"),
-            pl.concat_list([pl.when(applies & fails).then(pl.lit(name)) for name, (applies, fails) in missing.items()
-                            if w[name] > 0] or [pl.lit(None, pl.String)]).list.drop_nulls().alias("missing"),
+            bits.alias("_mask"),
         )
-        .sort("score", "label", "unique_id")
+        .sort("score", "name", "unique_id")
+        .join(lists, on="_mask", how="left", maintain_order="left")
+        .drop("_mask")
     )
-    out = tuple(NodeScore(uid, label, rtype, p, folder, owner, score, cov, n, tuple(miss))
-                for uid, label, rtype, p, folder, owner, score, cov, n, miss in frame.rows())
-    project = round(sum(n.score for n in out) / len(out), 1) if out else None
-    return Scores(project, out, _grouped(frame, "folder"), _grouped(frame, "owner"))
+    values = frame["score"].to_list()  # summed in this order, as the nodes come: the same rounding as ever
+    project = round(sum(values) / len(values), 1) if values else None
+    return Scores(project, _grouped(frame, "folder"), _grouped(frame, "owner"), frame)
 
 
 def _grouped(frame: pl.DataFrame, key: str) -> tuple[GroupScore, ...]:
@@ -218,7 +256,7 @@ def _grouped(frame: pl.DataFrame, key: str) -> tuple[GroupScore, ...]:
     groups = (
         frame.group_by(key, maintain_order=True)
         .agg((pl.col("score") * 10).round().cast(pl.Int64).sum().alias("tenths"), pl.len().alias("n"),
-             pl.col("label").first().alias("worst"))  # nodes come worst first
+             pl.col("name").first().alias("worst"))  # nodes come worst first
     )
     out = [GroupScore(k, round(tenths / n / 10, 1), n, worst) for k, tenths, n, worst in groups.iter_rows()]
     return tuple(sorted(out, key=lambda g: (g.score, g.key)))

@@ -25,17 +25,16 @@ def history_rows(scores: Scores, collect_id: int, at: dt.datetime, counts: Mappi
     """The ``score_history`` rows of one collect: the project (with its finding counts by
     category and severity), every model and source, folder and owner."""
     rows: list[tuple] = [("project", "", scores.project, orjson.dumps(counts).decode())]
-    rows += [(n.resource_type, n.unique_id, n.score, None) for n in scores.nodes]
     rows += [("folder", g.key, g.score, None) for g in scores.folders]
     rows += [("owner", g.key, g.score, None) for g in scores.owners]
     scope, key, score, findings = zip(*rows)
-    n = len(rows)
-    return pl.DataFrame(
-        {"collect_id": [collect_id] * n, "recorded_at": [at.isoformat()] * n, "scope": scope, "key": key,
-         "score": score, "findings": findings},
-        schema={"collect_id": pl.Int64, "recorded_at": pl.String, "scope": pl.String, "key": pl.String,
-                "score": pl.Float64, "findings": pl.String},
-    )
+    schema = {"scope": pl.String, "key": pl.String, "score": pl.Float64, "findings": pl.String}
+    groups = pl.DataFrame({"scope": scope, "key": key, "score": score, "findings": findings}, schema=schema)
+    nodes = scores.table.select(pl.col("resource_type").alias("scope"), pl.col("unique_id").alias("key"), "score",
+                                pl.lit(None, pl.String).alias("findings"))  # columns, not a record per node
+    both = pl.concat([groups.head(1), nodes, groups.slice(1)])  # the project, the nodes, folders, owners
+    return both.select(pl.lit(collect_id, pl.Int64).alias("collect_id"), pl.lit(at.isoformat()).alias("recorded_at"),
+                       *schema)
 
 
 def sparkline(values: list[float]) -> str:
