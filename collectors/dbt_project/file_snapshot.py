@@ -62,10 +62,6 @@ class Snapshot:
     data: dict[str, bytes] = field(default_factory=dict)
 
 
-def _nonblocking(path: str, flags: int) -> int:
-    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
-
-
 TOP_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml", "profiles.yml")
 """Files of a project's own folder that a snapshot follows (beside its paths)."""
 
@@ -104,10 +100,11 @@ def watched(root: Path) -> tuple[list[str], list[str]]:
     return outer, files
 
 
-def _walk(root: str, folders: list[str]) -> dict[str, os.stat_result] | None:
+def _walk(root: str, folders: list[str]) -> dict[str, tuple[str, os.stat_result]] | None:
+    """key -> (path, stat) of the files to follow under ``folders``; None past :data:`MAX_ENTRIES`."""
     from console.textsafe import is_clean_name
 
-    out: dict[str, os.stat_result] = {}
+    out: dict[str, tuple[str, os.stat_result]] = {}
     stack = list(reversed(folders))
     seen = 0
     inside = root + os.sep
@@ -131,7 +128,7 @@ def _walk(root: str, folders: list[str]) -> dict[str, os.stat_result] | None:
                 elif name.endswith(SUFFIXES) and not name.startswith("."):
                     st = entry.stat()
                     if stat.S_ISREG(st.st_mode):  # never a FIFO or a device: opening one may block
-                        out[_key(entry.path, inside, prefix)] = st
+                        out[_key(entry.path, inside, prefix)] = (entry.path, st)
             except OSError:
                 continue
     return out
@@ -158,29 +155,48 @@ def take(root: Path, previous: dict[str, Row], extra: list[Path] = ()) -> Snapsh
         except OSError:
             continue
         if stat.S_ISREG(st.st_mode):
-            stats[_key(path, inside, len(inside))] = st
+            stats[_key(path, inside, len(inside))] = (path, st)
     out = Snapshot()
     limit = limit_for("code")
-    for rel, st in stats.items():
+    for rel, (full, st) in stats.items():
         size, mtime = st.st_size, st.st_mtime_ns
         recent = mtime >= started - RACY_NS
         before = previous.get(rel)
         if before is not None and before[0] == size and before[1] == mtime and not recent:
             out.rows[rel] = before
             continue
-        full = rel if os.path.isabs(rel) else os.path.join(base, rel)
         if size > limit:
             sha = f"size:{size}:{mtime}"  # never read whole: the read reports it
         else:
             try:
-                with open(full, "rb", opener=_nonblocking) as f:  # replaced by a FIFO since the walk: no wait
-                    data = f.read(limit + 1)
+                data = _read(full, size, limit)
             except OSError:
                 continue
             sha = hashlib.sha256(data).hexdigest()
             out.data[full] = data
         out.rows[rel] = (size, -1 if recent else mtime, sha)
     return out
+
+
+def _read(path: str, size: int, limit: int) -> bytes:
+    """The file's bytes (at most ``limit + 1``): one read of the size the walk saw, more only
+    when it has grown since (a read of ``limit + 1`` at once would allocate that much every time)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # replaced by a FIFO since the walk: no wait
+    try:
+        data = os.read(fd, size + 1)
+        if len(data) > size:
+            parts = [data]
+            total = len(data)
+            while total <= limit:
+                more = os.read(fd, min(1 << 20, limit + 1 - total))
+                if not more:
+                    break
+                parts.append(more)
+                total += len(more)
+            data = b"".join(parts)
+        return data
+    finally:
+        os.close(fd)
 
 
 def changes(before: dict[str, Row], now: dict[str, Row]) -> tuple[set[str], set[str], set[str]]:

@@ -77,10 +77,20 @@ lists, but the first use imports ``pyarrow.compute``, about 0.1 s of CPU: below 
 lists cost less)."""
 
 
+_SEP = "\x1f"
+"""Joins a list's strings into one for :func:`_joined_list_series` (the ASCII unit separator)."""
+
+
 def _list_series(name: str, values: list) -> pl.Series:
-    """A ``list[str]`` column (see :data:`ARROW_LISTS_FROM`)."""
+    """A ``list[str]`` column (see :data:`ARROW_LISTS_FROM`).
+
+    Example:
+        >>> _list_series("tags", [["a", "b"], [], None, [""]]).to_list()
+        [['a', 'b'], [], None, ['']]
+    """
     if len(values) < ARROW_LISTS_FROM:
-        return pl.Series(name, values, dtype=pl.List(pl.String), strict=False)
+        joined = _joined_list_series(name, values)
+        return joined if joined is not None else pl.Series(name, values, dtype=pl.List(pl.String), strict=False)
     import pyarrow as pa
 
     offsets = [0]
@@ -95,3 +105,29 @@ def _list_series(name: str, values: list) -> pl.Series:
     mask = pa.array([v is None for v in values], pa.bool_()) if has_null else None
     array = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), pa.array(flat, pa.large_string()), mask=mask)
     return pl.Series(name, array)
+
+
+def _joined_list_series(name: str, values: list) -> pl.Series | None:
+    """A ``list[str]`` column built by splitting each list's strings joined into one (about five
+    times faster than polars reading nested Python lists); None when a list holds something
+    other than strings, or a string holding the separator: the caller builds it the slow way."""
+    lengths = []
+    texts = []
+    try:
+        for value in values:
+            if value is None:
+                lengths.append(None)
+                texts.append(None)
+            else:
+                lengths.append(len(value))
+                texts.append(_SEP.join(value))
+    except TypeError:
+        return None
+    joined = pl.Series(name, texts, dtype=pl.String)
+    separators = sum(n - 1 for n in lengths if n)
+    if (joined.str.count_matches(_SEP, literal=True).sum() or 0) != separators:
+        return None
+    empty = pl.Series(lengths, dtype=pl.Int64) == 0
+    return pl.select(
+        pl.when(empty).then(pl.lit([], dtype=pl.List(pl.String))).otherwise(joined.str.split(_SEP)).alias(name)
+    ).to_series()

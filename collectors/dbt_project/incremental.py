@@ -226,7 +226,8 @@ def _full(loc, root: Path, key: tuple[str, str], snap, rows: dict[str, Row], not
     _STATE.pop(key, None)
     cache = RenderCache(cached_renders(loc.store))
     keep: dict = {}
-    frames = read_project(loc.project, notes=notes, render_cache=cache, preloaded=snap.data if snap else None, keep=keep)
+    # layer_rules=(): the collect classifies the nodes with the configuration's [layers] itself
+    frames = read_project(loc.project, (), notes=notes, render_cache=cache, preloaded=snap.data if snap else None, keep=keep)
     frames["render_cache"] = cache.frame()
     if snap is None:
         return ProjectRead("full", frames=frames, rows={})
