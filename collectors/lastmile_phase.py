@@ -258,7 +258,7 @@ def _artifact_ids(tool: str, rel: str, items: list[dict]) -> list[str]:
     return ids
 
 
-def lastmile_phase(loc, snapshot, seen, summary, relayered: bool = False) -> LastmileResult:
+def lastmile_phase(loc, snapshot, seen, summary, relayered: pl.DataFrame | bool | None = None) -> LastmileResult:
     """Read the last mile (see the module docstring); also sets ``summary.lastmile``.
 
     The cyclic garbage collector is paused meanwhile: the phase builds and decodes thousands of
@@ -266,7 +266,11 @@ def lastmile_phase(loc, snapshot, seen, summary, relayered: bool = False) -> Las
     and each collection would walk the whole heap again (a third of a one-change collect's
     decoding time was the collector's).
 
-    ``relayered``: stored nodes changed layer in this collect (a layer can mark a sync output).
+    ``relayered``: the stored nodes this collect moves to another layer, as ``(unique_id,
+    layer)`` (:func:`collectors.layers.changed_layers`; a layer can mark a sync output). The
+    stored nodes the phase reads are the ones from before this collect's write, so it applies
+    these layers itself: a model ``[layers]`` moves into or out of ``export`` gains or loses
+    its sync item in this collect, not the next one. ``True``: some changed (which, unknown).
 
     Raises:
         InputError: a last-mile path the user named does not exist.
@@ -275,7 +279,23 @@ def lastmile_phase(loc, snapshot, seen, summary, relayered: bool = False) -> Las
         return _lastmile_phase(loc, snapshot, seen, summary, relayered)
 
 
-def _nothing_to_read(loc, snapshot, seen, summary, dialect: str, relayered: bool, t0: float) -> LastmileResult | None:
+def with_layers(nodes: pl.DataFrame | None, relayered: pl.DataFrame | bool | None) -> pl.DataFrame | None:
+    """The stored nodes with the layers this collect gives them (see :func:`lastmile_phase`).
+
+    Example:
+        >>> stored = pl.DataFrame({"unique_id": ["a", "b", "c"], "layer": ["mart", "staging", "export"]})
+        >>> moved = pl.DataFrame({"unique_id": ["a", "c"], "layer": ["export", None]})
+        >>> with_layers(stored, moved).rows()
+        [('a', 'export'), ('b', 'staging'), ('c', None)]
+    """
+    if nodes is None or not isinstance(relayered, pl.DataFrame) or relayered.is_empty() or "layer" not in nodes.columns:
+        return nodes
+    moved = relayered.select("unique_id", pl.col("layer").cast(nodes.schema["layer"]))
+    return nodes.update(moved, on="unique_id", how="left", include_nulls=True)  # a node may leave every layer
+
+
+def _nothing_to_read(loc, snapshot, seen, summary, dialect: str, relayered: pl.DataFrame | bool | None,
+                     t0: float) -> LastmileResult | None:
     """No last-mile paths and no dbt model marked as a sync output, as at the last collect:
     unchanged, without visiting the store (the last collect's summary came with
     :func:`console.store.peek`). None when the phase must look further.
@@ -296,7 +316,7 @@ def _nothing_to_read(loc, snapshot, seen, summary, dialect: str, relayered: bool
 
         if dbt_sync_items(snapshot["nodes"]):
             return None
-    elif relayered or "dbt_sync" in last["tools"]:
+    elif _moved(relayered) or "dbt_sync" in last["tools"]:
         return None
     from collectors.lastmile.owners import owner_state
 
@@ -307,7 +327,11 @@ def _nothing_to_read(loc, snapshot, seen, summary, dialect: str, relayered: bool
     return _unchanged(summary, last, digest, owners_now, 0, 0, t0)
 
 
-def _lastmile_phase(loc, snapshot, seen, summary, relayered: bool = False) -> LastmileResult:
+def _moved(relayered: pl.DataFrame | bool | None) -> bool:
+    return relayered.height > 0 if isinstance(relayered, pl.DataFrame) else bool(relayered)
+
+
+def _lastmile_phase(loc, snapshot, seen, summary, relayered: pl.DataFrame | bool | None = None) -> LastmileResult:
     from collectors.lastmile.dbt_sync import dbt_sync_items
     from collectors.lastmile.owners import owner_state, owners_and_dates
 
@@ -322,7 +346,7 @@ def _lastmile_phase(loc, snapshot, seen, summary, relayered: bool = False) -> La
     found, others = scan_files(paths, root) if paths else ([], 0)
     state = _store_state(loc.store, snapshot is None)
     cache, last = state.cache, state.last
-    nodes = snapshot["nodes"] if snapshot is not None else state.nodes
+    nodes = snapshot["nodes"] if snapshot is not None else with_layers(state.nodes, relayered)
 
     payloads: dict[str, dict] = {}
     raw: dict[str, str] = {}  # cached payloads (files unchanged since the last collect), decoded only when needed

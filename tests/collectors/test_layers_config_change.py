@@ -64,3 +64,47 @@ def test_a_changed_layers_table_is_applied_without_a_new_manifest(tmp_path):
     assert layers(store) == before
     quiet = console("collect", str(project))  # nothing changed: nothing rewritten, nothing said
     assert "another layer" not in quiet.stderr
+
+
+def sync_models(store: Path) -> set[str]:
+    items = read_tables(store, {"lastmile_artifacts": ["tool", "meta"]})["lastmile_artifacts"]
+    return {json.loads(meta)["unique_id"] for tool, meta in items.iter_rows() if tool == "dbt_sync"}
+
+
+def exports(store: Path) -> set[str]:
+    return {uid for uid, layer in layers(store).items() if layer == "export"}
+
+
+@pytest.mark.slow
+def test_sync_items_follow_a_layers_change_in_the_same_collect(tmp_path):
+    """A model in the ``export`` layer is a sync output: after a ``[layers]`` change, the collect
+    that moves models into or out of ``export`` lists their sync items in the same collect (it
+    read the stored layers from before the change, and caught up one collect later)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import synthetic
+
+    from collectors.pipeline import collect
+    from console.cli.options import resolve_locations
+
+    project = tmp_path / "proj"
+    synthetic.generate(project, 120)
+
+    def collected() -> Path:
+        loc = resolve_locations(project)
+        collect(loc, sql_facts=False)
+        return loc.store
+
+    store = collected()
+    before = exports(store)
+    assert before and sync_models(store) == before
+    fct = {uid for uid in layers(store) if uid.split(".")[-1].startswith("fct_")}
+    assert fct and not fct & before
+
+    (project / "console.toml").write_text('[layers.mart]\nprefixes = ["dim_"]\n[layers.export]\nprefixes = ["fct_", "exp_"]\n')
+    collected()
+    assert exports(store) == before | fct
+    assert sync_models(store) == before | fct  # this collect, not the next
+
+    (project / "console.toml").unlink()
+    collected()
+    assert exports(store) == before and sync_models(store) == before
