@@ -8,9 +8,10 @@ the collect hands it each model as soon as that model is set up
 model (``fork``: the workers start in milliseconds, with jinja2 imported). So the workers
 render while this process goes on reading the other models; when it has read them all, this
 process renders too, taking back from the end of the queue the chunks no worker has started
-(``Future.cancel``), and then waits only for the chunks in a worker's hands. The pool has one
-worker fewer than the cores (this process is the last one); with one core, or below
-:data:`POOL_MIN` models, everything renders here.
+(``Future.cancel``), and then, from the end again, those a worker holds but has not finished
+(:meth:`RenderStream.finish`): it never waits for a worker. The pool has one worker fewer than
+the cores (this process is the last one); with one core, or below :data:`POOL_MIN` models,
+everything renders here.
 
 Each worker builds its :class:`~collectors.dbt_project.render.Renderer` once, from the
 picklable inputs the collect's renderer was made from (:func:`renderer_spec`), and returns
@@ -123,35 +124,48 @@ class RenderStream:
             self._pending = []
 
     def finish(self) -> dict[str, Entry]:
-        """key -> cache entry of every job: the rest rendered here, then the workers' answers."""
+        """key -> cache entry of every job: the rest rendered here, then the workers' answers.
+
+        This process renders, from the end of the queue, every chunk no worker has started;
+        then, again from the end, each chunk a worker holds that it has not finished yet (the
+        worker's answer, should it come first, is not waited for): so it never waits for a
+        worker, not even for one that is slow to start (``spawn`` in a process running other
+        threads, such as the terminal UI).
+        """
         out: dict[str, Entry] = {}
-        renderer = self.renderer
         for job in self._held + self._pending:
-            out[job.key] = render_entry(renderer, job.text, job.kwargs)
+            out[job.key] = self._here(job)
         self._held, self._pending = [], []
-        for jobs, future in reversed(self._chunks):  # the tail no worker has started: here
+        held: list[tuple[list[RenderJob], Future]] = []
+        for jobs, future in reversed(self._chunks):
             if future is None or future.cancel():
-                for job in jobs:
-                    out[job.key] = render_entry(renderer, job.text, job.kwargs)
-        for jobs, future in self._chunks:
-            if future is None or future.cancelled():
+                out.update((job.key, self._here(job)) for job in jobs)
+            else:
+                held.append((jobs, future))
+        undone = False
+        for jobs, future in held:
+            if not future.done():
+                undone = True
+                out.update((job.key, self._here(job)) for job in jobs)
                 continue
             try:
                 with gc_paused():  # the answers are plain tuples of strings
                     out.update(future.result())
             except (BrokenProcessPool, OSError):  # a worker killed (out of memory): render here
-                self._broken = True
-                for job in jobs:
-                    out[job.key] = render_entry(renderer, job.text, job.kwargs)
+                out.update((job.key, self._here(job)) for job in jobs)
         self._chunks = []
-        self.close()
+        self.close(wait=not undone)
         return out
 
-    def close(self) -> None:
-        """Stop the workers (cancelling what they have not started)."""
+    def _here(self, job: RenderJob) -> Entry:
+        return render_entry(self.renderer, job.text, job.kwargs)
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the workers, cancelling what they have not started (``wait``: until they end;
+        else a worker ends on its own once its chunk is done)."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=wait, cancel_futures=True)
 
     def _start(self) -> None:
         try:

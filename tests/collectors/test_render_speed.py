@@ -3,6 +3,8 @@ render gives."""
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,67 @@ def test_a_project_read_with_the_pool_finds_the_same_edges(monkeypatch):
     monkeypatch.setattr(render_pool, "POOL_MIN", 2)
     pooled = read_project(PROJECT, render_cache=RenderCache())["edges"].sort(["parent_id", "child_id"])
     assert pooled.equals(plain) and plain.height > 10
+
+
+def _jinja_jobs(n: int) -> tuple[Renderer, list[RenderJob]]:
+    project = read_projects(PROJECT)[0]
+    renderer = renderer_for(project, FileCache())
+    texts = [path.read_text() for path in sorted((PROJECT / "models").rglob("*.sql"))]
+    jobs = [RenderJob(str(i), texts[i % len(texts)] + f"\n-- {i}", {"name": f"m{i}", "package": project.name, "config": {}})
+            for i in range(n)]
+    return renderer, jobs
+
+
+def test_models_stream_to_a_worker_and_this_process_renders_the_tail(monkeypatch):
+    monkeypatch.delenv("JINJA_SHOP_UPSTREAM", raising=False)
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    renderer, jobs = _jinja_jobs(60)
+    here = {job.key: render_entry(renderer, job.text, job.kwargs) for job in jobs}
+    monkeypatch.setattr(render_pool, "POOL_MIN", 4)
+    monkeypatch.setattr(render_pool, "CHUNK", 3)
+    stream = render_pool.RenderStream(renderer, workers=1)
+    with stream:
+        for job in jobs:
+            stream.add(job)
+        chunks = list(stream._chunks)
+        assert stream._pool is not None and len(chunks) == 20  # every full chunk went to the pool at once
+        assert stream.finish() == here
+    assert any(f is not None and not f.cancelled() for _, f in chunks)  # the worker rendered some
+
+
+def test_this_process_never_waits_for_a_worker(monkeypatch):
+    """A worker that has not started (held at its start here, as a ``spawn`` worker is slow to
+    start) does not hold the read up: this process renders what the worker holds too."""
+    monkeypatch.delenv("JINJA_SHOP_UPSTREAM", raising=False)
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    renderer, jobs = _jinja_jobs(12)
+    here = {job.key: render_entry(renderer, job.text, job.kwargs) for job in jobs}
+    gate_r, gate_w = os.pipe()
+    started = render_pool._init
+
+    def held_init(spec):
+        os.read(gate_r, 1)  # until the test lets it go
+        started(spec)
+
+    monkeypatch.setattr(render_pool, "_init", held_init)
+    monkeypatch.setattr(render_pool, "POOL_MIN", 2)
+    monkeypatch.setattr(render_pool, "CHUNK", 2)
+    stream = render_pool.RenderStream(renderer, workers=1)
+    processes = []
+    guard = threading.Timer(120, lambda: os.write(gate_w, b"late"))  # a waiting finish fails, never hangs
+    try:
+        for job in jobs:
+            stream.add(job)
+        processes = list(stream._pool._processes.values())
+        guard.start()  # (after the fork: a process with other threads would not fork)
+        assert processes and stream.finish() == here
+        assert guard.is_alive(), "finish waited for the held worker"
+    finally:
+        guard.cancel()
+        os.write(gate_w, b"go")
+        stream.close()
+        for process in processes:
+            process.join(30)
+        os.close(gate_r)
+        os.close(gate_w)
+    assert processes and not any(p.is_alive() for p in processes)
