@@ -56,6 +56,13 @@ RENDER_VERSION = "1"
 _STATIC_TAG = re.compile(
     r"""\{\{-?\s*(?:ref|source|config|doc)\(\s*(?:(?:'[^'\\]*'|"[^"\\]*"|\d+|True|False|None|\w+\s*=\s*(?:'[^'\\]*'|"[^"\\]*"|\d+|True|False|None|\[[^\]]*\]))\s*,?\s*)*\)\s*-?\}\}"""
 )
+_LITERAL = r"""(?:'[^'\\]*'|"[^"\\]*"|-?\d+(?:\.\d+)?|True|False|None|true|false|none)"""
+_PRINTED_TAG = re.compile(
+    r"""\{\{-?\s*(?:(?:this|target)(?:\.\w+)*|(?:var|env_var)\(\s*(?:'[^'\\]*'|"[^"\\]*")\s*(?:,\s*""" + _LITERAL
+    + r"""\s*)?\))\s*-?\}\}"""
+)
+"""An expression that only prints a value (``this``, ``target.schema``, ``var('x')``,
+``env_var('X', 'd')``): it cannot add a ref, a source or a config, so it needs no render."""
 _SKIPPED_TOKENS = frozenset({"whitespace", "comment_begin", "comment", "comment_end", "linecomment_begin",
                              "linecomment", "linecomment_end", "raw_begin", "raw_end"})
 """Tokens ``jinja2.lexer.Lexer.wrap`` drops (what the parser never sees)."""
@@ -65,7 +72,8 @@ _COMMENT = re.compile(r"\{#.*?#\}", re.S)
 
 def needs_rendering(text: str) -> bool:
     """True when the static reading may miss or misread what rendering finds: any statement
-    tag, or any expression other than a literal ``ref``/``source``/``config``/``doc`` call.
+    tag, or any expression other than a literal ``ref``/``source``/``config``/``doc`` call or
+    one that only prints a value (:data:`_PRINTED_TAG`).
 
     Example:
         >>> needs_rendering("select * from {{ ref('a') }} join {{ source('s', 't') }}")
@@ -74,13 +82,17 @@ def needs_rendering(text: str) -> bool:
         True
         >>> needs_rendering("{{ config(materialized='table', tags=['a']) }} select 1")
         False
+        >>> needs_rendering("select * from {{ ref('a') }} where d > '{{ var('start', '2020-01-01') }}' and {{ this }}")
+        False
+        >>> needs_rendering("select * from {{ ref(var('upstream')) }}"), needs_rendering("{{ var('x') | upper }}")
+        (True, True)
     """
     if "{%" not in text and "{{" not in text:
         return False
     body = _COMMENT.sub("", text)
     for match in _TAG.finditer(body):
         tag = match.group()
-        if tag.startswith("{%") or not _STATIC_TAG.fullmatch(tag):
+        if tag.startswith("{%") or not (_STATIC_TAG.fullmatch(tag) or _PRINTED_TAG.fullmatch(tag)):
             return True
     return False
 

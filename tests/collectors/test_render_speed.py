@@ -133,3 +133,19 @@ def test_this_process_never_waits_for_a_worker(monkeypatch):
         os.close(gate_r)
         os.close(gate_w)
     assert processes and not any(p.is_alive() for p in processes)
+
+
+@pytest.mark.parametrize("text", [
+    "select * from {{ ref('a') }} where d > '{{ var('start', '2020-01-01') }}'",
+    "select * from {{ source('s', 't') }} where y > (select max(y) from {{ this }}) and s = '{{ target.schema }}'",
+    "{{ config(materialized='incremental') }} select '{{ env_var(\"E\", 'd') }}' as e, {{ var('n', 3) }} from {{ ref('b') }}",
+])
+def test_an_expression_that_only_prints_needs_no_render(text):
+    from collectors.dbt_project.jinja_refs import extract_calls
+    from collectors.dbt_project.render import needs_rendering
+
+    assert not needs_rendering(text)
+    r = Renderer("p", [], project_vars={"start": "2021-01-01"}, env={})
+    rendered = r.render(text, name="m", package="p", config={}).calls
+    static = extract_calls(text)
+    assert (static.refs, static.sources, static.config) == (rendered.refs, rendered.sources, rendered.config)
