@@ -338,13 +338,12 @@ class ConsoleApp(App[None]):
         docstring): its first visit is then a switch."""
         for name, _, _ in self.screen_table:
             screen = self.get_screen(name)
-            if screen.is_running:
-                continue
             await asyncio.sleep(0)  # keys and posts waiting go first
-            if screen.is_running:  # a key showed it meanwhile
-                continue
-            _, mounted = self._get_screen(name)  # what switch_screen does before showing a screen
-            await mounted
+            if not screen.is_running:  # (a key may have shown it meanwhile)
+                _, mounted = self._get_screen(name)  # what switch_screen does before showing a screen
+                await mounted
+                await asyncio.sleep(0)
+            screen.prepare_hidden()  # laid out and drawn ahead unless shown, and kept so (ConsoleScreen's docstring)
         self.built = True
         self.freeze_heap()
 

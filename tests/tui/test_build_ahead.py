@@ -46,3 +46,37 @@ async def test_without_building_ahead_a_screen_is_built_on_its_first_visit(sampl
         await pilot.press("3")
         await settle(pilot, app)
         assert app.get_screen("checks").query_one("#ck-table", VirtualTable).row_count == len(app.data.findings)
+
+
+async def test_a_first_visit_draws_a_screen_laid_out_and_styled_ahead(sample_loc):
+    """Pins the Textual internals build-ahead rests on (``App._get_screen``,
+    ``Screen._refresh_layout``, the screen's compositor, ``ScreenResume.refresh_styles``,
+    ``App._css_update_count``): if a Textual release changes them, this fails loudly."""
+    from textual import events
+    from textual.app import App
+    from textual.screen import Screen
+
+    assert callable(App._get_screen) and callable(Screen._refresh_layout)
+    assert events.ScreenResume().refresh_styles is True
+    app = make_app(sample_loc)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert isinstance(app._css_update_count, int)
+        checks = app.get_screen("checks")
+        assert checks not in app.screen_stack and checks._compositor is not None
+        assert checks.size == app.size and checks.query_one("#ck-table").size.height > 0  # laid out while hidden
+        calls: list[str] = []
+        layout, restyle = checks._refresh_layout, checks.update_node_styles
+        checks._refresh_layout = lambda *a, **kw: (calls.append("layout"), layout(*a, **kw))[1]
+        checks.update_node_styles = lambda *a, **kw: (calls.append("restyle"), restyle(*a, **kw))[1]
+        await pilot.press("3")
+        await pilot.pause()
+        assert app.screen is checks and calls == []  # shown as laid out and styled ahead
+        await pilot.press("1")
+        app.theme = "textual-light"  # the app's CSS changed while the Checks were hidden: restyled on the next visit
+        await pilot.pause()
+        await pilot.press("3")
+        await pilot.pause()
+        assert "restyle" in calls
+        table = checks.query_one("#ck-table")
+        assert table._row_styles()[0] == table.get_component_styles("datatable--even-row").rich_style

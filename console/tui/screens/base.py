@@ -14,12 +14,30 @@ A subclass implements:
 * ``selected_node()``: the unique_id under the cursor, for the app's ``t`` (triage), ``y``
   (copy the id) and ``o`` (open the file in ``$EDITOR``);
 * optionally ``focus_node(unique_id)``: put the cursor on a node (after a ShowNode).
+
+Switching to a screen does not style it again. Textual restyles every widget of a screen each
+time it is shown (``ScreenResume.refresh_styles``), in case the app's CSS changed while it was
+hidden; that pass and the redraw of every cached line it forces were about half of a screen
+switch's CPU at 10k nodes. A screen's classes and pseudo-classes are styled when they change,
+hidden or not, so the only thing a resume can catch is a change of the app's CSS (a theme, the
+ANSI colours): :meth:`ConsoleScreen.on_screen_resume` lets Textual restyle only when that
+changed since the screen was last styled (:meth:`ConsoleScreen.css_state`).
+
+A screen the app built ahead (``ConsoleApp.build_ahead``) is also laid out and drawn ahead,
+while hidden (:meth:`ConsoleScreen.prepare_hidden`): laid out at the app's size and rendered
+into its widgets' line caches, and again in idle time whenever its widgets changed (a new
+load, a worker's result), so its first visit draws from those caches: a first visit laid out
+and rendered the whole screen before its first frame (70 to 110 ms of CPU at 10k nodes).
+Textual has no public API for either: this uses ``Screen._refresh_layout`` and the screen's
+compositor, which is what Textual runs for the current screen; ``tests/tui/test_build_ahead.py``
+fails loudly if a Textual release changes them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
@@ -48,6 +66,8 @@ class ConsoleScreen(Screen):
         super().__init__()
         self.data: AppData | None = None
         self._pending: list[Callable[[], object]] = []
+        self._styled_for: tuple | None = None  # css_state() when the screen was last styled whole
+        self._drawn_ahead = False  # prepare_hidden() ran: keep the hidden screen drawn in idle time
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.TITLE_TEXT)
@@ -64,8 +84,45 @@ class ConsoleScreen(Screen):
             self._draw()
 
     def on_mount(self) -> None:
+        self._styled_for = self.css_state()  # mounting styled every widget
         if self.data is not None:
             self._draw()
+
+    def css_state(self) -> tuple:
+        """What the app's CSS depends on: its theme, its ANSI colours, and Textual's count of
+        CSS invalidations (``App._css_update_count``, bumped by ``App._invalidate_css`` on every
+        theme change; if a Textual release drops it, every resume restyles, as Textual does)."""
+        app = self.app
+        return (app.theme, app.ansi_color, getattr(app, "_css_update_count", object()))
+
+    def prepare_hidden(self) -> None:
+        """Lay out and render a screen that is not shown (not on the app's screen stack), so
+        that showing it draws from its widgets' caches (see the module docstring). From then on
+        it is laid out and rendered again in idle time when its layout changed (a repaint of a
+        few widgets alone is left to the visit: a scrollbar asks for one after every render)."""
+        if not self.is_mounted or self in self.app.screen_stack:
+            return
+        size = self.app.size
+        if self._drawn_ahead and not (self._layout_required or self.size != size):
+            return
+        self._drawn_ahead = True
+        self._refresh_layout(size)  # what Textual runs for the current screen; not drawn: not current
+        self._layout_required = self._repaint_required = False
+        self._compositor.update_widgets(self._dirty_widgets)
+        self._dirty_widgets.clear()
+        self._compositor.render_update(full=True)  # into the widgets' line caches
+
+    def on_idle(self, event: events.Idle) -> None:
+        if self._drawn_ahead:
+            self.prepare_hidden()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Before Textual's own resume handler: no restyle when the app's CSS is unchanged
+        since this screen was styled (see the module docstring)."""
+        state = self.css_state()
+        if state == self._styled_for:
+            event.refresh_styles = False
+        self._styled_for = state
 
     def _draw(self) -> None:
         assert self.data is not None

@@ -137,7 +137,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self._cache: dict[tuple, Strip] = {}
         self._widths: tuple[int, ...] = ()
         self._widths_for = -1
-        self._styles: dict[object, Style] | None = None
+        self._styles: dict[object, Style] | None = None  # for the current focus; None: to be read again
+        self._styles_built: dict[bool, dict[object, Style]] = {}  # focus -> the styles the cached rows have
 
     # -- rows ---------------------------------------------------------------------------------
     def show_rows(self, keys: Sequence[str], cells_of: CellsOf) -> None:
@@ -284,18 +285,26 @@ class VirtualTable(ScrollView, can_focus=True):
         self._forget_styles()
 
     def _forget_styles(self) -> None:
-        self._cache.clear()
+        """Read the styles again before the next line is drawn (they are compared there: a
+        restyle that changed nothing, as Textual does on every screen switch, keeps the rows)."""
         self._styles = None
 
     def _row_styles(self) -> dict[object, Style]:
-        """The header's, the even and odd rows' and the cursor's styles, once per style change."""
+        """The header's, the even and odd rows' and the cursor's styles, read once per style
+        change; the rendered rows are dropped only when these differ from the ones they were
+        built with (for the same focus: the cache keys hold it)."""
         if self._styles is None:
             get = self.get_component_styles
-            self._styles = {
+            styles = {
                 -1: get("datatable--header").rich_style, 0: get("datatable--even-row").rich_style,
                 1: get("datatable--odd-row").rich_style, "cursor": self.get_component_rich_style("datatable--cursor"),
                 "base": self.rich_style,
             }
+            built = self._styles_built.get(self.has_focus)
+            if built is not None and built != styles:
+                self._cache.clear()
+                self._styles_built.clear()
+            self._styles_built[self.has_focus] = self._styles = styles
         return self._styles
 
     def _min_width(self) -> int:
@@ -324,13 +333,14 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        styles = self._row_styles()  # first: a style change drops the cached rows
         if y == 0:
             return self._row_strip(-1, width)
         row = y - 1 + int(self.scroll_y)
         if row >= len(self._keys):  # under the last row
-            blank = self._cache.get(("blank", width))
+            blank = self._cache.get(("blank", width, self.has_focus))
             if blank is None:  # (the widget's rich_style is computed from its ancestors: not per line)
-                blank = self._cache[("blank", width)] = Strip.blank(width, self._row_styles()["base"])
+                blank = self._cache[("blank", width, self.has_focus)] = Strip.blank(width, styles["base"])
             return blank
         return self._row_strip(row, width)
 
