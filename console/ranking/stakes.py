@@ -51,7 +51,8 @@ NOTHING = Stakes()
 def node_stakes(ctx: Context, weights: PriorityWeights) -> dict[str, Stakes]:
     """Stakes by unique_id for every node with something at stake (see the module docstring)."""
     nodes = ctx.frames["nodes"]
-    exposures = nodes.filter(pl.col("resource_type") == "exposure").select("unique_id", "exposure_type", "maturity")
+    exposures = nodes.select("unique_id", "resource_type", "exposure_type", "maturity").filter(pl.col("resource_type") == "exposure")
+    exposures = exposures.drop("resource_type")  # columns first: a filter of the whole frame copies every column
     info = {uid: (etype, maturity) for uid, etype, maturity in exposures.iter_rows()}
 
     best: dict[str, float] = {}

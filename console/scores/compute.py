@@ -170,7 +170,10 @@ def score_nodes(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights
     per node.
     """
     weights = weights or ScoreWeights()
-    nodes = ctx.frames["nodes"].filter(pl.col("resource_type").is_in(["model", "source"]))
+    nodes = (ctx.frames["nodes"]  # the columns first: a filter of the whole frame copies every column
+             .select("unique_id", "name", "resource_type", "path", "description", "owner", "group_name", "access",
+                     "contract_enforced", "freshness", "source_name")
+             .filter(pl.col("resource_type").is_in(["model", "source"])))
     found = _penalties(ctx, findings, weights)
     tested = ctx.frames["tests"]["attached_node"].drop_nulls().unique()
     cols = ctx.frames["node_columns"]
@@ -180,16 +183,26 @@ def score_nodes(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights
         exposure_parents.update(ctx.graph.parents.get(exposure, ()))
 
     w = {k: float(weights.checks.get(k, 0.0)) for k in ("tests", "description", "columns", "owner", "contract", "freshness")}
-    model = pl.col("resource_type") == "model"
-    has = {
-        "tests": pl.col("unique_id").is_in(tested.implode()),
-        "description": _has_text("description"),
-        "owner": _has_text("owner") | _has_text("group_name"),
-        "contract": pl.col("contract_enforced").fill_null(False),
-        "freshness": pl.col("freshness").is_not_null() & ~pl.col("freshness").is_in(["null", "{}"]),
-    }
+    # each check once, as a column; the formula below reads the columns (evaluating the string
+    # tests inside every expression that uses them cost several times as much)
+    joined = (
+        nodes.join(shares, on="unique_id", how="left")
+        .join(found, on="unique_id", how="left")
+        .with_columns(
+            (pl.col("resource_type") == "model").alias("_model"),
+            pl.col("unique_id").is_in(tested.implode()).alias("_tests"),
+            _has_text("description").alias("_description"),
+            (_has_text("owner") | _has_text("group_name")).alias("_owner"),
+            pl.col("contract_enforced").fill_null(False).alias("_contract"),
+            (pl.col("freshness").is_not_null() & ~pl.col("freshness").is_in(["null", "{}"])).alias("_freshness"),
+            ((pl.col("access") == "public").fill_null(False)
+             | pl.col("unique_id").is_in(pl.Series(list(exposure_parents), dtype=pl.String).implode())).alias("_interface"),
+        )
+    )
+    model = pl.col("_model")
+    has = {name: pl.col(f"_{name}") for name in ("tests", "description", "owner", "contract", "freshness")}
     share = pl.col("_share").fill_null(0.0)
-    interface = (pl.col("access") == "public").fill_null(False) | pl.col("unique_id").is_in(list(exposure_parents))
+    interface = pl.col("_interface")
     got = (w["tests"] * has["tests"].cast(pl.Float64) + w["description"] * has["description"].cast(pl.Float64)
            + pl.when(model).then(w["columns"] * share + w["owner"] * has["owner"].cast(pl.Float64)
                                  + pl.when(interface).then(w["contract"] * has["contract"].cast(pl.Float64)).otherwise(0.0))
@@ -209,12 +222,6 @@ def score_nodes(ctx: Context, findings: Iterable[Finding], weights: ScoreWeights
         "freshness": (~model, ~has["freshness"]),
     }
     score = (10.0 * (weights.coverage * coverage + weights.findings * health) / mix).round(1)
-    joined = (
-        nodes.select("unique_id", "name", "resource_type", "path", "description", "owner", "group_name", "access",
-                     "contract_enforced", "freshness", "source_name")
-        .join(shares, on="unique_id", how="left")
-        .join(found, on="unique_id", how="left")
-    )
     if project_only:  # the mean of the node scores, without labels, folders, owners or order
         values = joined.select(score.alias("score"))["score"].to_list()  # summed as below: the same rounding
         return Scores(round(sum(values) / len(values), 1) if values else None)
