@@ -9,9 +9,10 @@ model (``fork``: the workers start in milliseconds, with jinja2 imported). So th
 render while this process goes on reading the other models; when it has read them all, this
 process renders too, taking back from the end of the queue the chunks no worker has started
 (``Future.cancel``), and then, from the end again, those a worker holds but has not finished
-(:meth:`RenderStream.finish`): it never waits for a worker. The pool has one worker fewer than
-the cores (this process is the last one); with one core, or below :data:`POOL_MIN` models,
-everything renders here.
+(:meth:`RenderStream.finish`): it waits for no worker's answer (a forked worker is then let
+finish the chunk in its hands, a few milliseconds, so that no thread of the pool outlives the
+read). The pool has one worker fewer than the cores (this process is the last one); with one
+core, or below :data:`POOL_MIN` models, everything renders here.
 
 Each worker builds its :class:`~collectors.dbt_project.render.Renderer` once, from the
 picklable inputs the collect's renderer was made from (:func:`renderer_spec`), and returns
@@ -29,6 +30,8 @@ and the answers unpickled with the garbage collector paused.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -95,6 +98,7 @@ class RenderStream:
         self._pool: ProcessPoolExecutor | None = None
         self._seen = 0
         self._broken = False
+        self._forked = False
 
     def __enter__(self) -> RenderStream:
         return self
@@ -128,8 +132,8 @@ class RenderStream:
 
         This process renders, from the end of the queue, every chunk no worker has started;
         then, again from the end, each chunk a worker holds that it has not finished yet (the
-        worker's answer, should it come first, is not waited for): so it never waits for a
-        worker, not even for one that is slow to start (``spawn`` in a process running other
+        worker's answer, should it come first, is not waited for): so it never waits for an
+        answer, not even from a worker slow to start (``spawn`` in a process running other
         threads, such as the terminal UI).
         """
         out: dict[str, Entry] = {}
@@ -154,7 +158,11 @@ class RenderStream:
             except (BrokenProcessPool, OSError):  # a worker killed (out of memory): render here
                 out.update((job.key, self._here(job)) for job in jobs)
         self._chunks = []
-        self.close(wait=not undone)
+        # a forked worker ends its chunk within milliseconds: wait for it, so that no thread of
+        # the pool outlives the read (a process running other threads forks no pool: the SQL
+        # facts' would start its workers with forkserver); one started another way (this process
+        # already runs other threads) ends on its own
+        self.close(wait=not undone or self._forked)
         return out
 
     def _here(self, job: RenderJob) -> Entry:
@@ -168,9 +176,14 @@ class RenderStream:
             pool.shutdown(wait=wait, cancel_futures=True)
 
     def _start(self) -> None:
+        for stream in (sys.stdout, sys.stderr):  # a forked worker flushes the buffers it inherited as
+            with contextlib.suppress(OSError, ValueError):  # it ends: what they hold is written once, here
+                stream.flush()
         try:
+            context = _context()
+            self._forked = context.get_start_method() == "fork"
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=_context(), initializer=_init, initargs=(renderer_spec(self.renderer),)
+                self.workers, mp_context=context, initializer=_init, initargs=(renderer_spec(self.renderer),)
             )
         except OSError:  # no processes left: everything renders here
             self.workers = 0

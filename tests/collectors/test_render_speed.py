@@ -87,6 +87,7 @@ def test_models_stream_to_a_worker_and_this_process_renders_the_tail(monkeypatch
     here = {job.key: render_entry(renderer, job.text, job.kwargs) for job in jobs}
     monkeypatch.setattr(render_pool, "POOL_MIN", 4)
     monkeypatch.setattr(render_pool, "CHUNK", 3)
+    threads = threading.active_count()
     stream = render_pool.RenderStream(renderer, workers=1)
     with stream:
         for job in jobs:
@@ -95,11 +96,13 @@ def test_models_stream_to_a_worker_and_this_process_renders_the_tail(monkeypatch
         assert stream._pool is not None and len(chunks) == 20  # every full chunk went to the pool at once
         assert stream.finish() == here
     assert any(f is not None and not f.cancelled() for _, f in chunks)  # the worker rendered some
+    assert threading.active_count() == threads  # no thread of the pool left: a later pool forks too
 
 
 def test_this_process_never_waits_for_a_worker(monkeypatch):
     """A worker that has not started (held at its start here, as a ``spawn`` worker is slow to
-    start) does not hold the read up: this process renders what the worker holds too."""
+    start) does not hold the read up: this process renders what the worker holds too, and
+    leaves the worker to end on its own."""
     monkeypatch.delenv("JINJA_SHOP_UPSTREAM", raising=False)
     monkeypatch.delenv("DBT_TARGET", raising=False)
     renderer, jobs = _jinja_jobs(12)
@@ -121,6 +124,7 @@ def test_this_process_never_waits_for_a_worker(monkeypatch):
         for job in jobs:
             stream.add(job)
         processes = list(stream._pool._processes.values())
+        stream._forked = False  # as a worker started with spawn, which this process does not wait for
         guard.start()  # (after the fork: a process with other threads would not fork)
         assert processes and stream.finish() == here
         assert guard.is_alive(), "finish waited for the held worker"
