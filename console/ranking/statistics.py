@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import polars as pl
+
 from rules.base import Finding
 
 #: Rules whose findings a declarative change fixes (yml properties or ``[layers]``).
@@ -65,8 +67,11 @@ def fixable_by_config(rule_id: str) -> bool:
     return bool(declared) if declared is not None else rule_id in FIXABLE_BY_CONFIG
 
 
-def rule_counts(findings: Iterable[Finding]) -> tuple[RuleCount, ...]:
+def rule_counts(findings: Iterable[Finding], frame: pl.DataFrame | None = None) -> tuple[RuleCount, ...]:
     """Findings per rule, most first (ties by rule id); the worst severity of each rule.
+
+    ``frame``: the same findings as columns, in the same order (a ranking's frame,
+    :meth:`console.ranking.Ranking.frame_of`): counted by one group_by instead of a loop.
 
     Example:
         >>> fs = [Finding("STR018", "undocumented-models", "structure", "warn", f"m{i}", None, None, "", "", str(i))
@@ -76,7 +81,11 @@ def rule_counts(findings: Iterable[Finding]) -> tuple[RuleCount, ...]:
     """
     order = {"error": 0, "warn": 1, "info": 2}
     counts: dict[str, list] = {}
-    for (rule, name, category, severity), n in Counter((f.rule, f.name, f.category, f.severity) for f in findings).items():
+    if frame is not None:  # first seen first, as the Counter below gives them
+        counted = frame.group_by("rule", "name", "category", "severity", maintain_order=True).len().iter_rows()
+    else:
+        counted = ((*key, n) for key, n in Counter((f.rule, f.name, f.category, f.severity) for f in findings).items())
+    for rule, name, category, severity, n in counted:
         entry = counts.get(rule)
         if entry is None:
             counts[rule] = [name, category, severity, n]

@@ -60,7 +60,7 @@ def document(data: ReportData, *, scores: bool = True) -> dict[str, Any]:
 def statistics(data: ReportData) -> list[dict[str, Any]]:
     """Findings per rule, most first: ``rule``, ``name``, ``category``, ``severity``, ``count``,
     ``fixable_by_config`` (what ``console report --statistics --format json`` prints)."""
-    return [c.to_dict() for c in rule_counts(data.findings)]
+    return [c.to_dict() for c in rule_counts(data.findings, data.ranked)]
 
 
 def render(data: ReportData) -> str:

@@ -83,6 +83,9 @@ class ReportData:
         overview: the one-screen summary text and Markdown open with (None: no summary).
         hotspots: the layerinitis hotspots text, Markdown, JSON and HTML show after the summary
             (:mod:`console.report.hotspots_section`; None when not computed).
+        ranked: ``findings`` as columns, in their order, with their priorities (the ranking's
+            frame, :meth:`console.ranking.Ranking.frame_of`), for counts over whole columns;
+            None when not ranked that way.
     """
 
     project: Mapping[str, Any]
@@ -102,6 +105,7 @@ class ReportData:
     scores: Scores | None = field(default=None, compare=False)
     overview: Overview | None = field(default=None, compare=False)
     hotspots: HotspotsSection | None = field(default=None, compare=False)
+    ranked: pl.DataFrame | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # every finding's rule is in the rule table (SARIF's ruleIndex, JUnit's suites need it)
@@ -285,7 +289,7 @@ def build_report(
         if baseline_counts is not None:
             reference, label = baseline_counts, "baseline"
         summary = build_overview(counted, kept, ranking.priority, score=score_data.project, trend=trend_line,
-                                 reference=reference, reference_label=label, ranked=True)
+                                 reference=reference, reference_label=label, ranked=True, frame=ranking.frame_of(kept))
     return ReportData(
         project=info,
         generated_at=ctx.now,
@@ -302,4 +306,5 @@ def build_report(
         scores=score_data if scores else None,
         overview=summary,
         hotspots=build_hotspots(ctx) if hotspots else None,
+        ranked=ranking.frame_of(kept),
     )

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import polars as pl
+
 from console.ranking.statistics import RuleCount, rule_counts
 from rules.base import CATEGORIES, Finding
 
@@ -100,6 +102,7 @@ def build_overview(
     reference: Mapping[str, Mapping[str, int]] | None = None,
     reference_label: str = "",
     ranked: bool = False,
+    frame: pl.DataFrame | None = None,
 ) -> Overview:
     """The summary of a report.
 
@@ -111,11 +114,12 @@ def build_overview(
         reference, reference_label: what the counts are compared with.
         ranked: ``shown`` is in rank order (:func:`console.ranking.rank_key`, as a report
             holds its findings): the top list is then read off the head of each severity.
+        frame: ``shown`` as columns, in order (the ranking's frame), to count rules from.
     """
     top = top_findings(shown, priority, ranked)
     return Overview(
         score, trend, category_counts(counted), reference, reference_label, tuple(top),
-        {f.fingerprint: priority.get(f.fingerprint, 0) for f in top}, rule_counts(shown)[:BUSIEST],
+        {f.fingerprint: priority.get(f.fingerprint, 0) for f in top}, rule_counts(shown, frame)[:BUSIEST],
         len(shown) if reference_label == "baseline" else None,
     )
 

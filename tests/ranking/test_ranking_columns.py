@@ -1,13 +1,13 @@
 """The column-wise ranking gives exactly what the per-finding formula gives: every priority equals
 `priority_of` of the finding's stakes, the rank order equals a sort with `rank_key`, the groups
-equal the loop's; on a real store, for random findings and random weights."""
+and the counts per rule equal the loops'; on a real store, for random findings and random weights."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from console.ranking import Ranking, group_findings, prioritise, priority_of, rank_key
+from console.ranking import Ranking, group_findings, prioritise, priority_of, rank_key, rule_counts
 from console.ranking.stakes import NOTHING, node_stakes
 from console.ranking.weights import PriorityWeights
 from rules.base import Finding
@@ -51,6 +51,7 @@ def test_columns_rank_as_the_formula_and_the_key_do(ctx, findings, weights):  # 
     assert ranked == sorted(findings, key=rank_key(ranking.priority))
     by_loop = group_findings(ranked, Ranking(ranking.priority, ranking.production), minimum=2, top=3)
     assert group_findings(ranked, ranking, minimum=2, top=3) == by_loop
+    assert rule_counts(ranked, ranking.frame_of(ranked)) == rule_counts(ranked)
 
 
 def test_a_ranking_sorts_other_findings_with_its_key(ctx):  # noqa: F811
