@@ -89,22 +89,21 @@ def _relayered(nodes: pl.DataFrame | None, config) -> pl.DataFrame | None:
 
 
 def _node_history(nodes: pl.DataFrame, previous: pl.DataFrame | None, collect_time: str, collect_id: int) -> pl.DataFrame:
-    """Rows for the nodes that are new or whose checksum changed since ``previous``."""
-    before = dict(zip(previous["unique_id"].to_list(), previous["checksum"].to_list())) if previous is not None else {}
-    ids = nodes["unique_id"].to_list()
-    sums = nodes["checksum"].to_list() if "checksum" in nodes.columns else [None] * len(ids)
-    codes = nodes["raw_code"].to_list() if "raw_code" in nodes.columns else [None] * len(ids)
-    changed = [(i, s, c) for i, s, c in zip(ids, sums, codes) if i not in before or before[i] != s]
-    return pl.DataFrame(
-        {
-            "unique_id": [i for i, _, _ in changed],
-            "checksum": [s for _, s, _ in changed],
-            "seen_at": [collect_time] * len(changed),
-            "collect_id": [collect_id] * len(changed),
-            "raw_code": [c for _, _, c in changed],  # kept so triage can diff two versions
-        },
-        schema={"unique_id": pl.String, "checksum": pl.String, "seen_at": pl.String, "collect_id": pl.Int64, "raw_code": pl.String},
+    """Rows for the nodes that are new or whose checksum changed since ``previous`` (columns
+    selected and filtered by polars: a cold 10k-node collect's rows are its nodes' columns)."""
+    rows = nodes.select(
+        pl.col("unique_id").cast(pl.String),
+        (pl.col("checksum") if "checksum" in nodes.columns else pl.lit(None)).cast(pl.String).alias("checksum"),
+        pl.lit(collect_time, dtype=pl.String).alias("seen_at"),
+        pl.lit(collect_id, dtype=pl.Int64).alias("collect_id"),
+        # kept so triage can diff two versions
+        (pl.col("raw_code") if "raw_code" in nodes.columns else pl.lit(None)).cast(pl.String).alias("raw_code"),
     )
+    if previous is None:
+        return rows
+    before = previous.select(pl.col("unique_id").cast(pl.String), pl.col("checksum").cast(pl.String).alias("_before"), pl.lit(True).alias("_seen"))
+    rows = rows.join(before.unique("unique_id", keep="last"), on="unique_id", how="left", maintain_order="left")
+    return rows.filter(pl.col("_seen").is_null() | pl.col("checksum").ne_missing(pl.col("_before"))).drop("_before", "_seen")
 
 
 def _snapshot(loc, parsed: Parsed, summary: CollectSummary, seen, sql_facts: bool = True):
