@@ -55,18 +55,22 @@ def node_stakes(ctx: Context, weights: PriorityWeights) -> dict[str, Stakes]:
     exposures = exposures.drop("resource_type")  # columns first: a filter of the whole frame copies every column
     info = {uid: (etype, maturity) for uid, etype, maturity in exposures.iter_rows()}
 
-    best: dict[str, float] = {}
-    prod_count: dict[str, int] = {}
     walked: dict[str, dict[str, str]] = {}  # a production exposure's upstream tree: its ancestors, already walked
+    shares: list[tuple[float, str]] = []
     for exposure, tree in production_trees(ctx):
         walked[exposure.unique_id] = tree
         etype, maturity = info.get(exposure.unique_id, (None, None))
         share = weights.exposure_type.get(etype or "other", weights.exposure_type.get("other", 0.6))
         share *= weights.maturity.get(maturity or "unknown", weights.maturity.get("unknown", 0.85))
-        for uid in (exposure.unique_id, *tree):
-            prod_count[uid] = prod_count.get(uid, 0) + 1
-            if share > best.get(uid, -1.0):
-                best[uid] = share
+        shares.append((share, exposure.unique_id))
+    # counted and maximised with dict and Counter updates (loops in C): the smallest share first,
+    # so a larger one overwrites it and every node keeps its best
+    prod_count: Counter[str] = Counter(uid for _, uid in shares)
+    best: dict[str, float] = {}
+    for share, uid in sorted(shares, key=lambda pair: pair[0]):
+        prod_count.update(walked[uid].keys())
+        best.update(dict.fromkeys(walked[uid], share))
+        best[uid] = max(share, best.get(uid, share))  # the exposure itself
 
     consumers = Counter(info.keys())  # each exposure consumes itself
     for uid in info:
