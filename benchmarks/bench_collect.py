@@ -102,6 +102,7 @@ def bench_size(n: int, work: Path, repeat: int, incremental: bool, sql: bool) ->
     print(f"orjson.loads whole process      {base_s:7.2f} s  {base_mb:7.0f} MiB  CPU {base_cpu:.2f} s")
     print(f"console collect cold (no SQL)   {cold_s:7.2f} s  {cold_mb:7.0f} MiB  CPU {cold_cpu:.2f} s  ratio {cold_s / base_s:.2f} (target <= 2.0), in CPU time {cold_cpu / base_cpu:.2f}")
     print(f"peak memory of the collect      {cold_mb:7.0f} MiB  (target at 50k: 1.5 GB = 1430 MiB; orjson.loads alone peaks at {base_mb:.0f} MiB)")
+    print(f"store written                   {store.stat().st_size / 1e6:7.1f} MB")
     report_s, report_mb, _ = best(lambda: run_measured(console_cmd("report", str(proj), "--store", str(store), "--no-collect", "--format", "json", "-o", os.devnull, "--exit-zero")), repeat)
     print(f"peak memory of the report       {report_mb:7.0f} MiB  (target at 50k: 0.8 GB = 763 MiB; {report_mb / base_mb:.2f}x orjson's peak; {report_s:.2f} s)")
 
