@@ -25,6 +25,7 @@ import orjson
 import polars as pl
 
 from console.config import RuleException
+from console.gc_pause import gc_paused
 from console.ranking.statistics import rule_counts
 from console.report import hotspots_section
 from console.report.model import NODE_KINDS, SCHEMA_VERSION, ReportData
@@ -72,10 +73,11 @@ def render(data: ReportData) -> str:
     that text in the document (indented as ever) as it is. Building a dict per node and
     serialising it cost four times as much.
     """
-    doc = document(data, scores=False)
-    if data.scores is not None:  # written already, placed as it is (orjson's Fragment)
-        doc["scores"] = orjson.Fragment(_scores(data.scores))
-    return orjson.dumps(doc, option=_INDENT | orjson.OPT_APPEND_NEWLINE).decode()  # no copy to add the newline
+    with gc_paused():  # a dict per finding and no cycle: a collection would only walk the heap
+        doc = document(data, scores=False)
+        if data.scores is not None:  # written already, placed as it is (orjson's Fragment)
+            doc["scores"] = orjson.Fragment(_scores(data.scores))
+        return orjson.dumps(doc, option=_INDENT | orjson.OPT_APPEND_NEWLINE).decode()  # no copy to add the newline
 
 
 _INDENT = orjson.OPT_INDENT_2
