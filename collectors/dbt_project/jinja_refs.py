@@ -196,8 +196,22 @@ def parse_python(code: str, mode: str = "exec") -> ast.AST:
         raise SyntaxError("nested too deeply to read (line 1)") from None
 
 
+_BARE_CALL = re.compile(r"(?<![\w.])(?:ref|source|config)\s*\(")
+"""Where a call of ``ref``, ``source`` or ``config`` by its bare name may start: a tag without
+one (``refs_of([...])``, ``my_pkg.ref_for('x')``) names no call the parse would keep."""
+
+
 def _collect(text: str, calls: JinjaCalls, statement: bool = False) -> None:
-    """Parse one tag's text and add its calls (results cached by text: tags repeat across files)."""
+    """Parse one tag's text and add its calls (results cached by text: tags repeat across files).
+
+    Example:
+        >>> c = JinjaCalls(); _collect("union_all(refs_of(['a', 'b'])) ~ ref_for('c')", c); c.refs
+        []
+        >>> c = JinjaCalls(); _collect("x ~ ref ('a') ~ y.ref('b')", c); c.refs
+        [(None, 'a', None)]
+    """
+    if _BARE_CALL.search(text) is None:
+        return
     found = _CACHE.get(text)
     if found is None:
         found = None if statement else _plain_call(text)
