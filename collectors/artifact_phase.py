@@ -116,19 +116,27 @@ def parse_artifacts(loc, seen: dict, summary: CollectSummary, keep_documents: bo
     snapshot_manifest = frozenset(filter(None, [seen.get("manifest_sha256")]))
     root_real = root.resolve()
     for f in files:
-        art = _stat(f.path, root)
         in_target = f.path.resolve().parent == target_dir
+        # a file found by walking an archive outside the project (`--archive /`, a shared CI
+        # folder) may be anyone's: a broken one is skipped and said, never fatal, and so is one
+        # that is gone or unreadable by the time it is read
+        foreign = not in_target and not f.path.resolve().is_relative_to(root_real)
         # the target's manifest is skipped only when the current snapshot was made from it (a
         # manifest seen before, e.g. after switching branches back, must become the snapshot again)
         target_manifest = in_target and f.kind_hint == "manifest"
-        if _is_known(art, snapshot_manifest if target_manifest else known, stats):
+        try:
+            art = _stat(f.path, root)
+            is_known = _is_known(art, snapshot_manifest if target_manifest else known, stats)
+        except InputError as e:
+            if not foreign:
+                raise
+            summary.notes.append(f"skipped {one_line(_rel(f.path, root))}: {e.problem}")
+            continue
+        if is_known:
             summary.files_unchanged += 1
             out.known_files.append(art)
             continue
         data = art.data  # read and hashed by _is_known
-        # a file found by walking an archive outside the project (`--archive /`, a shared CI
-        # folder) may be anyone's: a broken one is skipped and said, never fatal
-        foreign = not in_target and not f.path.resolve().is_relative_to(root_real)
         with da.gc_paused():  # Python would walk the whole parsed document otherwise
             try:
                 kind, version, doc = _sniff(f.path, data, in_target and f.kind_hint == "manifest")
