@@ -5,26 +5,25 @@ same trees), so a model whose text neither cache holds is parsed once, and both 
 from that tree. Each cache keeps its own key (:func:`collectors.sql_facts.content_hash` with
 its FACTS_VERSION, :func:`collectors.sql_logic.content_hash` with the LOGIC_VERSION): a text
 one cache holds and the other lacks is parsed for the one that lacks it only.
+
+The parse runs on the collectors' one process pool (:func:`collectors.pool.run_chunks`, as SQL
+facts and logic facts alone do): the same chunking, fork and warm-up as before, and a worker
+that dies (killed, out of memory) has its chunks run in this process instead of failing the
+collect. Measured before and after the move in docs/layerinitis.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from functools import partial
 from typing import Any
 
 import polars as pl
 from sqlglot.errors import SqlglotError
 
+from collectors.pool import run_chunks
 from collectors.sql_facts.extract import _facts, empty_facts, extract_facts
-from collectors.sql_facts.parallel import (
-    _context,
-    _cores,
-    _frames,
-    _worker_init,
-    input_hashes,
-    parsed_text,
-)
+from collectors.sql_facts.parallel import _frames, input_hashes, parsed_text
 from collectors.sql_logic.analyse import analyse, analyse_statements, empty_logic
 from collectors.sql_logic.batch import LOGIC_CACHE_SCHEMA, POOL_MIN, LogicInput, cache_rows, content_hash, pack, packed_rows
 from collectors.sql_logic.batch import _frames as _logic_frames
@@ -120,45 +119,22 @@ def _one(job: Job, dialect: str) -> tuple[Job, dict | None, tuple | None]:
 
 
 def _run(jobs: list[Job], dialect: str, workers: int | None, progress) -> tuple[dict, dict]:
+    """Every job's facts, on the collectors' one pool (:func:`collectors.pool.run_chunks`: in
+    this process below :data:`POOL_MIN` jobs; a worker that dies has its chunks run here)."""
     fresh_f: dict[str, dict] = {}
     fresh_l: dict[str, dict] = {}
-
-    def keep(results) -> None:
+    results = run_chunks(
+        partial(_chunk, dialect), jobs, workers=workers, pool_min=POOL_MIN, progress=progress,
+        warm_up=lambda: analyse("select 1 from t where a > 1", dialect),  # forked workers inherit warm parser tables
+    )
+    with gc_paused():
         for (fh, lh, _), facts, logic in results:
             if fh:
                 fresh_f[fh] = facts
             if lh:
                 fresh_l[lh] = logic if logic is not None else pack(empty_logic())
-
-    total = len(jobs)
-    workers = max(1, workers if workers is not None else _cores())
-    if workers == 1 or total < POOL_MIN:
-        for done, job in enumerate(jobs, 1):
-            keep([_one(job, dialect)])
-            if progress is not None and (done % 64 == 0 or done == total):
-                progress(done, total)
-        return fresh_f, fresh_l
-    workers = min(workers, (total + POOL_MIN - 1) // POOL_MIN)
-    size = max(8, min(256, total // (workers * 8) or 1))
-    chunks = [(dialect, jobs[i : i + size]) for i in range(0, total, size)]
-    analyse("select 1 from t where a > 1", dialect)  # forked workers inherit warm parser tables
-    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_init) as pool:
-        futures = [pool.submit(_chunk, chunk) for chunk in chunks]
-        try:
-            done = 0
-            for future in as_completed(futures):
-                with gc_paused():
-                    results = future.result()
-                    keep(results)
-                done += len(results)
-                if progress is not None:
-                    progress(done, total)
-        finally:
-            for future in futures:
-                future.cancel()
     return fresh_f, fresh_l
 
 
-def _chunk(job: tuple[str, list[Job]]) -> list[tuple[Job, dict | None, dict | None]]:
-    dialect, jobs = job
+def _chunk(dialect: str, jobs: list[Job]) -> list[tuple[Job, dict | None, tuple | None]]:
     return [_one(j, dialect) for j in jobs]

@@ -4,6 +4,7 @@ and SQL facts with logic facts from one parse."""
 from __future__ import annotations
 
 import orjson
+import pytest
 import polars as pl
 
 from collectors.sql_facts import SqlInput, compute_facts
@@ -83,3 +84,71 @@ def test_one_parse_computes_only_what_a_cache_lacks():
 def test_cache_rows_hold_expressions_as_json_text():
     rows = cache_rows({"h": analyse(SQL, "duckdb")})
     assert orjson.loads(rows["expressions"][0])[0]["key"] == "b <= 1"
+
+
+#: Watches the test process's children (Linux /proc) and SIGKILLs the first new one: a pool
+#: worker, killed from outside as the out-of-memory killer would (a thread in the test process
+#: would make the pool start its workers by forkserver instead of fork: not a collect's path).
+_KILLER = """
+import os, signal, sys, time
+parent, me = int(sys.argv[1]), os.getpid()
+def cmdline(pid):
+    with open(f"/proc/{pid}/cmdline", "rb") as fh:
+        return fh.read()
+mine = cmdline(parent)
+def children():  # forked workers run the parent's command line (the resource tracker does not)
+    out = set()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            if ppid == parent and cmdline(name) == mine:
+                out.add(int(name))
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+before = children()
+print("watching", flush=True)
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    new = children() - before
+    if new:
+        os.kill(min(new), signal.SIGKILL)
+        print("killed", min(new), flush=True)
+        break
+    time.sleep(0.001)
+print("done", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_both_facts_on_the_pool_survive_a_killed_worker():
+    """The shared parse runs on the collectors' one pool (collectors.pool.run_chunks): a worker
+    killed while it works leaves its chunks to this process, and the answers are those of one
+    process."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import threading
+
+    if not Path(f"/proc/{os.getpid()}/stat").exists():
+        pytest.skip("needs Linux /proc")
+    if threading.active_count() > 1:  # the pool would start its workers by forkserver (collectors.pool.context)
+        pytest.skip("another thread runs in this process: the workers would not be forked")
+    inputs = [SqlInput(f"model.p.m{i}", f"{sql} and id <> {i}", True) for i, sql in enumerate(_texts(POOL_MIN * 6))]
+    (one_facts, _), (one_logic, _) = facts_and_logic_many(inputs, "duckdb", {}, None, workers=1)
+    killer = subprocess.Popen([sys.executable, "-c", _KILLER, str(os.getpid())], stdout=subprocess.PIPE, text=True)
+    try:
+        assert killer.stdout.readline().strip() == "watching"
+        (facts, facts_new), (logic, logic_new) = facts_and_logic_many(inputs, "duckdb", {}, None, workers=2)
+        said = killer.stdout.readline()
+    finally:
+        killer.kill()
+        killer.wait()
+    assert said.startswith("killed "), "no worker was seen"
+    assert facts.equals(one_facts) and logic.equals(one_logic)
+    assert facts_new.height == logic_new.height == len(inputs)
