@@ -75,7 +75,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from console.errors import InputError
 from console.tui.commands import ActionsProvider, NodesProvider, RulesProvider, ScreensProvider
 from console.tui.messages import DataLoaded, FilesChanged, ShowNode, ShowRule, WorkFailed
-from console.tui.state import AppData, evaluate_app_data, news, read_app_data, read_first_paint
+from console.tui.state import AppData, evaluate_app_data, news, read_app_data, read_first_paint, release_memory
 from console.tui.watcher import looks_complete
 
 if TYPE_CHECKING:
@@ -355,6 +355,7 @@ class ConsoleApp(App[None]):
         while any(w.group not in ("store", "heap", "build") and not w.is_finished for w in self.workers):
             await asyncio.sleep(0.05)
         gc.collect()  # once, now: what the load and the screens left in cycles is not frozen with the rest
+        release_memory()  # and the pages the screens' workers freed (their scratch caches) go back to the system
         gc.freeze()
         self._frozen = True
 

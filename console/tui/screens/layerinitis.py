@@ -7,8 +7,12 @@ pane below shows the whole of the row under the cursor (where, logic, why it ran
 belongs; every place of a rule). Enter opens the dbt node in Lineage (a node hotspot itself; an
 item's home or the first node it reads); ``t`` opens Triage on it.
 
-The ranking is computed by a worker off the UI thread (the rules already resolved and cached most
-of it on the load's context); the table shows "ranking..." until it arrives.
+The ranking is computed by a worker off the UI thread; the table shows "ranking..." until it
+arrives. The worker keeps only what the screen shows and the node each item row opens: what the
+ranking caches on the load's context (the last mile's items with their parsed expressions, the
+rule index, node rows as dicts) is dropped once it is done (at 10k nodes about 60 MiB of Python
+objects an open app held for nothing, measured with tracemalloc; whoever needs them again
+rebuilds them).
 """
 
 from __future__ import annotations
@@ -53,6 +57,22 @@ def search_indexes(ranked: dict[str, Any]) -> dict[str, SearchIndex]:
             keys = [e.id for e in entries]
             texts = (" ".join([e.label, *e.tools, *(x["sql"] for x in e.expressions)]) for e in entries)
         out[view] = SearchIndex(keys, texts)
+    return out
+
+
+def first_reads(data: AppData, entries: list[Any]) -> dict[str, str]:
+    """Item id -> the first dbt node it reads, for the item rows without a home node (what
+    enter opens in the Lineage)."""
+    from console.layerinitis.items import items
+    from console.layerinitis.resolve import reads_of
+
+    wanted = {e.id for e in entries if e.kind != "node" and not e.home_node}
+    out = {}
+    for item in items(data.ctx) if wanted else ():
+        if item.artifact_id in wanted:
+            node = next((r.unique_id for r in reads_of(data.ctx, item) if r.unique_id), None)
+            if node:
+                out[item.artifact_id] = node
     return out
 
 
@@ -110,6 +130,7 @@ class LayerinitisScreen(FilteredTableKeys, ConsoleScreen):
         self._indexes: dict[str, SearchIndex] = {}
         self._ranked_for = -1
         self._rows: list[tuple[int, Any]] = []  # (rank, entry) as listed
+        self._reads: dict[str, str] = {}  # item id -> the first node it reads (first_reads)
 
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder="/ filter by name, tool or expression", id="ly-filter", classes="filter-line")
@@ -129,18 +150,24 @@ class LayerinitisScreen(FilteredTableKeys, ConsoleScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="layerinitis")
     def _rank(self, data: AppData) -> None:
+        ctx = data.ctx
+        before = set(ctx.__dict__)
         try:
             result = ranking(data)
             indexes = search_indexes(result)
+            reads = first_reads(data, result["items"])
         except Exception as e:  # every failure reaches a person, through the app's one place
             self.app.post_message(WorkFailed("Could not rank the layerinitis hotspots.", e))
             return
-        self.app.call_from_thread(self._ranked, data.generation, result, indexes)
+        finally:
+            for key in [k for k in ctx.__dict__ if k not in before]:  # the ranking's caches (see the module docstring)
+                ctx.__dict__.pop(key, None)
+        self.app.call_from_thread(self._ranked, data.generation, result, indexes, reads)
 
-    def _ranked(self, generation: int, result: dict[str, Any], indexes: dict[str, SearchIndex]) -> None:
+    def _ranked(self, generation: int, result: dict[str, Any], indexes: dict[str, SearchIndex], reads: dict[str, str]) -> None:
         if self.data is not None and generation != self.data.generation:
             return  # a newer load is being ranked
-        self.ranked, self._indexes, self._ranked_for = result, indexes, generation
+        self.ranked, self._indexes, self._ranked_for, self._reads = result, indexes, generation, reads
         self.refilter()
 
     def refilter(self) -> None:
@@ -184,13 +211,7 @@ class LayerinitisScreen(FilteredTableKeys, ConsoleScreen):
             return next((p.subject_id for p in entry.places if p.subject_type == "model"), None)
         if entry.kind == "node":
             return entry.id
-        if entry.home_node:
-            return entry.home_node
-        from console.layerinitis.items import items
-        from console.layerinitis.resolve import reads_of
-
-        item = next((i for i in items(self.data.ctx) if i.artifact_id == entry.id), None) if self.data else None
-        return next((r.unique_id for r in reads_of(self.data.ctx, item) if r.unique_id), None) if item else None
+        return entry.home_node or self._reads.get(entry.id)
 
     def action_cycle_view(self) -> None:
         self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
