@@ -43,12 +43,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import jinja2
-import jinja2.sandbox
+from typing import TYPE_CHECKING, Any
 
 from collectors.dbt_project.jinja_refs import JinjaCalls
+
+if TYPE_CHECKING:
+    import jinja2
+
+# jinja2 (about 0.1 s to import) is imported by the first Renderer: a collect that finds the
+# project unchanged reads RENDER_VERSION and needs_rendering from here without it
 
 RENDER_VERSION = "1"
 """Part of every cache key: bump it when rendering changes what it finds."""
@@ -273,6 +276,8 @@ class Renderer:
             for d in self.dispatch_config if d.get("macro_namespace")
         }
         self.env = os.environ if env is None else env
+        import jinja2.sandbox
+
         self.jinja = jinja2.sandbox.SandboxedEnvironment(
             extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"], undefined=jinja2.ChainableUndefined,
             autoescape=False, keep_trailing_newline=True,
@@ -329,6 +334,8 @@ class Renderer:
                 self.errors.append(f"{f.path}: {_one_line(e)}")
                 continue
             modules.append((f, module))
+        import jinja2.runtime
+
         for f, module in modules:
             for name in dir(module):
                 value = getattr(module, name)
@@ -404,6 +411,8 @@ class Renderer:
         Raises:
             RenderFailed: one line, with the template line when there is one.
         """
+        from jinja2 import TemplateSyntaxError
+
         if self._spaces is None:
             self._spaces = self._build()
         calls = JinjaCalls()
@@ -433,7 +442,7 @@ class Renderer:
             pass
         except RenderFailed:
             raise
-        except jinja2.TemplateSyntaxError as e:
+        except TemplateSyntaxError as e:
             raise RenderFailed(f"{_one_line(e.message or e)} (line {e.lineno})") from None
         except Exception as e:  # noqa: BLE001 - any error of the project's Jinja is a failed render
             raise RenderFailed(f"{type(e).__name__}: {_one_line(e)}{_template_line(e)}") from None
@@ -510,9 +519,11 @@ class Renderer:
         shape = "".join(parts)
         template = self._shapes.get(shape)
         if template is None:
+            from jinja2 import TemplateSyntaxError
+
             try:
                 template = self.jinja.from_string(shape)
-            except jinja2.TemplateSyntaxError:
+            except TemplateSyntaxError:
                 return self.jinja.from_string(text), {}
             self._shapes[shape] = template
         return template, params
