@@ -34,7 +34,9 @@ Measures, with the Pilot (``App.run_test``) in one process:
   - **CPU**: the process's CPU time over the same span (on a loaded machine the wall times
     mostly measure the other processes);
 * **memory**: the process's resident memory added by the open app with its data (after
-  visiting every screen), against the in-memory size (``estimated_size``) of the store's frames
+  visiting every screen; both readings after a full collection and ``malloc_trim``: without
+  it the earlier runs' free pages, kept by the C heap, were reused unseen and the figure
+  swung from 0.1x to 4x between runs), against the in-memory size (``estimated_size``) of the store's frames
   as ``console report`` loads them (``Context.from_store``; target at most 2x), and against the
   frames the app still holds once the rules ran (it empties those no screen reads);
 * **live latency**: on a copy of sample_project, a new run_results.json written into target/
@@ -206,7 +208,10 @@ async def keys(loc, build_ahead: bool = True) -> tuple[dict[str, dict[str, list[
 
     from textual._wait import wait_for_idle
 
+    from console.tui.state import release_memory
+
     gc.collect()
+    release_memory()  # free pages the earlier runs left in the C heap would otherwise be reused unseen
     before = rss_mib()
     app = _app(loc)
     app.BUILD_AHEAD = build_ahead
@@ -269,6 +274,7 @@ async def keys(loc, build_ahead: bool = True) -> tuple[dict[str, dict[str, list[
             await press("screen switch", "1", "2")
         await pilot.pause()
         gc.collect()
+        release_memory()
         after = rss_mib()
         held = sum(f.estimated_size() for f in app.data.ctx.frames.values()) / 2**20
     return times, after - before, held, ready
