@@ -135,21 +135,30 @@ def run_chunks(
         warm_up()
     answers: list[list[R] | None] = [None] * len(chunks)
     done = 0
+    pool: ProcessPoolExecutor | None = None
+    broken = False
     try:
-        with ProcessPoolExecutor(workers, mp_context=context(), initializer=initializer, initargs=initargs) as pool:
-            futures = {pool.submit(work, chunk): i for i, chunk in enumerate(chunks)}
-            try:
-                for future in as_completed(futures):
-                    i = futures[future]
-                    with gc_paused():  # unpickled answers are plain dicts and lists
-                        answers[i] = future.result()
-                    done += len(chunks[i])
-                    if progress is not None:
-                        progress(done, total)
-            finally:
-                for future in futures:
-                    future.cancel()
+        pool = ProcessPoolExecutor(workers, mp_context=context(), initializer=initializer, initargs=initargs)
+        futures = {pool.submit(work, chunk): i for i, chunk in enumerate(chunks)}
+        try:
+            for future in as_completed(futures):
+                i = futures[future]
+                with gc_paused():  # unpickled answers are plain dicts and lists
+                    answers[i] = future.result()
+                done += len(chunks[i])
+                if progress is not None:
+                    progress(done, total)
+        finally:
+            for future in futures:
+                future.cancel()
     except (BrokenProcessPool, OSError):  # a worker killed, or no processes left: the rest runs here
+        broken = True
+    finally:
+        if pool is not None:
+            if broken:
+                _kill_workers(pool)
+            pool.shutdown(wait=True, cancel_futures=True)
+    if broken:
         for i, chunk in enumerate(chunks):
             if answers[i] is None:
                 answers[i] = work(chunk)
@@ -157,3 +166,18 @@ def run_chunks(
                 if progress is not None:
                     progress(done, total)
     return [answer for part in answers for answer in part]  # type: ignore[union-attr]
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill what is left of a broken pool's workers before it is shut down.
+
+    A broken pool terminates its workers (SIGTERM) and joins them; a worker started by
+    ``forkserver`` was once seen to outlive that, and the join (in the pool's shutdown, and at
+    the interpreter's exit) then waited forever. SIGKILL cannot be outlived. ``_processes`` is
+    the executor's own table of its workers (CPython 3.8 to 3.13); without it nothing is done.
+    """
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):  # already gone, or closed
+            pass
