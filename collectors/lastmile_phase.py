@@ -258,7 +258,8 @@ def _artifact_ids(tool: str, rel: str, items: list[dict]) -> list[str]:
     return ids
 
 
-def lastmile_phase(loc, snapshot, seen, summary, relayered: pl.DataFrame | bool | None = None) -> LastmileResult:
+def lastmile_phase(loc, snapshot, seen, summary, relayered: pl.DataFrame | bool | None = None,
+                   updated: pl.DataFrame | None = None) -> LastmileResult:
     """Read the last mile (see the module docstring); also sets ``summary.lastmile``.
 
     The cyclic garbage collector is paused meanwhile: the phase builds and decodes thousands of
@@ -272,11 +273,46 @@ def lastmile_phase(loc, snapshot, seen, summary, relayered: pl.DataFrame | bool 
     these layers itself: a model ``[layers]`` moves into or out of ``export`` gains or loses
     its sync item in this collect, not the next one. ``True``: some changed (which, unknown).
 
+    ``updated``: the node rows this collect rewrites without a new snapshot (models whose text
+    changed, patched from the project's files or overlaid on a manifest): their tags, meta and
+    config come from the new text (a ``config(tags=['sync'])`` just added marks a sync output
+    now), and are applied over the stored rows the same way.
+
     Raises:
         InputError: a last-mile path the user named does not exist.
     """
     with gc_paused():
-        return _lastmile_phase(loc, snapshot, seen, summary, relayered)
+        return _lastmile_phase(loc, snapshot, seen, summary, relayered, updated)
+
+
+_MARK_COLUMNS = ("resource_type", "name", "path", "tags", "meta", "config", "relation_name")
+"""The node columns a patched row brings to the sync marks (:mod:`collectors.lastmile.dbt_sync`)."""
+
+
+def with_updates(nodes: pl.DataFrame | None, updated: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The stored nodes with this collect's rewritten rows over them (see :func:`lastmile_phase`).
+
+    Only the columns both frames have and a sync mark reads are taken; a row the store does
+    not have yet is added.
+
+    Example:
+        >>> stored = pl.DataFrame({"unique_id": ["a", "b"], "tags": [[], ["x"]], "layer": ["mart", "mart"]})
+        >>> new = pl.DataFrame({"unique_id": ["a"], "tags": [["sync"]], "raw_code": ["select 1"]})
+        >>> with_updates(stored, new).rows()
+        [('a', ['sync'], 'mart'), ('b', ['x'], 'mart')]
+    """
+    if nodes is None or updated is None or updated.is_empty() or "unique_id" not in updated.columns:
+        return nodes
+    cols = [c for c in _MARK_COLUMNS if c in nodes.columns and c in updated.columns]
+    if not cols:
+        return nodes
+    try:
+        new = updated.select("unique_id", *[pl.col(c).cast(nodes.schema[c]) for c in cols])
+    except pl.exceptions.PolarsError:  # a column of another shape: the stored marks stand
+        return nodes
+    out = nodes.update(new, on="unique_id", how="left", include_nulls=True)
+    added = new.join(nodes.select("unique_id"), on="unique_id", how="anti")
+    return pl.concat([out, added], how="diagonal_relaxed") if added.height else out
 
 
 def with_layers(nodes: pl.DataFrame | None, relayered: pl.DataFrame | bool | None) -> pl.DataFrame | None:
@@ -295,14 +331,14 @@ def with_layers(nodes: pl.DataFrame | None, relayered: pl.DataFrame | bool | Non
 
 
 def _nothing_to_read(loc, snapshot, seen, summary, dialect: str, relayered: pl.DataFrame | bool | None,
-                     t0: float) -> LastmileResult | None:
+                     t0: float, updated: pl.DataFrame | None = None) -> LastmileResult | None:
     """No last-mile paths and no dbt model marked as a sync output, as at the last collect:
     unchanged, without visiting the store (the last collect's summary came with
     :func:`console.store.peek`). None when the phase must look further.
 
-    Without a new snapshot the stored nodes' marks are those of the last collect (a patch or
-    an overlay changes only texts and refs) unless a layer changed, so a last collect without
-    sync items means none now.
+    Without a new snapshot the stored nodes' marks are those of the last collect unless a
+    layer changed or a rewritten row (a patch or an overlay) carries a mark, so a last collect
+    without sync items means none now.
     """
     try:
         last = orjson.loads(seen.get("last_summary") or "{}")
@@ -318,6 +354,11 @@ def _nothing_to_read(loc, snapshot, seen, summary, dialect: str, relayered: pl.D
             return None
     elif _moved(relayered) or "dbt_sync" in last["tools"]:
         return None
+    elif updated is not None and not updated.is_empty():
+        from collectors.lastmile.dbt_sync import dbt_sync_items
+
+        if dbt_sync_items(updated):
+            return None
     from collectors.lastmile.owners import owner_state
 
     owners_now = owner_state([], loc.project)
@@ -331,7 +372,8 @@ def _moved(relayered: pl.DataFrame | bool | None) -> bool:
     return relayered.height > 0 if isinstance(relayered, pl.DataFrame) else bool(relayered)
 
 
-def _lastmile_phase(loc, snapshot, seen, summary, relayered: pl.DataFrame | bool | None = None) -> LastmileResult:
+def _lastmile_phase(loc, snapshot, seen, summary, relayered: pl.DataFrame | bool | None = None,
+                    updated: pl.DataFrame | None = None) -> LastmileResult:
     from collectors.lastmile.dbt_sync import dbt_sync_items
     from collectors.lastmile.owners import owner_state, owners_and_dates
 
@@ -340,13 +382,13 @@ def _lastmile_phase(loc, snapshot, seen, summary, relayered: pl.DataFrame | bool
     root = loc.project
     dialect = _dialect(loc, snapshot, seen)
     if not paths:
-        quick = _nothing_to_read(loc, snapshot, seen, summary, dialect, relayered, t0)
+        quick = _nothing_to_read(loc, snapshot, seen, summary, dialect, relayered, t0, updated)
         if quick is not None:
             return quick
     found, others = scan_files(paths, root) if paths else ([], 0)
     state = _store_state(loc.store, snapshot is None)
     cache, last = state.cache, state.last
-    nodes = snapshot["nodes"] if snapshot is not None else with_layers(state.nodes, relayered)
+    nodes = snapshot["nodes"] if snapshot is not None else with_layers(with_updates(state.nodes, updated), relayered)
 
     payloads: dict[str, dict] = {}
     raw: dict[str, str] = {}  # cached payloads (files unchanged since the last collect), decoded only when needed

@@ -227,7 +227,9 @@ def collect(loc, *, progress: bool = False, sql_facts: bool = True, keep_documen
     if sql_facts:
         facts, new_cache = facts_phase(loc, snapshot, seen, edited, updates, new_edges, progress, summary, model_logic)
     warehouse = warehouse_phase(loc, snapshot, summary, seen)
-    lastmile = lastmile_phase(loc, snapshot, seen, summary, relayered=relayered)  # the new layers: sync items follow them now
+    lastmile = lastmile_phase(  # the new layers and the rewritten rows' marks: sync items follow them now
+        loc, snapshot, seen, summary, relayered=relayered, updated=updates if edited else None
+    )
     lastmile_items, lastmile_gone = lastmile.logic_delta()  # only the changed files' items when patched
     logic = logic_phase(
         loc, snapshot, seen, updates if edited else None, lastmile_items, summary, models=sql_facts,
