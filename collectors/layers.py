@@ -65,8 +65,10 @@ def classify_layers(nodes: pl.DataFrame, rules: Sequence[LayerRule] = DEFAULT_LA
         >>> classify_layers(nodes).to_list()
         ['staging', 'intermediate', 'mart', 'other', 'source', None]
     """
-    name = pl.col("name").str.to_lowercase()
-    folders = pl.lit("/") + pl.col("path").str.to_lowercase().str.replace(r"[^/]*$", "")
+    # the lowered name and the folder are made once (a chain of when/then evaluates each
+    # branch's expression on its own), and the folder rules run on each distinct folder once
+    name = pl.col("_name")
+    folders = pl.col("_folders")
 
     by_prefix = None
     for rule in rules:
@@ -94,13 +96,25 @@ def classify_layers(nodes: pl.DataFrame, rules: Sequence[LayerRule] = DEFAULT_LA
             )
 
     fallback = pl.when(folders.str.contains(r"/[^/]*mart[^/]*/")).then(pl.lit("mart")).otherwise(pl.lit("other"))
-    model_layer = pl.coalesce([e.otherwise(None) for e in (by_prefix, by_folder) if e is not None] + [fallback])
+    prepared = nodes.select(
+        pl.col("resource_type"),
+        pl.col("name").str.to_lowercase().alias("_name"),
+        (pl.lit("/") + pl.col("path").str.to_lowercase().str.replace(r"[^/]*$", "")).alias("_folders"),
+    )
+    per_folder = prepared.select("_folders").unique().with_columns(
+        (by_folder.otherwise(None) if by_folder is not None else pl.lit(None, pl.String)).alias("_by_folder"),
+        fallback.alias("_fallback"),
+    )
+    prepared = prepared.join(per_folder, on="_folders", how="left", maintain_order="left", nulls_equal=True)
+    model_layer = pl.coalesce(
+        ([by_prefix.otherwise(None)] if by_prefix is not None else []) + [pl.col("_by_folder"), pl.col("_fallback")]
+    )
 
     rtype = pl.col("resource_type")
     layer = pl.when(rtype == "model").then(model_layer)
     for resource_type, fixed in _FIXED.items():
         layer = layer.when(rtype == resource_type).then(pl.lit(fixed))
-    return nodes.select(layer.otherwise(None).cast(pl.String).alias("layer")).to_series()
+    return prepared.select(layer.otherwise(None).cast(pl.String).alias("layer")).to_series()
 
 
 def changed_layers(nodes: pl.DataFrame, layers: pl.Series) -> pl.DataFrame:

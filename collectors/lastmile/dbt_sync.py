@@ -56,7 +56,11 @@ def dbt_sync_items(nodes: pl.DataFrame | None) -> list[tuple[str, dict]]:
         return []
     cols = [c for c in ("unique_id", "resource_type", "name", "path", "tags", "meta", "config", "layer", "relation_name") if c in nodes.columns]
     out = []
-    for row in nodes.filter(pl.col("resource_type") == "model").select(cols).iter_rows(named=True):
+    models = nodes.filter(pl.col("resource_type") == "model").select(cols)
+    marks = _may_mark(models)
+    if marks is not None:
+        models = models.filter(marks)
+    for row in models.iter_rows(named=True):
         reasons = sync_reasons(row.get("tags"), row.get("meta"), row.get("config"), row.get("layer"))
         if not reasons:
             continue
@@ -64,3 +68,30 @@ def dbt_sync_items(nodes: pl.DataFrame | None) -> list[tuple[str, dict]]:
         meta = {"unique_id": row["unique_id"], "marked_by": reasons, "relation_name": row.get("relation_name")}
         out.append((row.get("path") or row["unique_id"], item("model", row["name"], 1, relations_read=relations, meta=meta)))
     return out
+
+
+def _may_mark(models: pl.DataFrame) -> pl.Expr | None:
+    """A cheap test over whole columns that keeps every row :func:`sync_reasons` could mark
+    (a sync tag, a ``sync``/``reverse_etl`` key in the meta or config text, the export layer),
+    so that only those rows are decoded; None when a column is of a shape it cannot test.
+
+    Example:
+        >>> models = pl.DataFrame({"tags": [["Sync"], [], []], "meta": ["{}", '{"sync": 1}', "{}"],
+        ...                        "layer": ["mart", "mart", "mart"]})
+        >>> models.filter(_may_mark(models)).height
+        2
+    """
+    tests = []
+    schema = models.schema
+    if "tags" in schema:
+        if schema["tags"] != pl.List(pl.String):
+            return None
+        tests.append(pl.col("tags").list.eval(pl.element().str.to_lowercase().is_in(list(SYNC_TAGS))).list.any().fill_null(False))
+    for column in ("meta", "config"):
+        if column in schema:
+            if schema[column] != pl.String:
+                return None
+            tests.append(pl.col(column).str.contains("|".join(SYNC_META), literal=False).fill_null(False))
+    if "layer" in schema:
+        tests.append((pl.col("layer").cast(pl.String) == "export").fill_null(False))
+    return pl.any_horizontal(tests) if tests else None
