@@ -135,11 +135,15 @@ class LineageIndex:
         return cached
 
 
-def build_index(ctx, findings=(), extras=None) -> LineageIndex:
-    """The :class:`LineageIndex` of a load (``extras``: :class:`console.triage.Extras`, may be None)."""
-    from console.triage.signals import build_signals
+def build_index(ctx, findings=(), extras=None, signals=None, readers=None) -> LineageIndex:
+    """The :class:`LineageIndex` of a load (``extras``: :class:`console.triage.Extras`, may be
+    None; ``signals`` and ``readers``: the load's :class:`console.triage.signals.SignalIndex`
+    and :class:`console.triage.readers.Readers` when they are shared with the Triage, else
+    built here)."""
+    if signals is None:
+        from console.triage.signals import build_signals
 
-    signals = build_signals(ctx, findings)
+        signals = build_signals(ctx, findings)
     names, columns, kinds = {}, {}, {}
     for uid, ref in signals.refs.items():
         names[uid] = ref.name
@@ -155,10 +159,11 @@ def build_index(ctx, findings=(), extras=None) -> LineageIndex:
     widths = sorted((w for w in widths if w[1] > 0), key=lambda w: (-w[1], names[w[0]]))[:TOP_FANOUTS]
     index = LineageIndex(graph, names, columns, levels, kinds, layer_counts=dict(counts), fanouts=tuple(widths), refs=signals.refs)
     index.search_keys  # noqa: B018 (names processed for search here, in the worker)
-    if extras is not None:
+    if readers is None and extras is not None:
         from console.triage.readers import build_readers
 
         readers = build_readers(ctx, extras)
+    if readers is not None:
         index.lastmile = {u: tuple((i.artifact_id, f"{i.tool}: {i.name}") for i in items) for u, items in readers.lastmile.items()}
         index.readers = {u: tuple((r.user, r.queries) for r in reads) for u, reads in readers.log.items()}
     return index

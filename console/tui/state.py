@@ -11,8 +11,10 @@ This module imports no textual: it is plain data, testable headless.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,6 +37,9 @@ _DTYPES: dict[str, Any] = {
     "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean, "TIMESTAMP": pl.Datetime("us"),
     "VARCHAR[]": pl.List(pl.String),
 }
+#: Guards the creation of :meth:`AppData.memo`'s per-key locks.
+_MEMO_LOCK = threading.Lock()
+_NONE = object()
 #: Statuses of a node result that count as a failure on screen (warn is shown, not counted).
 FAILED = frozenset({"error", "fail", "runtime error"})
 
@@ -194,19 +199,56 @@ class AppData:
     def memo(self, key: str, compute: Any) -> Any:
         """``compute()`` once per load, kept under ``key`` (for screens' precomputed views).
 
+        Screens' workers ask for the same views at the same time (the Lineage and the Triage
+        both read :meth:`signals`): one computes, the others wait for its result, so a load
+        holds one copy, never one per screen.
+
         Example:
             >>> data = AppData(ctx=None)
             >>> data.memo("x", lambda: [1]) is data.memo("x", lambda: [2])
             True
         """
         cache = self.__dict__.setdefault("_memo", {})
-        if key not in cache:
-            cache[key] = compute()
+        found = cache.get(key, _NONE)
+        if found is not _NONE:
+            return found
+        with _MEMO_LOCK:
+            lock = self.__dict__.setdefault("_memo_locks", {}).setdefault(key, threading.RLock())
+        with lock:
+            if key not in cache:
+                cache[key] = compute()
         return cache[key]
 
-    def with_findings(self, findings: tuple[Finding, ...], rules: Mapping[str, RuleInfo]) -> AppData:
-        """The same load with its findings: indexes that do not depend on findings are kept."""
-        new = dataclasses.replace(self, findings=findings, rules=rules, evaluated=True)
+    def signals(self) -> Any:
+        """The triage's :class:`~console.triage.signals.SignalIndex` of this load (node refs,
+        latest results, freshness, signals), once: the Lineage colours its nodes with it and
+        the Triage screen answers from it (two copies were about 7 MiB at 10k nodes)."""
+        from console.triage.signals import build_signals
+
+        return self.memo("triage.signals", lambda: build_signals(self.ctx, self.findings))
+
+    def extras(self) -> Any:
+        """The triage's extra tables (last mile, query log, warehouse relations; the code read
+        when a diff is wanted), read once per load in a short store visit (a worker's)."""
+        from console.triage import Extras, load_extras
+
+        return self.memo("triage.extras", lambda: load_extras(self.store, lazy_code=True) if self.has_store else Extras())
+
+    def readers(self) -> Any:
+        """The last-mile items and query-log readers by node (:mod:`console.triage.readers`),
+        once per load, shared by the Lineage and the Triage. The relation index they are
+        resolved with is built on a copy of the Context and let go with it (about 3 MiB at 10k
+        nodes that no screen reads afterwards)."""
+        import copy
+
+        from console.triage.readers import build_readers
+
+        return self.memo("triage.readers", lambda: build_readers(copy.copy(self.ctx), self.extras()))
+
+    def with_findings(self, findings: tuple[Finding, ...], rules: Mapping[str, RuleInfo], ctx: Context | None = None) -> AppData:
+        """The same load with its findings: indexes that do not depend on findings are kept
+        (``ctx``: a Context with the same frames in place of this one's)."""
+        new = dataclasses.replace(self, findings=findings, rules=rules, evaluated=True, ctx=self.ctx if ctx is None else ctx)
         keep = {k: v for k, v in self.__dict__.items() if k in _FINDINGS_FREE}
         memo = {k: v for k, v in self.__dict__.get("_memo", {}).items() if k in _FINDINGS_FREE}
         new.__dict__.update(keep)
@@ -386,7 +428,13 @@ def evaluate_app_data(data: AppData, loc: Locations) -> AppData:
             ctx.frames[name] = frame.clear()
     findings, rules = report.findings, {r.id: r for r in report.rules}
     del evaluation, report  # the report's other parts (summaries, ranking) are not shown here
-    out = data.with_findings(findings, rules).warm()
+    # The screens get a Context of their own (the same frames and kept indexes): caches the
+    # rules keep beside the rules' Context, keyed by it (the structure rules' ``Scope``: every
+    # node column as a dict, the lineage as dicts of lists, about 10 MiB at 10k nodes), go
+    # with it.
+    screens_ctx = copy.copy(ctx)
+    del ctx
+    out = data.with_findings(findings, rules, ctx=screens_ctx).warm()
     release_memory()
     return out
 

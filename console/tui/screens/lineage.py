@@ -85,12 +85,10 @@ class LineageScreen(ConsoleScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="lineage")
     def build(self, data: AppData) -> None:
         """Build the per-load index (a short store visit for the last mile and the query log)."""
-        from console.triage import Extras, load_extras
         from console.tui.lineage_layout import build_index
 
         worker = get_current_worker()
-        extras = load_extras(data.store, code=False) if data.has_store else Extras()
-        index = data.memo("lineage.index", lambda: build_index(data.ctx, data.findings, extras))
+        index = data.memo("lineage.index", lambda: build_index(data.ctx, signals=data.signals(), readers=data.readers()))
         if not worker.is_cancelled:
             self.app.call_from_thread(self._indexed, data.generation, index)
 

@@ -141,11 +141,13 @@ class TriageScreen(ConsoleScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="triage")
     def compute(self, data: AppData, subject: str | None) -> None:
         """Triage ``subject`` (None: the latest run) off the UI thread, then show it."""
-        from console.triage import Triage, load_extras
+        from console.triage import Triage
 
         worker = get_current_worker()
         if self._triage is None or self._generation != data.generation:
-            self._triage = Triage(data.ctx, data.findings, load_extras(data.store, lazy_code=True))
+            self._triage = Triage(data.ctx, data.findings, data.extras())
+            self._triage.signals = data.signals()  # the load's one copy of each, shared with the Lineage (as Triage builds them)
+            self._triage.readers = data.readers()
             self._generation = data.generation
         triage = self._triage
         if subject is not None and subject not in triage.signals.refs:
