@@ -194,8 +194,9 @@ def run_results(data: AppData, invocation_id: str) -> tuple[list[tuple], SearchI
     newest run's in the loading worker, see :func:`warm`)."""
     def compute() -> tuple[list[tuple], SearchIndex]:
         res = data.ctx.results_of(invocation_id).select("unique_id", "status", "execution_time", "message")
+        same = canonical()
         rows = sorted(
-            (_RESULT_ORDER.get(status, 9), data.name(uid), uid, status, took, message)
+            (_RESULT_ORDER.get(status, 9), data.name(uid), uid, same(status), took, message)
             for uid, status, took, message in res.iter_rows()
         )
         return rows, SearchIndex([r[2] for r in rows], (r[1] for r in rows))
@@ -333,8 +334,9 @@ def _node_runs(data: AppData) -> list[NodeRuns]:
     hist = data.ctx.result_history.select("unique_id", "status", "execution_time")
     statuses: dict[str, list[str]] = {}
     durations: dict[str, list[float | None]] = {}
+    same = canonical()
     for uid, status, t in hist.iter_rows():
-        statuses.setdefault(uid, []).append(status)
+        statuses.setdefault(uid, []).append(same(status))
         durations.setdefault(uid, []).append(t)
     flaky = {f.node for f in data.findings if f.name == "flaky-test"}
     slowing = {f.node for f in data.findings if f.name == "duration-regression"}
@@ -345,6 +347,33 @@ def _node_runs(data: AppData) -> list[NodeRuns]:
     ]
     rows.sort(key=lambda r: (not (r.flaky or r.slowing), r.last_status not in ("error", "fail", "runtime error", "warn"), r.name))
     return rows
+
+
+def _lower(text: str) -> str:
+    """``text`` lower-cased: the same object when it already is (names mostly are: an index
+    by name then holds no second copy of each).
+
+    Example:
+        >>> name = "stg_orders"
+        >>> _lower(name) is name, _lower("Stg_Orders")
+        (True, 'stg_orders')
+    """
+    low = text.lower()
+    return text if low == text else low
+
+
+def canonical() -> Callable[[Any], Any]:
+    """A function giving one shared object per distinct value (statuses, rule ids, owners:
+    a few distinct strings that polars hands out as one new object per row).
+
+    Example:
+        >>> same = canonical()
+        >>> a, b = same("".join(["su", "ccess"])), same("".join(["succ", "ess"]))
+        >>> a is b
+        True
+    """
+    seen: dict[Any, Any] = {}
+    return lambda value: seen.setdefault(value, value)
 
 
 class SearchIndex:
@@ -364,7 +393,7 @@ class SearchIndex:
 
     def __init__(self, keys: Sequence[str], texts: Iterable[str]) -> None:
         self.keys = list(keys)
-        self.texts = [t.lower() for t in texts]
+        self.texts = [_lower(t) for t in texts]
         self._last: tuple[tuple[str, ...], Any, list[int]] | None = None
 
     def __len__(self) -> int:
@@ -411,10 +440,11 @@ def finding_columns(data: AppData) -> dict[str, list[str]]:
     def compute() -> dict[str, list[str]]:
         own = owners(data)
         fs = data.findings
+        same = canonical()  # a few distinct rules and owners: one string each, not one per finding
         return {
             "severity": [f.severity for f in fs], "category": [f.category for f in fs],
-            "rule": [f.rule.lower() for f in fs], "name": [f.name.lower() for f in fs],
-            "owner": [own.get(f.node or "", "").lower() for f in fs],
+            "rule": [same(_lower(f.rule)) for f in fs], "name": [same(_lower(f.name)) for f in fs],
+            "owner": [same(_lower(own.get(f.node or "", ""))) for f in fs],
         }
 
     return data.memo("checks.columns", compute)
@@ -438,10 +468,11 @@ def node_runs_index(data: AppData) -> SearchIndex:
 
 
 def owners(data: AppData) -> dict[str, str]:
-    """unique_id -> owner ("" when none), once per load."""
+    """unique_id -> owner of the nodes that have one (``.get(uid, "")``), once per load."""
     def compute() -> dict[str, str]:
-        nodes = data.ctx.frames["nodes"].select("unique_id", pl.col("owner").fill_null(""))
-        return dict(nodes.iter_rows())
+        nodes = data.ctx.frames["nodes"].select("unique_id", "owner").filter(pl.col("owner").fill_null("") != "")
+        same = canonical()
+        return {uid: same(owner) for uid, owner in nodes.iter_rows()}
 
     return data.memo("checks.owners", compute)
 

@@ -165,16 +165,19 @@ class AppData:
     def latest_status(self) -> dict[str, str]:
         """unique_id -> status of each node's most recent result in any run (and each source's
         latest freshness status), for colouring nodes everywhere."""
+        from console.tui.digest import canonical
+
         hist = self.ctx.result_history
+        same = canonical()  # a few statuses: one string each, not one per node
         out: dict[str, str] = {}
         if hist.height:
             last = hist.group_by("unique_id").agg(pl.col("status").last())
-            out.update(zip(last["unique_id"].to_list(), last["status"].to_list()))
+            out.update(zip(last["unique_id"].to_list(), map(same, last["status"].to_list())))
         fres = self.ctx.frames["freshness_results"]
         if fres.height:
             runs = self.ctx.freshness_runs.select("invocation_id", "generated_at")
             last = fres.join(runs, on="invocation_id").sort("generated_at").group_by("unique_id").agg(pl.col("status").last())
-            out.update(zip(last["unique_id"].to_list(), last["status"].to_list()))
+            out.update(zip(last["unique_id"].to_list(), map(same, last["status"].to_list())))
         return out
 
     @cached_property
