@@ -34,7 +34,7 @@ _BUILT = ("model", "seed", "snapshot")
 _PERIOD_S = {"minute": 60.0, "hour": 3600.0, "day": 86400.0}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per row: no instance dict
 class RunInfo:
     """One invocation that built or tested nodes.
 
@@ -81,7 +81,7 @@ class Overview:
     nodes: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per row: no instance dict
 class FreshnessRow:
     """One source or built node, as the Freshness screen lists it.
 
@@ -136,7 +136,7 @@ def _criteria_short(criteria: Any) -> str | None:
     return None if seconds is None else short_duration(seconds)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per row: no instance dict
 class NodeRuns:
     """One node's run history.
 

@@ -48,7 +48,7 @@ def column_of(resource_type: str | None, layer: str | None) -> int:
     return _COLUMN_INDEX["intermediate"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One entry of a column.
 

@@ -228,7 +228,7 @@ class AppData:
         the Triage screen answers from it (two copies were about 7 MiB at 10k nodes)."""
         from console.triage.signals import build_signals
 
-        return self.memo("triage.signals", lambda: build_signals(self.ctx, self.findings))
+        return self.memo("triage.signals", lambda: _shared_values(build_signals(self.ctx, self.findings)))
 
     def extras(self) -> Any:
         """The triage's extra tables (last mile, query log, warehouse relations; the code read
@@ -272,6 +272,21 @@ class AppData:
             self.ctx.graph  # noqa: B018 (built once, shared by every screen)
         digest.warm(self)
         return self
+
+
+def _shared_values(index: Any) -> Any:
+    """``index`` (a SignalIndex) with each latest result's invocation, time, command and status
+    shared among the nodes (a run's: polars hands out one new object per row; about 2 MiB at
+    10k nodes)."""
+    from console.triage.model import RunResult
+    from console.tui.digest import canonical
+
+    same = canonical()
+    index.latest = {
+        uid: RunResult(same(r.invocation_id), same(r.at), same(r.command), same(r.status), r.execution_time, r.failures, r.message)
+        for uid, r in index.latest.items()
+    }
+    return index
 
 
 #: Cached indexes and memos that do not depend on the findings (kept by ``with_findings``).
