@@ -156,7 +156,7 @@ def run_chunks(
     finally:
         if pool is not None:
             if broken:
-                _kill_workers(pool)
+                kill_workers(pool)
             pool.shutdown(wait=True, cancel_futures=True)
     if broken:
         for i, chunk in enumerate(chunks):
@@ -168,8 +168,9 @@ def run_chunks(
     return [answer for part in answers for answer in part]  # type: ignore[union-attr]
 
 
-def _kill_workers(pool: ProcessPoolExecutor) -> None:
-    """Kill what is left of a broken pool's workers before it is shut down.
+def kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill what is left of a broken pool's workers before it is shut down (every pool of the
+    collectors does this once a worker died: :func:`run_chunks`, the render stream).
 
     A broken pool terminates its workers (SIGTERM) and joins them; a worker started by
     ``forkserver`` was once seen to outlive that, and the join (in the pool's shutdown, and at

@@ -40,7 +40,7 @@ from typing import Any
 
 from collectors.dbt_project.render import Renderer
 from collectors.dbt_project.render_cache import Entry, render_entry
-from collectors.pool import context as _context, cores as _cores, worker_init
+from collectors.pool import context as _context, cores as _cores, kill_workers, worker_init
 from console.gc_pause import gc_paused
 
 POOL_MIN = 64
@@ -156,6 +156,7 @@ class RenderStream:
                 with gc_paused():  # the answers are plain tuples of strings
                     out.update(future.result())
             except (BrokenProcessPool, OSError):  # a worker killed (out of memory): render here
+                self._broken = True
                 out.update((job.key, self._here(job)) for job in jobs)
         self._chunks = []
         # a forked worker ends its chunk within milliseconds: wait for it, so that no thread of
@@ -173,6 +174,8 @@ class RenderStream:
         else a worker ends on its own once its chunk is done)."""
         pool, self._pool = self._pool, None
         if pool is not None:
+            if self._broken:  # a worker died: the others must not keep the shutdown waiting
+                kill_workers(pool)
             pool.shutdown(wait=wait, cancel_futures=True)
 
     def _start(self) -> None:
