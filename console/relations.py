@@ -32,10 +32,10 @@ Decisions (each is a rule of the warehouse, not a guess):
   keep their last 3.
 * **Special forms.** ``ref:<model>`` (a Hightouch model built on a dbt model) resolves by model
   name (the latest version of a versioned model); ``source:<source>.<table>`` by source and
-  table name; ``<tool>:<name>`` for another tool (``lookml:orders``) is that tool's object, as
-  is a 1-part name registered with :meth:`RelationIndex.add_tool_objects` (a LookML view, a
-  Metabase card) that no node has. Parts given as ``holes`` (placeholders interpolated by
-  application code) match anything: the parts after them must match exactly one node.
+  table name; ``<tool>:<name>`` for another tool (``lookml:orders``) is that tool's object (a bare
+  name of the reading item's own tool is resolved before this index is asked:
+  :func:`console.layerinitis.resolve.resolve_written`). Parts given as ``holes`` (placeholders
+  interpolated by application code) match anything: the parts after them must match exactly one node.
 * **Kinds.** ``node`` (a model, seed, snapshot or source: :attr:`Resolution.unique_id` is
   set), ``raw`` (no node, in a database/schema that holds dbt sources or no dbt relation at
   all: a raw table dbt does not know), ``tool`` (another tool's object: a ``<tool>:`` name or
@@ -230,7 +230,6 @@ class RelationIndex:
         self._model_schemas: set[tuple[str, str]] = set()
         self._source_schemas: set[tuple[str, str]] = set()
         self._memo: dict[str, Resolution] = {}
-        self._tool_objects: dict[str, str] = {}
         self._databases_folded: set[str] = set()  # a database differing only by case is not another environment
         databases: Counter[str] = Counter()
         schemas: Counter[str] = Counter()
@@ -359,20 +358,6 @@ class RelationIndex:
             self._memo[name] = found
         return found
 
-    def add_tool_objects(self, objects: Mapping[str, str]) -> None:
-        """Names of other tools' objects (``{"product_margin": "lookml"}``: a LookML view, a
-        Metabase card's ``metabase_card_201``): a 1-part name that is no node's resolves to
-        ``tool`` (a node of that exact name still wins).
-
-        Example:
-            >>> index = RelationIndex([], dialect="duckdb")
-            >>> index.add_tool_objects({"Product_Margin": "lookml"})
-            >>> index.resolve("product_margin").kind, index.resolve("product_margin").tool
-            ('tool', 'lookml')
-        """
-        self._tool_objects.update({k.lower(): v for k, v in objects.items()})
-        self._memo.clear()
-
     def _resolve_with_holes(self, name: str, holes: frozenset[str]) -> Resolution:
         """A name some of whose parts are placeholders (``p1.FCT_ORDERS`` from an f-string):
         the parts after the last placeholder must match exactly one node's trailing parts."""
@@ -421,8 +406,6 @@ class RelationIndex:
         entry = self._by_key.get(key)
         if entry is not None:
             return self._node(entry)
-        if written == 1 and self._tool_objects and parts[0][0].lower() in self._tool_objects:
-            return Resolution("tool", None, (self._tool_objects[parts[0][0].lower()], "", parts[0][0]), tool=self._tool_objects[parts[0][0].lower()])
         if written < 3:
             candidates = self._by_suffix1.get(forms[0], ()) if written == 1 else self._by_suffix2.get((forms[0], forms[1]), ())
             if len(candidates) == 1:

@@ -178,12 +178,6 @@ def test_placeholder_parts_match_any_schema(duckdb_index):
     assert duckdb_index.resolve('"p1".fct_orders', holes=["p1"]).kind == "raw"  # quoted: a real name
 
 
-def test_tool_objects_answer_only_where_no_node_does(duckdb_index):
-    duckdb_index.add_tool_objects({"product_margin": "lookml", "fct_orders": "lookml"})
-    assert (duckdb_index.resolve("product_margin").kind, duckdb_index.resolve("product_margin").tool) == ("tool", "lookml")
-    assert duckdb_index.resolve("fct_orders").unique_id == "model.p.fct_orders"
-
-
 def test_another_environments_database_resolves_by_schema_and_name(duckdb_index):
     assert duckdb_index.resolve("prod.analytics.fct_orders").unique_id == "model.p.fct_orders"
     assert duckdb_index.resolve("prod.raw.orders").unique_id == "source.p.shop.orders"
