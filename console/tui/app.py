@@ -82,13 +82,15 @@ if TYPE_CHECKING:
     from console.cli.options import Locations
     from console.tui.screens.base import ConsoleScreen
 
-#: The screens, in order: (name, key, "module:Class"). A missing module hides its screen.
+#: The screens, in order: (name, key, "module:Class"). A missing module hides its screen; a
+#: screen without a key is another screen's view (``ConsoleScreen.VIEW_OF``).
 SCREENS: tuple[tuple[str, str, str], ...] = (
     ("overview", "1", "console.tui.screens.overview:OverviewScreen"),
     ("lineage", "2", "console.tui.screens.lineage:LineageScreen"),
     ("checks", "3", "console.tui.screens.checks:ChecksScreen"),
     ("freshness", "4", "console.tui.screens.freshness:FreshnessScreen"),
     ("runs", "5", "console.tui.screens.runs:RunsScreen"),
+    ("runs-nodes", "", "console.tui.screens.runs:RunNodesScreen"),
     ("layerinitis", "6", "console.tui.screens.layerinitis:LayerinitisScreen"),
     ("triage", "t", "console.tui.screens.triage:TriageScreen"),
 )
@@ -177,8 +179,10 @@ class ConsoleApp(App[None]):
         self._frozen = False
         #: True once every screen is built (see "Building the screens ahead" above).
         self.built = False
+        #: A screen that has views -> the view shown last (see ``show_view``).
+        self._views: dict[str, str] = {}
         for name, key, _ in self.screen_table:
-            if key != "t":
+            if key and key != "t":
                 self.bind(key, f"switch('{name}')", description=name.title(), show=False)
 
     # -- start and stop ---------------------------------------------------------------------
@@ -386,10 +390,17 @@ class ConsoleApp(App[None]):
 
     # -- moving around ------------------------------------------------------------------------
     def action_switch(self, name: str) -> None:
-        """Show the screen ``name``."""
+        """Show the screen ``name``, in the view of it shown last."""
+        self.show_view(self._views.get(name, name))
+
+    def show_view(self, name: str) -> None:
+        """Show the screen ``name`` itself (a view: and remember it as its screen's view)."""
         if not self.has_screen(name):
             return
-        if self.screen is not self.get_screen(name):
+        screen = self.get_screen(name)
+        owner = getattr(screen, "VIEW_OF", "") or name
+        self._views[owner] = name
+        if self.screen is not screen:
             self.switch_screen(name)
 
     def open_node(self, unique_id: str, screen: str | None) -> None:
@@ -397,7 +408,7 @@ class ConsoleApp(App[None]):
         if screen is None or not self.has_screen(screen):
             self.notify(f"The {screen or 'node'} screen is not part of this build yet.", severity="warning")
             return
-        self.action_switch(screen)
+        self.show_view(screen)
         self.get_screen(screen).go_to_node(unique_id)
 
     def on_show_node(self, message: ShowNode) -> None:

@@ -28,11 +28,14 @@ class ScreensProvider(Provider):
     def _screens(self):
         app: ConsoleApp = self.app  # type: ignore[assignment]
         for name, key, cls in app.screen_table:
-            yield name, key, cls.TITLE_TEXT or name.title()
+            title = cls.TITLE_TEXT or name.title()
+            if cls.VIEW_OF:  # a view of another screen: its key is that screen's key, then n
+                title = f"{title}: {getattr(cls, 'VIEW', name).title()}"
+            yield name, key or next((f"{k}, then n" for n, k, _ in app.screen_table if n == cls.VIEW_OF), ""), title
 
     async def discover(self) -> Hits:
         for name, key, title in self._screens():
-            yield DiscoveryHit(f"Screen: {title}", partial(self.app.action_switch, name), help=f"key {key}")
+            yield DiscoveryHit(f"Screen: {title}", partial(self.app.show_view, name), help=f"key {key}")
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -40,7 +43,7 @@ class ScreensProvider(Provider):
             text = f"Screen: {title}"
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), partial(self.app.action_switch, name), text=text, help=f"key {key}")
+                yield Hit(score, matcher.highlight(text), partial(self.app.show_view, name), text=text, help=f"key {key}")
 
 
 class NodesProvider(Provider):

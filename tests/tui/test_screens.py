@@ -6,7 +6,7 @@ from rich.text import Text
 
 from console.tui.screens.checks import ChecksScreen
 from console.tui.screens.freshness import FreshnessScreen
-from console.tui.screens.runs import RunsScreen
+from console.tui.screens.runs import RunNodesScreen, RunsScreen
 from tests.tui.conftest import make_app, settle
 
 INVENTORY = "source.alcohol_marketplace.inventory_feed.inventory"
@@ -145,12 +145,31 @@ async def test_runs_lists_invocations_results_and_nodes(sample_loc):
         await pilot.press("tab")
         assert runs.has_focus
         await pilot.press("n")
-        nodes = screen.query_one("#rn-nodes")
-        assert screen.view == "nodes" and nodes.has_focus
+        view = app.screen
+        assert isinstance(view, RunNodesScreen) and view.view == "nodes" and view.VIEW_OF == "runs"
+        nodes = view.query_one("#rn-nodes")
+        assert nodes.has_focus
         flagged = [cells(nodes, k) for k in list(nodes.keys)[:2]]
         assert {f[0] for f in flagged} == {"assert_every_market_sold_on_latest_day", "fct_market_demand_forecast"}
         assert {f[5].strip() for f in flagged} == {"flaky", "slowing"}
         await pilot.press("slash", *"forecast", "enter")
         assert nodes.row_count == 1
-        await pilot.press("n")
-        assert screen.view == "runs"
+        await pilot.press("n")  # back to the runs, with the filter
+        assert app.screen is screen and screen.view == "runs"
+        assert screen.filter_box().value == "forecast"
+        assert all("forecast" in cells(results, k)[1] for k in results.keys) and results.row_count >= 1
+        await pilot.press("n", "3", "5")  # the Runs' key shows the view shown last
+        assert app.screen is view
+        await pilot.press("n", "escape", "escape")
+        assert screen.filter_box().value == ""
+
+
+async def test_a_node_shown_on_runs_opens_the_nodes_view_on_it(sample_loc):
+    app = make_app(sample_loc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        app.open_node("model.alcohol_marketplace.fct_market_demand_forecast", "runs")
+        await pilot.pause()
+        view = app.screen
+        assert isinstance(view, RunNodesScreen)
+        assert view.selected_node() == "model.alcohol_marketplace.fct_market_demand_forecast"

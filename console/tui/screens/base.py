@@ -59,6 +59,10 @@ class ConsoleScreen(Screen):
     #: Show the app's very first paint too (``data.partial``: only the columns the Overview
     #: draws, see ``console.tui.state.FIRST_PAINT``), before the whole load.
     PARTIAL = False
+    #: The screen this one is another view of (``""``: none). A view has no key of its own: the
+    #: key of the screen it is a view of shows whichever of them was shown last
+    #: (``ConsoleApp.show_view``); Runs' Nodes view is one.
+    VIEW_OF = ""
     #: Worker group -> the full-sentence title its failure is shown with (by the app's dialog).
     WORKER_FAILURES: dict[str, str] = {}
 
