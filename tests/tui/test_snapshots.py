@@ -12,7 +12,7 @@ import pytest
 from tests.tui.conftest import make_app, settle
 
 SIZES = [(80, 24), (160, 48)]
-SCREENS = [("overview", ()), ("checks", ("3", "j")), ("freshness", ("4",)), ("runs", ("5", "j"))]
+SCREENS = [("overview", ()), ("checks", ("3", "j")), ("freshness", ("4",)), ("runs", ("5", "j")), ("runs-nodes", ("5", "n")), ("layerinitis", ("6",))]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
