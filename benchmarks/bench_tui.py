@@ -264,8 +264,10 @@ async def keys(loc, build_ahead: bool = True) -> tuple[dict[str, dict[str, list[
         await press("filter typing (Freshness)", *"stg_", "backspace")
         await pilot.press("escape", "escape")
         await press("screen switch", "5")
-        await press("cursor move (Runs)", *"jjkk")
-        await press("view switch (Runs)", "n", "n")
+        await press("cursor move (Runs)", *"jjkk")  # (draws nothing when the project has one stored run)
+        await press("view switch (Runs)", "n")
+        await press("cursor move (Runs: nodes)", *"jjjjkkk", "G", "g")
+        await press("view switch (Runs)", "n")
         if app.has_screen("layerinitis"):
             await press("first visit: Layerinitis", "6")
         if app.has_screen("lineage"):
