@@ -139,13 +139,20 @@ from console.cli.options import resolve_locations
 from console.tui.app import ConsoleApp
 
 async def main():
+    from console.tui.messages import DataLoaded
+
     loc = resolve_locations(Path(sys.argv[1]), store=Path(sys.argv[2]))
     app = ConsoleApp(loc, now=dt.datetime.fromisoformat(sys.argv[3]), collect=False, live=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        while app.data is None:
+    stamps = []
+
+    def hook(message):  # stamped as first_paint() stamps it: right after the refresh that drew it
+        if isinstance(message, DataLoaded) and not stamps:
+            app.call_after_refresh(lambda: stamps.append((time.perf_counter(), time.process_time())))
+
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        while not stamps:
             await pilot.pause(0.005)
-        await pilot.pause()
-        print(time.perf_counter(), time.process_time(), flush=True)
+        print(*stamps[0], flush=True)
 
 asyncio.run(main())
 """
