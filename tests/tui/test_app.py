@@ -86,6 +86,11 @@ async def test_command_palette_goes_to_screens_nodes_and_rules(sample_loc):
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is app.get_screen("runs")
+        await pilot.press("ctrl+p", *"Screen: Runs: Nodes")  # a view of a screen is listed as one
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.get_screen("runs-nodes")
         await pilot.press("ctrl+p", *"Rule: RUN002")
         await pilot.pause(0.3)
         await pilot.press("enter")

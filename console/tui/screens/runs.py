@@ -68,7 +68,6 @@ class _RunsView(FilteredTableKeys, ConsoleScreen):
     TITLE_TEXT = "Runs"
     FILTER = "#rn-filter"
     EARLY = True
-    VIEW_OF = "runs"
     #: This view's name in the count line, and the app's name of the other view's screen.
     VIEW = ""
     OTHER = ""
@@ -209,6 +208,7 @@ class RunsScreen(_RunsView):
 class RunNodesScreen(_RunsView):
     """Every node's status and duration history (see the module docstring)."""
 
+    VIEW_OF = "runs"
     VIEW = "nodes"
     OTHER = "runs"
     TABLE = "#rn-nodes"
