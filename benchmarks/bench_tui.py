@@ -33,12 +33,28 @@ Measures, with the Pilot (``App.run_test``) in one process:
     key bound to nothing) measures that floor in the same run;
   - **CPU**: the process's CPU time over the same span (on a loaded machine the wall times
     mostly measure the other processes);
-* **memory**: the process's resident memory added by the open app with its data (after
-  visiting every screen; both readings after a full collection and ``malloc_trim``: without
-  it the earlier runs' free pages, kept by the C heap, were reused unseen and the figure
-  swung from 0.1x to 4x between runs), against the in-memory size (``estimated_size``) of the store's frames
-  as ``console report`` loads them (``Context.from_store``; target at most 2x), and against the
-  frames the app still holds once the rules ran (it empties those no screen reads);
+* **memory** (:func:`memory`): the resident memory the open app adds at N nodes, with its data
+  and all it holds (Textual's widgets and line caches included), against the in-memory size
+  (``estimated_size``) of the store's frames as ``console report`` loads them
+  (``Context.from_store``; target at most 2x), and against the frames the app still holds once
+  the rules ran (it empties those no screen reads). Measured in a **fresh process** of its own,
+  three times (the median and the range are printed): the process imports the app and opens
+  it once on sample_project (the modules, Textual's and pygments' one-time caches: what a
+  person's process has before the data), reads its RSS, opens the app at N nodes, waits for
+  every screen to be built ahead and every worker done, visits every screen as the key run
+  does (the Checks and Freshness filters typed, the Runs' views, the Layerinitis, the Lineage
+  walked, the Triage it opens on), and reads its RSS again. Both readings after
+  ``gc.collect()`` and ``malloc_trim`` (``state.release_memory``); polars' jemalloc runs with
+  ``dirty_decay_ms:0,muzzy_decay_ms:0`` (``_RJEM_MALLOC_CONF``), so the pages it freed are
+  back at once instead of "within 10 s": an idle app never gets there otherwise (jemalloc
+  decays on its own allocations; waiting 15 s changed nothing), and ``malloc_trim`` does
+  not reach jemalloc. In one process after the timing runs (the method before) the figure
+  swung by 20 MiB between runs: the earlier runs' free pages were reused unseen. Beside the
+  figure, where the added pages are: CPython's small-object arenas (allocated and in use: the
+  gap is fragmentation, arenas pinned by a few live objects) and the C heap in use
+  (``mallinfo2``: the frames' buffers from DuckDB, big lists and dicts). ``--trace`` runs
+  one more fresh process under tracemalloc and prints the top holders of the Python objects
+  the app added, grouped by the first line of this repository on their allocation's stack;
 * **live latency**: on a copy of sample_project, a new run_results.json written into target/
   until the open app shows it (target 3 s).
 
@@ -49,6 +65,7 @@ Usage::
 
     python benchmarks/bench_tui.py                       # 10,000 nodes in a temporary folder
     python benchmarks/bench_tui.py --nodes 2000 --keep /tmp/bench_tui
+    python benchmarks/bench_tui.py --keep /tmp/bench_tui --memory-only [--trace]
 """
 
 from __future__ import annotations
@@ -206,20 +223,13 @@ class FrameClock:
         app._display = stamped
 
 
-async def keys(loc, build_ahead: bool = True) -> tuple[dict[str, dict[str, list[float]]], float, float, float]:
+async def keys(loc, build_ahead: bool = True) -> tuple[dict[str, dict[str, list[float]]], float]:
     """Per key kind, its presses' seconds: ``frame`` (the first frame after the key: its answer),
-    ``last`` (the last frame before the app settled), ``wall`` (settled) and ``cpu``; the memory (MiB) the open app added, and its
-    frames' size; the seconds from the findings drawn until every screen is built and every
-    worker done (the app is idle: when the keys start)."""
-    import gc
-
+    ``last`` (the last frame before the app settled), ``wall`` (settled) and ``cpu``; and the
+    seconds from the findings drawn until every screen is built and every worker done (the app
+    is idle: when the keys start). The memory is read apart, in fresh processes (:func:`memory`)."""
     from textual._wait import wait_for_idle
 
-    from console.tui.state import release_memory
-
-    gc.collect()
-    release_memory()  # free pages the earlier runs left in the C heap would otherwise be reused unseen
-    before = rss_mib()
     app = _app(loc)
     app.BUILD_AHEAD = build_ahead
     times: dict[str, dict[str, list[float]]] = {}
@@ -282,11 +292,7 @@ async def keys(loc, build_ahead: bool = True) -> tuple[dict[str, dict[str, list[
             await press("lineage moves", "down", "down", "right", "left", "up", "l", "h")
             await press("screen switch", "1", "2")
         await pilot.pause()
-        gc.collect()
-        release_memory()
-        after = rss_mib()
-        held = sum(f.estimated_size() for f in app.data.ctx.frames.values()) / 2**20
-    return times, after - before, held, ready
+    return times, ready
 
 
 def store_frames_mib(loc) -> float:
@@ -295,6 +301,178 @@ def store_frames_mib(loc) -> float:
 
     ctx = Context.from_store(loc.store, settings=loc.config.settings())
     return sum(f.estimated_size() for f in ctx.frames.values()) / 2**20
+
+
+def heap_mib() -> dict[str, float]:
+    """Where this process's heap is, MiB: CPython's small-object arenas (``arenas``, 1 MiB
+    each, and ``arena_used``, the bytes of live objects in them; from
+    ``sys._debugmallocstats``) and the C heap in use (``c_heap``: glibc's ``mallinfo2``,
+    allocated chunks plus mmapped ones). NaN where not available."""
+    import ctypes
+    import re
+
+    out = {"arenas": float("nan"), "arena_used": float("nan"), "c_heap": float("nan")}
+    with tempfile.TemporaryFile() as tmp:  # _debugmallocstats writes to the C stderr
+        saved = os.dup(2)
+        try:
+            os.dup2(tmp.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        tmp.seek(0)
+        text = tmp.read().decode(errors="replace")
+    arenas = re.search(r"arenas allocated current\s*=\s*([\d,]+)", text)
+    used = re.search(r"bytes in allocated blocks\s*=\s*([\d,]+)", text)
+    if arenas and used:
+        out["arenas"] = float(arenas.group(1).replace(",", ""))
+        out["arena_used"] = int(used.group(1).replace(",", "")) / 2**20
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    try:
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):  # not glibc 2.33+
+        return out
+    mallinfo2.restype = MallInfo2
+    info = mallinfo2()
+    out["c_heap"] = (info.uordblks + info.hblkhd) / 2**20
+    return out
+
+
+async def walk_every_screen(app, pilot, timeout: float = 120.0) -> None:
+    """Visit every screen as the key run does (see :func:`keys`), without timing: the app
+    then holds what a person's session holds after looking everywhere once."""
+    await _until(pilot, lambda: app.data is not None and app.data.evaluated and not app._busy, timeout)
+    await _until(pilot, lambda: (app.built or not app.BUILD_AHEAD) and not len(app.workers), timeout)
+    await pilot.pause()
+    for key in ("3", "4", "5", "1"):
+        await pilot.press(key)
+        await pilot.pause()
+    await pilot.press("3", *"jjjkk", "slash", *"model_", "backspace", "escape", "escape", "s", "s", "s", "s")
+    await pilot.press("4", *"jjk", "slash", *"stg_", "backspace", "escape", "escape")
+    await pilot.press("5", "j", "n", "j", "n")
+    if app.has_screen("layerinitis"):
+        await pilot.press("6", "j")
+    if app.has_screen("lineage"):
+        await pilot.press("2", "down", "down", "right", "left", "up", "l", "h")
+    await pilot.press("1")
+    await _until(pilot, lambda: not len(app.workers), timeout)
+    await pilot.pause()
+
+
+async def memory_child(project: Path, store: Path | None, trace: bool) -> dict:
+    """The fresh process's side of :func:`memory` (see the module docstring): a JSON-able dict
+    of the readings, MiB (``top``: the tracemalloc holders, with ``trace``)."""
+    import gc
+
+    from console.cli.options import resolve_locations
+    from console.tui.state import release_memory
+
+    sample = resolve_locations(ROOT / "sample_project", **({"store": store} if store else {}))
+    await first_paint(sample)  # the imports and Textual's one-time caches, as a person's process has them
+    big = resolve_locations(project)
+    gc.collect()
+    release_memory()
+    if trace:
+        import tracemalloc
+
+        from textual.pilot import Pilot
+
+        wait = Pilot._wait_for_screen
+
+        async def patient(self, timeout: float = 600.0) -> bool:  # tracing slows the app tenfold
+            return await wait(self, timeout)
+
+        Pilot._wait_for_screen = patient
+        tracemalloc.start(10)
+        start = tracemalloc.take_snapshot()
+    heap0, before = heap_mib(), rss_mib()
+    app = _app(big)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await walk_every_screen(app, pilot, 1200.0 if trace else 120.0)
+        gc.collect()
+        release_memory()
+        after, heap1 = rss_mib(), heap_mib()
+        held = sum(f.estimated_size() for f in app.data.ctx.frames.values()) / 2**20
+        out = {"added": after - before, "held": held, **{k: heap1[k] - heap0[k] for k in heap0}}
+        if trace:
+            out["top"] = _holders(tracemalloc.take_snapshot(), start)
+    return out
+
+
+def _holders(snapshot, start, n: int = 15) -> list[tuple[str, float, float]]:
+    """``(place, MiB, share)`` of the ``n`` biggest holders of what ``snapshot`` added to
+    ``start``, each grouped by the innermost line of this repository on its stack (a library's
+    own allocations under the library's file)."""
+    import tracemalloc
+
+    snapshot = snapshot.filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+    places: dict[str, float] = {}
+    root = str(ROOT) + os.sep
+    for stat in snapshot.compare_to(start, "traceback"):
+        place = None
+        for frame in reversed(stat.traceback):  # (tracemalloc lists the oldest call first)
+            name = frame.filename
+            if name.startswith(root) and os.sep + ".venv" + os.sep not in name and os.sep + "benchmarks" + os.sep not in name:
+                place = f"{name[len(root):]}:{frame.lineno}"
+                break
+        if place is None:
+            place = stat.traceback[-1].filename.rsplit("site-packages" + os.sep, 1)[-1] + " (library)"
+        places[place] = places.get(place, 0.0) + stat.size_diff / 2**20
+    total = sum(places.values())
+    top = sorted(places.items(), key=lambda kv: -kv[1])[:n]
+    return [("(total)", total, 1.0)] + [(place, mib, mib / total if total else 0.0) for place, mib in top]
+
+
+_MEMORY = """
+import asyncio, json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import bench_tui
+store = Path(sys.argv[3]) if sys.argv[3] else None
+print(json.dumps(asyncio.run(bench_tui.memory_child(Path(sys.argv[2]), store, sys.argv[4] == "trace"))), flush=True)
+"""
+
+
+def memory(project: Path, sample_store: Path | None, *, runs: int = 3, trace: bool = False) -> list[dict]:
+    """The open app's memory at ``project``'s size, each run in a fresh process (see the
+    module docstring); one more run under tracemalloc with ``trace``."""
+    env = {**os.environ, "_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
+    out = []
+    for traced in [False] * runs + [True] * trace:
+        done = subprocess.run(
+            [sys.executable, "-c", _MEMORY, str(ROOT / "benchmarks"), str(project), str(sample_store or ""),
+             "trace" if traced else ""], cwd=ROOT, check=True, capture_output=True, text=True, env=env)
+        out.append(json.loads(done.stdout.splitlines()[-1]))
+    return out
+
+
+def print_memory(readings: list[dict], frames: float, nodes: int) -> None:
+    """The memory lines: median and range over the fresh-process runs, and the traced holders."""
+    plain = [r for r in readings if "top" not in r]
+    added = [r["added"] for r in plain]
+    mid = statistics.median(added)
+    held = statistics.median(r["held"] for r in plain)
+    print(f"\nmemory at {nodes} nodes (a fresh process each, {len(plain)} runs; see the module docstring):")
+    print(f"  the open app added {mid:.0f} MiB resident (median; range {min(added):.0f}-{max(added):.0f} MiB); the store's "
+          f"frames (as a report loads them) take {frames:.0f} MiB, of which the app holds {held:.0f} MiB")
+    print(_line("app memory / the store's frames (median)", mid / frames if frames else float("nan"), 2.0, "x"))
+    print(f"    range {min(added) / frames:.2f}x-{max(added) / frames:.2f}x; app memory / the frames it holds: "
+          f"{mid / held if held else float('nan'):.2f}x")
+    arenas = statistics.median(r["arenas"] for r in plain)
+    used = statistics.median(r["arena_used"] for r in plain)
+    c_heap = statistics.median(r["c_heap"] for r in plain)
+    print(f"    where (medians, added): CPython's small-object arenas {arenas:.0f} MiB ({used:.0f} MiB of live objects in "
+          f"them, {arenas - used:.0f} MiB held by fragmentation), the C heap in use {c_heap:.0f} MiB")
+    for r in readings:
+        if "top" in r:
+            print(f"  tracemalloc (one more run): the Python objects the app added, by the place that allocated them "
+                  f"(run added {r['added']:.0f} MiB under tracing):")
+            for place, mib, share in r["top"]:
+                print(f"    {mib:7.2f} MiB {share:6.1%}  {place}")
 
 
 async def live_latency(project: Path) -> tuple[float, float]:
@@ -337,6 +515,8 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="write the project here and keep it (default: a temporary folder)")
     parser.add_argument("--no-build-ahead", action="store_true", help="first visits compose their screens (as before build_ahead)")
+    parser.add_argument("--memory-only", action="store_true", help="only the memory (fresh processes), no timing")
+    parser.add_argument("--trace", action="store_true", help="and the top holders of the Python objects (tracemalloc)")
     args = parser.parse_args()
     subprocess.run([sys.executable, "-m", "compileall", "-q", "console", "collectors", "rules"], check=True, cwd=ROOT)
 
@@ -358,6 +538,10 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "console", "collect", str(project)], check=True, cwd=ROOT)
         sample = resolve_locations(ROOT / "sample_project", store=sample_store)
         big = resolve_locations(project)
+        if args.memory_only:
+            print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+            print_memory(memory(project, sample_store, trace=args.trace), store_frames_mib(big), args.nodes)
+            return
         asyncio.run(first_paint(sample))  # warm the imports and the caches of textual once
 
         print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -373,8 +557,7 @@ def main() -> None:
             print(f"    cold start (a new process: interpreter, imports, app) to the first paint: {cold:.3f} s wall, "
                   f"{cold_cpu:.3f} s CPU")
 
-        times, added, held, ready = asyncio.run(keys(big, build_ahead=not args.no_build_ahead))
-        frames = store_frames_mib(big)
+        times, ready = asyncio.run(keys(big, build_ahead=not args.no_build_ahead))
         built = "every screen built and every worker done" if not args.no_build_ahead else "every worker done (no build ahead)"
         print(f"\nfindings drawn -> {built}: {ready:.3f} s (the keys start then)")
         print(f"\nkey presses at {args.nodes} nodes: press -> the first frame written after it (the answer on screen; the")
@@ -388,11 +571,7 @@ def main() -> None:
                 print(f"  {kind} ({len(t['wall'])}x): no frame drawn")
             print(f"    last frame {_ms(t['last'])} · settled wall {_ms(t['wall'])} · CPU {_ms(t['cpu'])}")
 
-        print(f"\nmemory at {args.nodes} nodes:")
-        print(f"  the open app added {added:.0f} MiB resident; the store's frames (as a report loads them) take "
-              f"{frames:.0f} MiB, of which the app holds {held:.0f} MiB")
-        print(_line("app memory / the store's frames", added / frames if frames else float("nan"), 2.0, "x"))
-        print(f"    app memory / the frames it holds: {added / held if held else float('nan'):.2f}x")
+        print_memory(memory(project, sample_store, trace=args.trace), store_frames_mib(big), args.nodes)
 
         copy = tmp / "live" / "sample_project"
         shutil.copytree(ROOT / "sample_project", copy, ignore=shutil.ignore_patterns(".console", "__pycache__", "logs"))

@@ -12,7 +12,11 @@ arrives. The worker keeps only what the screen shows and the node each item row 
 ranking caches on the load's context (the last mile's items with their parsed expressions, the
 rule index, node rows as dicts) is dropped once it is done (at 10k nodes about 60 MiB of Python
 objects an open app held for nothing, measured with tracemalloc; whoever needs them again
-rebuilds them).
+rebuilds them). The ranking is computed once per load (:func:`ranked_view`, memoised on the
+load), and the frames only it reads (:data:`RANKING_TABLES`: the last mile's rows and the
+logic facts with their expressions as JSON, about 10 MiB of the frames at 10k nodes) are
+emptied in place once it is done; the Triage reads its own narrow copy of them
+(``console.triage.extras``).
 """
 
 from __future__ import annotations
@@ -43,6 +47,32 @@ def ranking(data: AppData) -> dict[str, Any]:
 
     ranked = hotspots(data.ctx)
     return {"items": ranked["items"], "nodes": ranked["nodes"], "rules": duplicate_rules(data.ctx)}
+
+
+#: The frames only the ranking reads once the rules have run (``console.tui.state.SCREEN_TABLES``).
+RANKING_TABLES = ("lastmile_artifacts", "logic_facts")
+
+
+def ranked_view(data: AppData) -> tuple[dict[str, Any], dict[str, SearchIndex], dict[str, str]]:
+    """The load's ranking, its search indexes and the item rows' first reads, once per load
+    (memoised on ``data``); the ranking's caches on the context are dropped, and the frames
+    only it reads (:data:`RANKING_TABLES`) emptied, once it is done."""
+    def compute() -> tuple[dict[str, Any], dict[str, SearchIndex], dict[str, str]]:
+        ctx = data.ctx
+        before = set(ctx.__dict__)
+        try:
+            result = ranking(data)
+            indexes = search_indexes(result)
+            reads = first_reads(data, result["items"])
+        finally:
+            for key in [k for k in ctx.__dict__ if k not in before]:  # the ranking's caches (see the module docstring)
+                ctx.__dict__.pop(key, None)
+        for name in RANKING_TABLES:
+            if name in ctx.frames:
+                ctx.frames[name] = ctx.frames[name].clear()
+        return result, indexes, reads
+
+    return data.memo("layerinitis.ranking", compute)
 
 
 def search_indexes(ranked: dict[str, Any]) -> dict[str, SearchIndex]:
@@ -150,18 +180,11 @@ class LayerinitisScreen(FilteredTableKeys, ConsoleScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="layerinitis")
     def _rank(self, data: AppData) -> None:
-        ctx = data.ctx
-        before = set(ctx.__dict__)
         try:
-            result = ranking(data)
-            indexes = search_indexes(result)
-            reads = first_reads(data, result["items"])
+            result, indexes, reads = ranked_view(data)
         except Exception as e:  # every failure reaches a person, through the app's one place
             self.app.post_message(WorkFailed("Could not rank the layerinitis hotspots.", e))
             return
-        finally:
-            for key in [k for k in ctx.__dict__ if k not in before]:  # the ranking's caches (see the module docstring)
-                ctx.__dict__.pop(key, None)
         self.app.call_from_thread(self._ranked, data.generation, result, indexes, reads)
 
     def _ranked(self, generation: int, result: dict[str, Any], indexes: dict[str, SearchIndex], reads: dict[str, str]) -> None:
