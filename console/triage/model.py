@@ -34,7 +34,7 @@ def worst(levels) -> str:
     return max(levels, key=level_rank, default="unknown")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per node: no instance dict
 class NodeRef:
     """A node as triage names it."""
 
@@ -50,7 +50,7 @@ class NodeRef:
                 "layer": self.layer, "owner": self.owner, "path": self.path}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per node: no instance dict
 class Signal:
     """One thing wrong with a node: its build failed, a test on it failed, it is stale...
 
@@ -71,7 +71,7 @@ class Signal:
         return {"kind": self.kind, "level": self.level, "source": self.source, "detail": self.detail}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per node: no instance dict
 class RunResult:
     """One result of a node in one dbt invocation."""
 
@@ -88,7 +88,7 @@ class RunResult:
                 "execution_time": self.execution_time, "failures": self.failures, "message": self.message}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per node: no instance dict
 class Freshness:
     """A source's latest freshness check."""
 

@@ -22,7 +22,7 @@ from rules.context import Context
 WRITES = ("CREATE", "INSERT", "MERGE", "UPDATE", "DELETE", "COPY", "ALTER", "DROP", "TRUNCATE")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per item or node: no instance dict
 class Item:
     """A last-mile item (a row of ``lastmile_artifacts``)."""
 
@@ -34,7 +34,7 @@ class Item:
     owner: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per item or node: no instance dict
 class Reads:
     """One user's reads of one node's relation in the query log."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -196,7 +197,7 @@ def run_results(data: AppData, invocation_id: str) -> tuple[list[tuple], SearchI
         res = data.ctx.results_of(invocation_id).select("unique_id", "status", "execution_time", "message")
         same = canonical()
         rows = sorted(
-            (_RESULT_ORDER.get(status, 9), data.name(uid), uid, same(status), took, message)
+            (_RESULT_ORDER.get(status, 9), data.name(uid), sys.intern(uid), same(status), took, message)
             for uid, status, took, message in res.iter_rows()
         )
         return rows, SearchIndex([r[2] for r in rows], (r[1] for r in rows))
@@ -273,7 +274,7 @@ def _source_rows(data: AppData) -> list[FreshnessRow]:
         trend = tuple(round((r["age_seconds"] or 0.0) / 3600, 1) for r in hist)
         limit = _threshold_s((last or {}).get("error_after") or declared.get("error_after")) or _threshold_s(
             (last or {}).get("warn_after") or declared.get("warn_after"))
-        rows.append(FreshnessRow(uid, data.name(uid), "source", age, sla, status, trend, limit / 3600 if limit else None))
+        rows.append(FreshnessRow(sys.intern(uid), data.name(uid), "source", age, sla, status, trend, limit / 3600 if limit else None))
     return rows
 
 
@@ -283,8 +284,9 @@ def _model_rows(data: AppData) -> list[FreshnessRow]:
     hist = ctx.result_history.select("unique_id", "status", "completed_at", "generated_at")
     statuses: dict[str, list[str]] = {}
     last_ok: dict[str, dt.datetime] = {}
+    same = canonical()  # a few statuses and kinds: one string each, not one per row
     for uid, status, completed, generated in hist.iter_rows():
-        statuses.setdefault(uid, []).append(status)
+        statuses.setdefault(uid, []).append(same(status))
         if status == "success":
             last_ok[uid] = completed or generated
     rows = []
@@ -311,7 +313,7 @@ def _model_rows(data: AppData) -> list[FreshnessRow]:
             status = "late"
         else:
             status = statuses[uid][-1]
-        rows.append(FreshnessRow(uid, data.name(uid), kind, age, sla, status, tuple(statuses.get(uid, ()))))
+        rows.append(FreshnessRow(sys.intern(uid), data.name(uid), same(kind), age, sla, same(status), tuple(statuses.get(uid, ()))))
     return rows
 
 
@@ -342,7 +344,7 @@ def _node_runs(data: AppData) -> list[NodeRuns]:
     slowing = {f.node for f in data.findings if f.name == "duration-regression"}
     kinds = dict(data.ctx.frames["nodes"].select("unique_id", "resource_type").iter_rows())
     rows = [
-        NodeRuns(uid, data.name(uid), kinds.get(uid, uid.split(".", 1)[0]), tuple(st), tuple(durations[uid]), uid in flaky, uid in slowing)
+        NodeRuns(sys.intern(uid), data.name(uid), same(kinds.get(uid, uid.split(".", 1)[0])), tuple(st), tuple(durations[uid]), uid in flaky, uid in slowing)
         for uid, st in statuses.items()
     ]
     rows.sort(key=lambda r: (not (r.flaky or r.slowing), r.last_status not in ("error", "fail", "runtime error", "warn"), r.name))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -122,11 +123,12 @@ class AppData:
 
     @cached_property
     def names(self) -> dict[str, str]:
-        """unique_id -> display name (``source_name.name`` for sources)."""
+        """unique_id -> display name (``source_name.name`` for sources); the ids are
+        :func:`shared_id`'s, as every index of the load holds them."""
         nodes = self.ctx.frames["nodes"]
         out = {}
         for uid, kind, name, source in nodes.select("unique_id", "resource_type", "name", "source_name").iter_rows():
-            out[uid] = f"{source}.{name}" if kind == "source" and source else (name or uid)
+            out[shared_id(uid)] = f"{source}.{name}" if kind == "source" and source else (name or uid)
         return out
 
     def name(self, unique_id: str | None) -> str:
@@ -228,7 +230,7 @@ class AppData:
         the Triage screen answers from it (two copies were about 7 MiB at 10k nodes)."""
         from console.triage.signals import build_signals
 
-        return self.memo("triage.signals", lambda: _shared_values(build_signals(self.ctx, self.findings)))
+        return self.memo("triage.signals", lambda: _shared_values(build_signals(self.ctx, self.findings), self.names))
 
     def extras(self) -> Any:
         """The triage's extra tables (last mile, query log, warehouse relations; the code read
@@ -274,18 +276,53 @@ class AppData:
         return self
 
 
-def _shared_values(index: Any) -> Any:
-    """``index`` (a SignalIndex) with each latest result's invocation, time, command and status
-    shared among the nodes (a run's: polars hands out one new object per row; about 2 MiB at
-    10k nodes)."""
-    from console.triage.model import RunResult
+def shared_id(unique_id: str) -> str:
+    """The load's one string object for a node id (``sys.intern``).
+
+    polars hands out a new string per row and per read: the names, the graph, the triage's
+    index and the screens' rows each held their own copy of every node id (about 2 MiB a copy
+    at 10k nodes). Interned, they share one; CPython 3.11 drops an interned string when the
+    last holder lets it go, so a later load that no longer lists a node does not keep it.
+
+    Example:
+        >>> shared_id("".join(["model.p.", "orders"])) is shared_id("model.p.orders")
+        True
+    """
+    return sys.intern(unique_id)
+
+
+def _shared_graph_ids(graph: Any) -> None:
+    """The graph's node ids replaced in place by :func:`shared_id`'s (its lists held one
+    copy per edge end, from the edges frame)."""
+    for attr in ("parents", "children"):
+        links = getattr(graph, attr)
+        setattr(graph, attr, {shared_id(k): [shared_id(n) for n in v] for k, v in links.items()})
+
+
+def _shared_values(index: Any, names: Mapping[str, str]) -> Any:
+    """``index`` (a SignalIndex) with its node ids shared (:func:`shared_id`), its display
+    names the load's ``names``, and each latest result's invocation, time, command and status,
+    each node's kind, layer and owner one object per distinct value (polars hands out one new
+    object per row; about 2 MiB at 10k nodes for the results alone)."""
+    from console.triage.model import NodeRef, RunResult
     from console.tui.digest import canonical
 
     same = canonical()
     index.latest = {
-        uid: RunResult(same(r.invocation_id), same(r.at), same(r.command), same(r.status), r.execution_time, r.failures, r.message)
+        shared_id(uid): RunResult(same(r.invocation_id), same(r.at), same(r.command), same(r.status), r.execution_time, r.failures, r.message)
         for uid, r in index.latest.items()
     }
+    def name(uid: str, own: str) -> str:
+        shown = names.get(uid)
+        return shown if shown == own else own
+
+    index.refs = {
+        shared_id(uid): NodeRef(shared_id(uid), name(uid, r.name), same(r.resource_type), same(r.layer), same(r.owner), r.path)
+        for uid, r in index.refs.items()
+    }
+    index.signals = {shared_id(uid): v for uid, v in index.signals.items()}
+    index.freshness = {shared_id(uid): v for uid, v in index.freshness.items()}
+    index.attached = {shared_id(t): shared_id(a) for t, a in index.attached.items()}
     return index
 
 
@@ -479,6 +516,8 @@ def evaluate_app_data(data: AppData, loc: Locations) -> AppData:
     # with it.
     screens_ctx = copy.copy(ctx)
     del ctx
+    if "graph" in screens_ctx.__dict__:  # (the rules built it)
+        _shared_graph_ids(screens_ctx.graph)
     out = data.with_findings(findings, rules, ctx=screens_ctx).warm()
     release_memory()
     return out
