@@ -33,7 +33,7 @@ from textual.widgets import Input, Static
 from console.tui.digest import SearchIndex
 from console.tui.messages import ShowNode, WorkFailed
 from console.tui.screens.base import ConsoleScreen
-from console.tui.state import AppData
+from console.tui.state import AppData, drop_module_caches
 from console.tui.widgets.filtered_table import FilteredTableKeys
 from console.tui.widgets.virtual_table import VirtualTable
 
@@ -70,6 +70,7 @@ def ranked_view(data: AppData) -> tuple[dict[str, Any], dict[str, SearchIndex], 
         for name in RANKING_TABLES:
             if name in ctx.frames:
                 ctx.frames[name] = ctx.frames[name].clear()
+        drop_module_caches()  # the ranking's module-level memos (state.drop_module_caches)
         return result, indexes, reads
 
     return data.memo("layerinitis.ranking", compute)
