@@ -174,12 +174,12 @@ class AppData:
         out: dict[str, str] = {}
         if hist.height:
             last = hist.group_by("unique_id").agg(pl.col("status").last())
-            out.update(zip(last["unique_id"].to_list(), map(same, last["status"].to_list())))
+            out.update(zip(map(shared_id, last["unique_id"].to_list()), map(same, last["status"].to_list())))
         fres = self.ctx.frames["freshness_results"]
         if fres.height:
             runs = self.ctx.freshness_runs.select("invocation_id", "generated_at")
             last = fres.join(runs, on="invocation_id").sort("generated_at").group_by("unique_id").agg(pl.col("status").last())
-            out.update(zip(last["unique_id"].to_list(), map(same, last["status"].to_list())))
+            out.update(zip(map(shared_id, last["unique_id"].to_list()), map(same, last["status"].to_list())))
         return out
 
     @cached_property
