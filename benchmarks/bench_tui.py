@@ -443,10 +443,17 @@ def memory(project: Path, sample_store: Path | None, *, runs: int = 3, trace: bo
     env = {**os.environ, "_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
     out = []
     for traced in [False] * runs + [True] * trace:
-        done = subprocess.run(
-            [sys.executable, "-c", _MEMORY, str(ROOT / "benchmarks"), str(project), str(sample_store or ""),
-             "trace" if traced else ""], cwd=ROOT, check=True, capture_output=True, text=True, env=env)
-        out.append(json.loads(done.stdout.splitlines()[-1]))
+        for attempt in (1, 2):  # a run that fails is said and made once more
+            done = subprocess.run(
+                [sys.executable, "-c", _MEMORY, str(ROOT / "benchmarks"), str(project), str(sample_store or ""),
+                 "trace" if traced else ""], cwd=ROOT, capture_output=True, text=True, env=env)
+            if done.returncode == 0:
+                out.append(json.loads(done.stdout.splitlines()[-1]))
+                break
+            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+            print(f"  (a memory run failed, attempt {attempt}: {last})", file=sys.stderr)
+        else:
+            raise RuntimeError(f"the memory run failed twice: {last}")
     return out
 
 
