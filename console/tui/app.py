@@ -151,6 +151,9 @@ class ConsoleApp(App[None]):
     activity: reactive[str] = reactive("")
     #: Build the screens not shown yet once the findings are in (benchmarks turn it off to compare).
     BUILD_AHEAD = True
+    #: Collect, read and evaluate each load in a process of its own (``console.tui.load_process``:
+    #: the app's heap keeps only what it shows); False runs them in the load worker's thread.
+    LOAD_IN_PROCESS = True
 
     def __init__(
         self, loc: Locations, *, now: dt.datetime | None = None, collect: bool = True, live: bool = True, theme: str = "dark"
@@ -237,29 +240,52 @@ class ConsoleApp(App[None]):
             error = InputError(unfinished[0], "not completely written yet")
             self.post_message(WorkFailed("Could not collect the project.", error, live=True, paths=changed))
             return
-        if collect:
-            from collectors.pipeline import collect as run_collect
-
-            try:
-                summary = run_collect(self.loc)
-            except InputError as e:
-                self.post_message(WorkFailed("Could not collect the project.", e, live=live))
-                return
-            note = summary.to_text().splitlines()[0]
         self._generation += 1
-        if self.data is None and not collect and not self._collect_started:  # the very first load: the Overview first
+        first_load = self.data is None and not collect and not self._collect_started
+        if first_load:  # the very first load: the Overview first
             first = read_first_paint(self.loc, now=self.now, generation=self._generation)
             self._painted = threading.Event()
             self.post_message(DataLoaded(first, painted=self._painted))
             self._painted.wait(FIRST_PAINT_WAIT_S)  # the whole read after the paint, not beside it
             if worker.is_cancelled:
                 return
-        data = read_app_data(self.loc, now=self.now, generation=self._generation, collect_note=note)
-        if worker.is_cancelled:
-            return
-        if not data.evaluated:  # the frames first (a fast first paint), then the findings
-            self.post_message(DataLoaded(data, collected=collect))
-            data = evaluate_app_data(data, self.loc)
+        if self.LOAD_IN_PROCESS and not first_load:  # collect, read and evaluate in a process of its own
+            from console.tui.load_process import load
+
+            try:
+                data = load(self.loc, now=self.now, generation=self._generation, collect=collect,
+                            cancelled=lambda: worker.is_cancelled)
+            except InputError as e:
+                if getattr(e, "stage", "") != "collect":
+                    raise
+                self.post_message(WorkFailed("Could not collect the project.", e, live=live))
+                return
+            if data is None:  # cancelled
+                return
+        else:
+            if collect:
+                from collectors.pipeline import collect as run_collect
+
+                try:
+                    summary = run_collect(self.loc)
+                except InputError as e:
+                    self.post_message(WorkFailed("Could not collect the project.", e, live=live))
+                    return
+                note = summary.to_text().splitlines()[0]
+            data = read_app_data(self.loc, now=self.now, generation=self._generation, collect_note=note)
+            if worker.is_cancelled:
+                return
+            if not data.evaluated:  # the frames first (a fast first paint), then the findings
+                self.post_message(DataLoaded(data, collected=collect))
+                if self.LOAD_IN_PROCESS:
+                    from console.tui.load_process import load
+
+                    data = load(self.loc, now=self.now, generation=self._generation, collect=False,
+                                cancelled=lambda: worker.is_cancelled)
+                    if data is None:
+                        return
+                else:
+                    data = evaluate_app_data(data, self.loc)
             if worker.is_cancelled:
                 return
         if self._frozen:  # the previous load's cycles become collectable, once (see the module docstring)

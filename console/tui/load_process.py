@@ -1,0 +1,237 @@
+"""A load in a process of its own: collect (if asked), read the store, run the rules, prepare
+the screens' views; the open app receives the result, part by part.
+
+Why a process
+    An app is kept open all day, and every load used to run in its own worker thread. A load at
+    10k nodes allocates far more than it keeps (the rules' scratch indexes, row dicts, parsed
+    SQL; a collect much more), interleaved with what it keeps; CPython's small-object arenas
+    are returned to the system only once empty, so the short-lived objects' arenas stayed
+    pinned by the long-lived ones. Measured in a fresh process at 10k nodes
+    (``benchmarks/bench_tui.py``, its memory lines): after one load read and evaluated in
+    process, 57 arenas (MiB) held 18.5 MiB of live objects; received from a process of its
+    own, the same data (and the Triage's signals and readers) takes 26 arenas for 22 MiB. The
+    collect (the app's background collect on opening, and each live one) and the rules also
+    stop sharing the interpreter with the UI thread: their seconds of Python no longer take
+    turns with key presses under one GIL.
+
+How
+    * a new interpreter (``subprocess``, not ``multiprocessing``: the app runs threads, so a
+      fork could inherit a lock held forever, and multiprocessing's ``spawn`` runs the
+      parent's main script again in the child and hands its resource tracker
+      ``sys.stderr.fileno()``, which is -1 inside a Textual app); the arguments go pickled
+      to its standard input, the answer comes back on its standard output, and whatever
+      else it prints goes to ``/dev/null`` (the terminal is the app's);
+    * the child runs exactly what the app ran in its worker (``collectors.pipeline.collect``,
+      :func:`~console.tui.state.load_app_data`, then the views of :data:`VIEWS`), then writes
+      the result with one :class:`pickle.Pickler` as several pickles (:func:`to_parts`): the
+      pickler's memo is shared across them, so a string the parts share (a node id) arrives
+      as one object, as :func:`~console.tui.state.shared_id` made it;
+    * the parent (the app's load worker) reads them with one :class:`pickle.Unpickler`, one
+      part at a time, yielding the interpreter between parts (one call holds the GIL for its
+      whole length: the UI would stall for the whole load otherwise);
+    * a collect's :class:`~console.errors.InputError` comes back as one (the live retries
+      depend on it); any other failure as :class:`LoadFailed` with the child's traceback; a
+      child that dies (killed, out of memory) as :class:`LoadFailed` too;
+    * the worker is cancelled (the app closes, a newer load): the child is killed.
+
+What is not sent: the Triage's extra tables (``AppData.extras``: a lazy reader of the store),
+read again by whichever screen asks, in one short store visit.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import datetime as dt
+import io
+import os
+import pickle
+import select
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from console.errors import InputError, StoreBusyError
+from console.gc_pause import gc_paused
+
+if TYPE_CHECKING:
+    from console.cli.options import Locations
+    from console.tui.state import AppData
+
+#: Memo entries of an AppData that are not sent (they hold functions: read again in the app).
+NOT_SENT = frozenset({"triage.extras"})
+#: AppData attributes that are per-process (locks), never sent.
+LOCAL = frozenset({"_memo_locks"})
+#: How often the parent looks at a cancelled worker while the child works, seconds.
+POLL_S = 0.05
+
+
+class LoadFailed(Exception):
+    """The load's process failed on something other than the input: the message is the
+    error's last line, :attr:`trace` the child's whole traceback (empty if it died)."""
+
+    def __init__(self, message: str, trace: str = "") -> None:
+        super().__init__(message)
+        self.trace = trace
+
+
+def to_parts(data: AppData) -> list[tuple[str, Any]]:
+    """``data`` as (name, value) parts, each pickled apart by one pickler (see the module docstring)."""
+    state = {k: v for k, v in data.__dict__.items() if k not in LOCAL and k != "_memo"}
+    memo = data.__dict__.get("_memo", {})
+    parts: list[tuple[str, Any]] = [("ctx", state.pop("ctx")), ("findings", state.pop("findings")), ("state", state)]
+    parts += [(f"memo:{k}", v) for k, v in memo.items() if k not in NOT_SENT]
+    return parts
+
+
+def from_parts(parts: list[tuple[str, Any]]) -> AppData:
+    """The AppData :func:`to_parts` took apart."""
+    from console.tui.state import AppData
+
+    data = object.__new__(AppData)
+    memo = {}
+    for name, value in parts:
+        if name.startswith("memo:"):
+            memo[name[5:]] = value
+        elif name == "state":
+            data.__dict__.update(value)
+        else:
+            data.__dict__[name] = value
+    data.__dict__["_memo"] = memo
+    return data
+
+
+def _views(data: AppData) -> None:
+    """What the screens' own workers would compute in the app, once per load, computed here
+    instead (each under the memo key the screen asks for: the screen then finds it done)."""
+    if not (data.has_store and data.evaluated):
+        return
+    from console.tui.lineage_layout import build_index
+    from console.tui.screens.layerinitis import ranked_view
+
+    data.memo("lineage.index", lambda: build_index(data.ctx, signals=data.signals(), readers=data.readers()))
+    ranked_view(data)
+
+
+def read_only(mapping: dict) -> MappingProxyType:
+    """A read-only view of ``mapping`` (how a pickled ``MappingProxyType`` is made again)."""
+    return MappingProxyType(mapping)
+
+
+def _pickler(buffer: io.BytesIO) -> pickle.Pickler:
+    """The child's one pickler: the highest protocol, and read-only mappings (the hotspots'
+    weights) pickled as what they view."""
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: lambda m: (read_only, (dict(m),))}
+    return pickler
+
+
+#: The child's start: the parent's import path first, then :func:`main`.
+_BOOT = "import pickle, sys; sys.path[:0] = pickle.load(sys.stdin.buffer); from console.tui.load_process import main; main()"
+
+
+def main() -> None:
+    """The load's process (see the module docstring): reads ``(loc, now, generation,
+    collect)`` pickled from its standard input (after the import path, read by ``_BOOT``); writes to its standard output one pickle,
+    ``("ok", part names)``, ``("input", stage, path, problem, class name)`` or ``("error",
+    traceback)``, then, after "ok", the parts, pickled by the same pickler."""
+    out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # what anything here prints is not the answer
+    os.dup2(devnull, 2)
+    loc, now, generation, collect = pickle.load(sys.stdin.buffer)
+    stage = "collect"
+    buffer = io.BytesIO()
+    pickler = _pickler(buffer)
+    try:
+        note = ""
+        if collect:
+            from collectors.pipeline import collect as run_collect
+
+            note = run_collect(loc).to_text().splitlines()[0]
+        from console.tui.state import load_app_data
+
+        stage = "load"
+        data = load_app_data(loc, now=now, generation=generation, collect_note=note)
+        _views(data)
+        parts = to_parts(data)
+        pickler.dump(("ok", [name for name, _ in parts]))
+        for _, value in parts:
+            pickler.dump(value)
+    except InputError as e:
+        buffer = io.BytesIO()
+        pickle.dump(("input", stage, e.path, e.problem, type(e).__name__), buffer)
+    except BaseException:  # noqa: BLE001 (everything reaches the app, as a worker's error did)
+        buffer = io.BytesIO()
+        pickle.dump(("error", traceback.format_exc()), buffer)
+    out.write(buffer.getbuffer())
+    out.close()
+
+
+def load(
+    loc: Locations, *, now: dt.datetime | None, generation: int, collect: bool, cancelled: Callable[[], bool],
+) -> AppData | None:
+    """Collect (if ``collect``), load and evaluate in a process of its own; the evaluated
+    AppData, or None when ``cancelled()`` turned true meanwhile (the process is killed then).
+
+    Raises:
+        InputError: the collect or the store read rejected the input; its ``stage`` says
+            which (``"collect"`` or ``"load"``).
+        LoadFailed: anything else went wrong in the process, or it died.
+    """
+    paths = [p for p in sys.path if isinstance(p, str) and p]
+    process = subprocess.Popen(
+        [sys.executable, "-c", _BOOT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )
+    received = bytearray()
+    try:
+        assert process.stdin is not None and process.stdout is not None
+        with process.stdin:
+            pickle.dump(paths, process.stdin)
+            pickle.dump((loc, now, generation, collect), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        fd = process.stdout.fileno()
+        while True:
+            if cancelled():
+                return None
+            ready, _, _ = select.select([fd], [], [], POLL_S)
+            if ready:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    break
+                received += chunk
+    finally:
+        if process.poll() is None and cancelled():
+            process.kill()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+    if not received:
+        raise LoadFailed(f"the load's process ended without an answer (exit code {process.returncode})")
+    unpickler = pickle.Unpickler(io.BytesIO(received))
+    answer = unpickler.load()
+    kind = answer[0]
+    if kind == "input":
+        _, stage, path, problem, cls = answer
+        error = (StoreBusyError if cls == StoreBusyError.__name__ else InputError)(path, problem)
+        error.stage = stage  # type: ignore[attr-defined]  ("collect" or "load")
+        raise error
+    if kind == "error":
+        trace = answer[1]
+        raise LoadFailed(trace.strip().splitlines()[-1] if trace.strip() else "the load failed", trace)
+    _, names = answer
+    parts = []
+    for name in names:
+        with gc_paused():  # (a collection per thousand objects unpickled would find no garbage)
+            parts.append((name, unpickler.load()))
+        time.sleep(0)  # the UI thread's turn between parts
+        if cancelled():
+            return None
+    del received
+    return from_parts(parts)
