@@ -10,14 +10,16 @@ Registering a screen
 
 How data flows
     A threaded worker (:meth:`ConsoleApp.refresh_data`) optionally collects
-    (``collectors.pipeline.collect``), then builds an :class:`~console.tui.state.AppData` in one
-    short shared-lock visit to the store and posts :class:`~console.tui.messages.DataLoaded`;
+    (``collectors.pipeline.collect``), then has an :class:`~console.tui.state.AppData` built
+    (one short shared-lock visit to the store, the rules, the screens' per-load views) in a
+    process of its own (:mod:`console.tui.load_process`, started as the collect starts: the
+    app's heap keeps only what it shows) and posts :class:`~console.tui.messages.DataLoaded`;
     the app hands it to every screen with ``screen.show(data)``. The UI thread never touches the
     store or a file. On start the app loads the existing store at once (the worker starts on
     ``Load``, while the screens are built), in three posts: the narrow read the Overview draws
     (``state.read_first_paint``, to ``PARTIAL`` screens), then, once that is on screen (so the
-    two do not share the CPU), the whole frames (to ``EARLY`` screens), then the findings (to
-    all); only then does it collect, in the background; with ``live`` on, a watchdog thread (:mod:`console.tui.watcher`) posts
+    two do not share the CPU), the whole frames (read in the worker, to ``EARLY`` screens), then
+    the findings (from the load's process, to all); only then does it collect, in the background; with ``live`` on, a watchdog thread (:mod:`console.tui.watcher`) posts
     :class:`~console.tui.messages.FilesChanged`, the app waits for :data:`DEBOUNCE_S` of quiet,
     then collects again. A file that does not parse yet (dbt writing it) is retried
     :data:`LIVE_RETRIES` times before the failure is shown.
@@ -151,8 +153,8 @@ class ConsoleApp(App[None]):
     activity: reactive[str] = reactive("")
     #: Build the screens not shown yet once the findings are in (benchmarks turn it off to compare).
     BUILD_AHEAD = True
-    #: Collect, read and evaluate each load in a process of its own (``console.tui.load_process``:
-    #: the app's heap keeps only what it shows); False runs them in the load worker's thread.
+    #: Read and evaluate each load in a process of its own (``console.tui.load_process``: the
+    #: app's heap keeps only what it shows); False runs them in the load worker's thread.
     LOAD_IN_PROCESS = True
 
     def __init__(
@@ -249,12 +251,17 @@ class ConsoleApp(App[None]):
             self._painted.wait(FIRST_PAINT_WAIT_S)  # the whole read after the paint, not beside it
             if worker.is_cancelled:
                 return
-        if self.LOAD_IN_PROCESS and not first_load:  # collect, read and evaluate in a process of its own
+        if self.LOAD_IN_PROCESS and not first_load:  # read and evaluate in a process of its own (collect here meanwhile)
             from console.tui.load_process import load
 
+            def collect_here() -> str:
+                from collectors.pipeline import collect as run_collect
+
+                return run_collect(self.loc).to_text().splitlines()[0]
+
             try:
-                data = load(self.loc, now=self.now, generation=self._generation, collect=collect,
-                            cancelled=lambda: worker.is_cancelled)
+                data = load(self.loc, now=self.now, generation=self._generation, cancelled=lambda: worker.is_cancelled,
+                            collect_first=collect_here if collect else None)
             except InputError as e:
                 if getattr(e, "stage", "") != "collect":
                     raise
@@ -280,8 +287,7 @@ class ConsoleApp(App[None]):
                 if self.LOAD_IN_PROCESS:
                     from console.tui.load_process import load
 
-                    data = load(self.loc, now=self.now, generation=self._generation, collect=False,
-                                cancelled=lambda: worker.is_cancelled)
+                    data = load(self.loc, now=self.now, generation=self._generation, cancelled=lambda: worker.is_cancelled)
                     if data is None:
                         return
                 else:

@@ -1,18 +1,16 @@
-"""A load in a process of its own: collect (if asked), read the store, run the rules, prepare
-the screens' views; the open app receives the result, part by part.
+"""A load in a process of its own: read the store, run the rules, prepare the screens' views;
+the open app receives the result, part by part.
 
 Why a process
     An app is kept open all day, and every load used to run in its own worker thread. A load at
-    10k nodes allocates far more than it keeps (the rules' scratch indexes, row dicts, parsed
-    SQL; a collect much more), interleaved with what it keeps; CPython's small-object arenas
-    are returned to the system only once empty, so the short-lived objects' arenas stayed
-    pinned by the long-lived ones. Measured in a fresh process at 10k nodes
-    (``benchmarks/bench_tui.py``, its memory lines): after one load read and evaluated in
-    process, 57 arenas (MiB) held 18.5 MiB of live objects; received from a process of its
-    own, the same data (and the Triage's signals and readers) takes 26 arenas for 22 MiB. The
-    collect (the app's background collect on opening, and each live one) and the rules also
-    stop sharing the interpreter with the UI thread: their seconds of Python no longer take
-    turns with key presses under one GIL.
+    10k nodes allocates far more than it keeps (the rules' scratch indexes, row dicts, the
+    screens' views' intermediate rows), interleaved with what it keeps; CPython's small-object
+    arenas are returned to the system only once empty, so the short-lived objects' arenas
+    stayed pinned by the long-lived ones. Measured in a fresh process at 10k nodes
+    (``benchmarks/bench_tui.py``, its memory lines): the open app added 117 MiB with its
+    loads in its own threads (80 arenas of 1 MiB for 39 MiB of live objects), 80 MiB with
+    them in a process of their own (40 arenas, 39 MiB live). The rules' seconds of Python also
+    stop sharing the interpreter (and its GIL) with the UI thread.
 
 How
     * a new interpreter (``subprocess``, not ``multiprocessing``: the app runs threads, so a
@@ -21,17 +19,24 @@ How
       ``sys.stderr.fileno()``, which is -1 inside a Textual app); the arguments go pickled
       to its standard input, the answer comes back on its standard output, and whatever
       else it prints goes to ``/dev/null`` (the terminal is the app's);
-    * the child runs exactly what the app ran in its worker (``collectors.pipeline.collect``,
-      :func:`~console.tui.state.load_app_data`, then the views of :data:`VIEWS`), then writes
-      the result with one :class:`pickle.Pickler` as several pickles (:func:`to_parts`): the
-      pickler's memo is shared across them, so a string the parts share (a node id) arrives
-      as one object, as :func:`~console.tui.state.shared_id` made it;
+    * the child imports what a load runs as soon as it starts; a collect (the background one
+      on opening, each live one) runs meanwhile in the app's load worker, as before (it reads
+      files and writes the store under its lock; started in the process it would come after
+      the process's imports: a live refresh measured 3.9 s on sample_project that way, against
+      the 3 s target), and its summary line goes to the child with the arguments;
+    * the child runs :func:`~console.tui.state.load_app_data` (the store read and the rules,
+      exactly as the app's worker ran them) and :func:`_views` (the Lineage's index, the
+      Layerinitis ranking, the Triage's signals and readers, under the memo keys the screens
+      ask for), then writes the result with one :class:`pickle.Pickler` as several pickles
+      (:func:`to_parts`): the pickler's memo is shared across them, so a string the parts
+      share (a node id) arrives as one object, as :func:`~console.tui.state.shared_id` made it;
     * the parent (the app's load worker) reads them with one :class:`pickle.Unpickler`, one
       part at a time, yielding the interpreter between parts (one call holds the GIL for its
-      whole length: the UI would stall for the whole load otherwise);
-    * a collect's :class:`~console.errors.InputError` comes back as one (the live retries
-      depend on it); any other failure as :class:`LoadFailed` with the child's traceback; a
-      child that dies (killed, out of memory) as :class:`LoadFailed` too;
+      whole length);
+    * an :class:`~console.errors.InputError` (of the collect, or of the store read in the
+      child) reaches the app as one, with its ``stage`` (the live retries depend on it); any
+      other failure as :class:`LoadFailed` with the child's traceback; a child that dies
+      (killed, out of memory) as :class:`LoadFailed` too;
     * the worker is cancelled (the app closes, a newer load): the child is killed.
 
 What is not sent: the Triage's extra tables (``AppData.extras``: a lazy reader of the store),
@@ -110,7 +115,7 @@ def _views(data: AppData) -> None:
     if not (data.has_store and data.evaluated):
         return
     from console.tui.lineage_layout import build_index
-    from console.tui.screens.layerinitis import ranked_view
+    from console.tui.hotspots_view import ranked_view
 
     data.memo("lineage.index", lambda: build_index(data.ctx, signals=data.signals(), readers=data.readers()))
     ranked_view(data)
@@ -129,32 +134,36 @@ def _pickler(buffer: io.BytesIO) -> pickle.Pickler:
     return pickler
 
 
+#: What a load imports (lazily, where it is used), imported by the child as soon as it starts.
+_PRELOAD = (
+    "console.cli.options", "console.tui.state", "console.tui.hotspots_view", "console.tui.lineage_layout",
+    "rules.engine", "console.report.model", "console.triage.signals", "console.triage.readers", "console.layerinitis",
+)
+
 #: The child's start: the parent's import path first, then :func:`main`.
 _BOOT = "import pickle, sys; sys.path[:0] = pickle.load(sys.stdin.buffer); from console.tui.load_process import main; main()"
 
 
 def main() -> None:
-    """The load's process (see the module docstring): reads ``(loc, now, generation,
-    collect)`` pickled from its standard input (after the import path, read by ``_BOOT``); writes to its standard output one pickle,
-    ``("ok", part names)``, ``("input", stage, path, problem, class name)`` or ``("error",
-    traceback)``, then, after "ok", the parts, pickled by the same pickler."""
+    """The load's process (see the module docstring): imports what a load runs, then reads
+    ``(loc, now, generation, collect_note)`` pickled from its standard input (after the import
+    path, read by ``_BOOT``); writes to its standard output one pickle, ``("ok", part names)``,
+    ``("input", stage, path, problem, class name)`` or ``("error", traceback)``, then, after
+    "ok", the parts, pickled by the same pickler."""
     out = os.fdopen(os.dup(1), "wb")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # what anything here prints is not the answer
     os.dup2(devnull, 2)
-    loc, now, generation, collect = pickle.load(sys.stdin.buffer)
-    stage = "collect"
+    import importlib
+
+    for name in _PRELOAD:  # while the app collects: the arguments come after its collect
+        importlib.import_module(name)
+    from console.tui.state import load_app_data
+
+    loc, now, generation, note = pickle.load(sys.stdin.buffer)
     buffer = io.BytesIO()
     pickler = _pickler(buffer)
     try:
-        note = ""
-        if collect:
-            from collectors.pipeline import collect as run_collect
-
-            note = run_collect(loc).to_text().splitlines()[0]
-        from console.tui.state import load_app_data
-
-        stage = "load"
         data = load_app_data(loc, now=now, generation=generation, collect_note=note)
         _views(data)
         parts = to_parts(data)
@@ -163,7 +172,7 @@ def main() -> None:
             pickler.dump(value)
     except InputError as e:
         buffer = io.BytesIO()
-        pickle.dump(("input", stage, e.path, e.problem, type(e).__name__), buffer)
+        pickle.dump(("input", "load", e.path, e.problem, type(e).__name__), buffer)
     except BaseException:  # noqa: BLE001 (everything reaches the app, as a worker's error did)
         buffer = io.BytesIO()
         pickle.dump(("error", traceback.format_exc()), buffer)
@@ -172,10 +181,12 @@ def main() -> None:
 
 
 def load(
-    loc: Locations, *, now: dt.datetime | None, generation: int, collect: bool, cancelled: Callable[[], bool],
+    loc: Locations, *, now: dt.datetime | None, generation: int, cancelled: Callable[[], bool],
+    collect_first: Callable[[], str] | None = None,
 ) -> AppData | None:
-    """Collect (if ``collect``), load and evaluate in a process of its own; the evaluated
-    AppData, or None when ``cancelled()`` turned true meanwhile (the process is killed then).
+    """Load and evaluate in a process of its own (after ``collect_first()``, run here while
+    the process starts: its answer is the load's ``collect_note``); the evaluated AppData, or
+    None when ``cancelled()`` turned true meanwhile (the process is killed then).
 
     Raises:
         InputError: the collect or the store read rejected the input; its ``stage`` says
@@ -191,7 +202,16 @@ def load(
         assert process.stdin is not None and process.stdout is not None
         with process.stdin:
             pickle.dump(paths, process.stdin)
-            pickle.dump((loc, now, generation, collect), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            process.stdin.flush()  # it imports the load's modules meanwhile
+            note = ""
+            if collect_first is not None:
+                try:
+                    note = collect_first()
+                except InputError as e:
+                    e.stage = "collect"  # type: ignore[attr-defined]
+                    process.kill()
+                    raise
+            pickle.dump((loc, now, generation, note), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         fd = process.stdout.fileno()
         while True:
             if cancelled():
@@ -203,7 +223,7 @@ def load(
                     break
                 received += chunk
     finally:
-        if process.poll() is None and cancelled():
+        if process.poll() is None and (cancelled() or not received):
             process.kill()
         try:
             process.wait(timeout=10)

@@ -13,7 +13,7 @@ import pytest
 from console.cli.options import resolve_locations
 from console.errors import InputError
 from console.tui.load_process import LoadFailed, load
-from console.tui.screens.layerinitis import ranked_view
+from console.tui.hotspots_view import ranked_view
 from console.tui.state import load_app_data
 from tests.tui.conftest import NOW, SAMPLE, make_app, settle
 
@@ -38,7 +38,7 @@ def _children() -> list[int]:
 def test_a_load_in_its_own_process_is_the_load_of_the_thread(sample_loc):
     here = load_app_data(sample_loc, now=NOW, generation=3)
     ranked_view(here)  # (as the load's process does: the frames only the ranking reads are emptied then)
-    there = load(sample_loc, now=NOW, generation=3, collect=False, cancelled=lambda: False)
+    there = load(sample_loc, now=NOW, generation=3, cancelled=lambda: False)
     assert there is not None and there.evaluated and there.generation == 3
     assert [f.fingerprint for f in there.findings] == [f.fingerprint for f in here.findings]
     assert set(there.rules) == set(here.rules)
@@ -57,18 +57,27 @@ def test_a_store_that_is_not_a_store_is_an_input_error_of_the_load(tmp_path):
     bad.write_bytes(b"not a database at all\n" * 100)
     loc = resolve_locations(SAMPLE, store=bad)
     with pytest.raises(InputError) as caught:
-        load(loc, now=NOW, generation=1, collect=False, cancelled=lambda: False)
+        load(loc, now=NOW, generation=1, cancelled=lambda: False)
     assert caught.value.stage == "load" and "store.duckdb" in str(caught.value)
     assert bad.read_bytes() == b"not a database at all\n" * 100  # nothing lost
 
 
 def test_a_collect_that_rejects_its_input_is_an_input_error_of_the_collect(project_copy, tmp_path):
+    from collectors.pipeline import collect
+
     (project_copy / "target" / "manifest.json").write_text('{"metadata": ')
     loc = resolve_locations(project_copy, store=tmp_path / "store.duckdb")
     with pytest.raises(InputError) as caught:
-        load(loc, now=NOW, generation=1, collect=True, cancelled=lambda: False)
+        load(loc, now=NOW, generation=1, cancelled=lambda: False, collect_first=lambda: collect(loc).to_text())
     assert caught.value.stage == "collect" and "manifest.json" in str(caught.value)
     assert "\n" not in str(caught.value)
+    assert not _children()  # the process started beside the collect is gone
+    assert not (tmp_path / "store.duckdb").exists()  # nothing written
+
+
+def test_the_collects_summary_reaches_the_load(sample_loc):
+    data = load(sample_loc, now=NOW, generation=1, cancelled=lambda: False, collect_first=lambda: "collected 3 things")
+    assert data is not None and data.collect_note == "collected 3 things"
 
 
 def test_a_cancelled_load_kills_its_process(sample_loc):
@@ -79,7 +88,7 @@ def test_a_cancelled_load_kills_its_process(sample_loc):
         seen.extend(p for p in _children() if p not in seen)
         return time.monotonic() - started > 0.3
 
-    assert load(sample_loc, now=NOW, generation=1, collect=False, cancelled=cancelled) is None
+    assert load(sample_loc, now=NOW, generation=1, cancelled=cancelled) is None
     assert seen  # the process was there
     assert not _children()  # and is gone (killed and reaped)
 
@@ -91,7 +100,7 @@ def test_a_load_whose_process_dies_fails_with_a_sentence(sample_loc):
         return False
 
     with pytest.raises(LoadFailed, match="ended without an answer"):
-        load(sample_loc, now=NOW, generation=1, collect=False, cancelled=kill_it)
+        load(sample_loc, now=NOW, generation=1, cancelled=kill_it)
     assert not _children()
 
 

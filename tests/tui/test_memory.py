@@ -85,7 +85,7 @@ async def test_one_string_per_node_id_across_the_loads_indexes(sample_loc):
 
 async def test_the_last_miles_frames_are_let_go_once_the_layerinitis_ranking_is_done(sample_loc):
     from console.layerinitis.items import without_comments
-    from console.tui.screens.layerinitis import RANKING_TABLES, ranked_view
+    from console.tui.hotspots_view import RANKING_TABLES, ranked_view
 
     app = make_app(sample_loc)
     async with app.run_test(size=(100, 30)) as pilot:
