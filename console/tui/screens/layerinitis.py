@@ -7,8 +7,9 @@ pane below shows the whole of the row under the cursor (where, logic, why it ran
 belongs; every place of a rule). Enter opens the dbt node in Lineage (a node hotspot itself; an
 item's home or the first node it reads); ``t`` opens Triage on it.
 
-The ranking is computed by a worker off the UI thread; the table shows "ranking..." until it
-arrives. The worker keeps only what the screen shows and the node each item row opens: what the
+The ranking comes computed with the load (the load's process computes it,
+:mod:`console.tui.load_process`, with :mod:`console.tui.hotspots_view`); otherwise a worker
+computes it off the UI thread, and the table shows "ranking..." until it arrives. The worker keeps only what the screen shows and the node each item row opens: what the
 ranking caches on the load's context (the last mile's items with their parsed expressions, the
 rule index, node rows as dicts) is dropped once it is done (at 10k nodes about 60 MiB of Python
 objects an open app held for nothing, measured with tracemalloc; whoever needs them again
