@@ -200,18 +200,21 @@ def load(
     received = bytearray()
     try:
         assert process.stdin is not None and process.stdout is not None
-        with process.stdin:
-            pickle.dump(paths, process.stdin)
-            process.stdin.flush()  # it imports the load's modules meanwhile
-            note = ""
-            if collect_first is not None:
-                try:
-                    note = collect_first()
-                except InputError as e:
-                    e.stage = "collect"  # type: ignore[attr-defined]
-                    process.kill()
-                    raise
-            pickle.dump((loc, now, generation, note), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            with process.stdin:
+                pickle.dump(paths, process.stdin)
+                process.stdin.flush()  # it imports the load's modules meanwhile
+                note = ""
+                if collect_first is not None:
+                    try:
+                        note = collect_first()
+                    except InputError as e:
+                        e.stage = "collect"  # type: ignore[attr-defined]
+                        process.kill()
+                        raise
+                pickle.dump((loc, now, generation, note), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        except BrokenPipeError:  # it died before it read its arguments: no answer, said below
+            pass
         fd = process.stdout.fileno()
         while True:
             if cancelled():

@@ -112,3 +112,16 @@ async def test_the_app_shows_a_load_made_in_its_own_process(sample_loc):
         assert app.data.evaluated and app.data.findings
         assert app.get_screen("lineage").index is app.data.__dict__["_memo"]["lineage.index"]
     assert not _children()
+
+
+def test_a_process_that_dies_before_its_arguments_fails_with_a_sentence(sample_loc):
+    def collect_then_kill() -> str:
+        time.sleep(0.2)
+        for pid in _children():
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)
+        return ""
+
+    with pytest.raises(LoadFailed, match="ended without an answer"):
+        load(sample_loc, now=NOW, generation=1, cancelled=lambda: False, collect_first=collect_then_kill)
+    assert not _children()
