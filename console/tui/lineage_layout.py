@@ -135,6 +135,14 @@ class LineageIndex:
         return cached
 
 
+def load_index(data) -> LineageIndex:
+    """The load's one :class:`LineageIndex` (memoised on ``data``, a
+    :class:`console.tui.state.AppData`), on the signals and readers it shares with the Triage:
+    what the Lineage screen shows, computed by the load's process
+    (:mod:`console.tui.load_process`) or else by the screen's worker."""
+    return data.memo("lineage.index", lambda: build_index(data.ctx, signals=data.signals(), readers=data.readers()))
+
+
 def build_index(ctx, findings=(), extras=None, signals=None, readers=None) -> LineageIndex:
     """The :class:`LineageIndex` of a load (``extras``: :class:`console.triage.Extras`, may be
     None; ``signals`` and ``readers``: the load's :class:`console.triage.signals.SignalIndex`

@@ -114,10 +114,10 @@ def _views(data: AppData) -> None:
     instead (each under the memo key the screen asks for: the screen then finds it done)."""
     if not (data.has_store and data.evaluated):
         return
-    from console.tui.lineage_layout import build_index
     from console.tui.hotspots_view import ranked_view
+    from console.tui.lineage_layout import load_index
 
-    data.memo("lineage.index", lambda: build_index(data.ctx, signals=data.signals(), readers=data.readers()))
+    load_index(data)
     ranked_view(data)
 
 

@@ -85,10 +85,10 @@ class LineageScreen(ConsoleScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="lineage")
     def build(self, data: AppData) -> None:
         """Build the per-load index (a short store visit for the last mile and the query log)."""
-        from console.tui.lineage_layout import build_index
+        from console.tui.lineage_layout import load_index
 
         worker = get_current_worker()
-        index = data.memo("lineage.index", lambda: build_index(data.ctx, signals=data.signals(), readers=data.readers()))
+        index = load_index(data)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._indexed, data.generation, index)
 
