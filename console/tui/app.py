@@ -65,6 +65,7 @@ import os
 import shlex
 import subprocess
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -236,7 +237,6 @@ class ConsoleApp(App[None]):
         is still being written is waited for (retried) instead of collected.
         """
         worker = get_current_worker()
-        note = ""
         unfinished = sorted(p for p in changed if p.endswith(".json") and not looks_complete(Path(p)))
         if unfinished:
             error = InputError(unfinished[0], "not completely written yet")
@@ -251,54 +251,45 @@ class ConsoleApp(App[None]):
             self._painted.wait(FIRST_PAINT_WAIT_S)  # the whole read after the paint, not beside it
             if worker.is_cancelled:
                 return
-        if self.LOAD_IN_PROCESS and not first_load:  # read and evaluate in a process of its own (collect here meanwhile)
-            from console.tui.load_process import load
-
-            def collect_here() -> str:
-                from collectors.pipeline import collect as run_collect
-
-                return run_collect(self.loc).to_text().splitlines()[0]
-
-            try:
-                data = load(self.loc, now=self.now, generation=self._generation, cancelled=lambda: worker.is_cancelled,
-                            collect_first=collect_here if collect else None)
-            except InputError as e:
-                if getattr(e, "stage", "") != "collect":
-                    raise
-                self.post_message(WorkFailed("Could not collect the project.", e, live=live))
-                return
-            if data is None:  # cancelled
-                return
-        else:
-            if collect:
-                from collectors.pipeline import collect as run_collect
-
-                try:
-                    summary = run_collect(self.loc)
-                except InputError as e:
-                    self.post_message(WorkFailed("Could not collect the project.", e, live=live))
-                    return
-                note = summary.to_text().splitlines()[0]
-            data = read_app_data(self.loc, now=self.now, generation=self._generation, collect_note=note)
-            if worker.is_cancelled:
-                return
-            if not data.evaluated:  # the frames first (a fast first paint), then the findings
-                self.post_message(DataLoaded(data, collected=collect))
-                if self.LOAD_IN_PROCESS:
-                    from console.tui.load_process import load
-
-                    data = load(self.loc, now=self.now, generation=self._generation, cancelled=lambda: worker.is_cancelled)
-                    if data is None:
-                        return
-                else:
-                    data = evaluate_app_data(data, self.loc)
-            if worker.is_cancelled:
-                return
+        try:
+            data = self._load(collect, early=first_load or not self.LOAD_IN_PROCESS, cancelled=lambda: worker.is_cancelled)
+        except InputError as e:
+            if getattr(e, "stage", "") != "collect":  # (the store's own problems are the worker's failure)
+                raise
+            self.post_message(WorkFailed("Could not collect the project.", e, live=live))
+            return
+        if data is None or worker.is_cancelled:
+            return
         if self._frozen:  # the previous load's cycles become collectable, once (see the module docstring)
             self._frozen = False
             gc.unfreeze()
             gc.collect()
         self.post_message(DataLoaded(data, collected=collect))
+
+    def _collect(self) -> str:
+        """Collect the project (in the calling worker); the first line of its summary."""
+        from collectors.pipeline import collect as run_collect
+
+        return run_collect(self.loc).to_text().splitlines()[0]
+
+    def _load(self, collect: bool, *, early: bool, cancelled: Callable[[], bool]) -> AppData | None:
+        """One load with its findings (None: cancelled meanwhile), after a collect if asked: in
+        the load's process (:mod:`console.tui.load_process`, the collect running here
+        meanwhile), or, when ``early``, with the store's frames read here first and posted
+        before the findings (the first load's screens that draw without them)."""
+        from console.tui.load_process import load, run_collect_first
+
+        collect_first = self._collect if collect else None
+        if not early:
+            return load(self.loc, now=self.now, generation=self._generation, cancelled=cancelled, collect_first=collect_first)
+        note = run_collect_first(collect_first) if collect_first else ""
+        data = read_app_data(self.loc, now=self.now, generation=self._generation, collect_note=note)
+        if cancelled() or data.evaluated:
+            return data
+        self.post_message(DataLoaded(data, collected=collect))
+        if self.LOAD_IN_PROCESS:
+            return load(self.loc, now=self.now, generation=self._generation, cancelled=cancelled)
+        return evaluate_app_data(data, self.loc)
 
     def on_data_loaded(self, message: DataLoaded) -> None:
         if message.painted is not None:
@@ -430,7 +421,7 @@ class ConsoleApp(App[None]):
         if not self.has_screen(name):
             return
         screen = self.get_screen(name)
-        owner = getattr(screen, "VIEW_OF", "") or name
+        owner = screen.VIEW_OF or name
         self._views[owner] = name
         if self.screen is not screen:
             self.switch_screen(name)

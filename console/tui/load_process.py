@@ -180,6 +180,16 @@ def main() -> None:
     out.close()
 
 
+def run_collect_first(collect_first: Callable[[], str]) -> str:
+    """``collect_first()``, its :class:`~console.errors.InputError` marked as the collect's
+    (``stage = "collect"``: the app says "Could not collect" and retries live ones)."""
+    try:
+        return collect_first()
+    except InputError as e:
+        e.stage = "collect"  # type: ignore[attr-defined]
+        raise
+
+
 def load(
     loc: Locations, *, now: dt.datetime | None, generation: int, cancelled: Callable[[], bool],
     collect_first: Callable[[], str] | None = None,
@@ -204,14 +214,11 @@ def load(
             with process.stdin:
                 pickle.dump(paths, process.stdin)
                 process.stdin.flush()  # it imports the load's modules meanwhile
-                note = ""
-                if collect_first is not None:
-                    try:
-                        note = collect_first()
-                    except InputError as e:
-                        e.stage = "collect"  # type: ignore[attr-defined]
-                        process.kill()
-                        raise
+                try:
+                    note = run_collect_first(collect_first) if collect_first is not None else ""
+                except InputError:
+                    process.kill()
+                    raise
                 pickle.dump((loc, now, generation, note), process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         except BrokenPipeError:  # it died before it read its arguments: no answer, said below
             pass
