@@ -28,10 +28,9 @@ class ScreensProvider(Provider):
     def _screens(self):
         app: ConsoleApp = self.app  # type: ignore[assignment]
         for name, key, cls in app.screen_table:
-            title = cls.TITLE_TEXT or name.title()
-            if cls.VIEW_OF:  # a view of another screen: its key is that screen's key, then n
-                title = f"{title}: {getattr(cls, 'VIEW', name).title()}"
-            yield name, key or next((f"{k}, then n" for n, k, _ in app.screen_table if n == cls.VIEW_OF), ""), title
+            if cls.VIEW_OF:  # a view of another screen: reached by that screen's key, then n
+                key = next((f"{k}, then n" for n, k, _ in app.screen_table if n == cls.VIEW_OF), "")
+            yield name, key, cls.TITLE_TEXT or name.title()
 
     async def discover(self) -> Hits:
         for name, key, title in self._screens():

@@ -118,6 +118,7 @@ class RunsScreen(_RunsView):
 
     VIEW = "runs"
     OTHER = "runs-nodes"
+    TABLE = "#rn-runs"
     BINDINGS = [
         *_RunsView.BINDINGS,
         Binding("tab", "focus_next_table", "Next table", show=False),
@@ -132,8 +133,6 @@ class RunsScreen(_RunsView):
         with Vertical(id="rn-runs-view"):
             yield VirtualTable(("when", 16), ("command", 8), ("status", 6), ("took", 6), "results", id="rn-runs")
             yield VirtualTable(("status", 8), ("node", 30), ("took", 6), "message", id="rn-results")
-
-    TABLE = "#rn-runs"
 
     def on_mount(self) -> None:
         self.query_one("#rn-runs").border_title = "Runs"
@@ -208,6 +207,7 @@ class RunsScreen(_RunsView):
 class RunNodesScreen(_RunsView):
     """Every node's status and duration history (see the module docstring)."""
 
+    TITLE_TEXT = "Runs: Nodes"
     VIEW_OF = "runs"
     VIEW = "nodes"
     OTHER = "runs"
