@@ -266,6 +266,16 @@ class Context:
         runs = self.runs.select("invocation_id", "generated_at", "command")
         return self.frames["node_results"].join(runs, on="invocation_id", how="inner").sort("generated_at")
 
+    def history_of(self, unique_id: str) -> pl.DataFrame:
+        """:attr:`result_history`'s rows of one node, oldest first: filtered from it when it
+        is built, else from ``node_results`` before the join (an open app asks this per node
+        and need not hold the whole history for it)."""
+        if "result_history" in self.__dict__:
+            return self.result_history.filter(pl.col("unique_id") == unique_id)
+        runs = self.runs.select("invocation_id", "generated_at", "command")
+        rows = self.frames["node_results"].filter(pl.col("unique_id") == unique_id)
+        return rows.join(runs, on="invocation_id", how="inner").sort("generated_at")
+
     @cached_property
     def freshness_runs(self) -> pl.DataFrame:
         inv = self.frames["invocations"]

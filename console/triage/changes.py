@@ -31,10 +31,7 @@ MAX_DIFF_LINES = 120
 
 def last_success(ctx: Context, unique_id: str, as_of=None) -> RunResult | None:
     """The node's latest successful result (at or before ``as_of``), or None."""
-    hist = ctx.result_history
-    if not hist.height:
-        return None
-    rows = hist.filter((pl.col("unique_id") == unique_id) & pl.col("status").is_in(list(GREEN)))
+    rows = ctx.history_of(unique_id).filter(pl.col("status").is_in(list(GREEN)))
     if as_of is not None:
         rows = rows.filter(pl.col("generated_at") <= as_of)
     if not rows.height:

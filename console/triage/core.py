@@ -92,10 +92,9 @@ class Triage:
 
     def recent_runs(self, unique_id: str, limit: int = RECENT_RUNS) -> tuple[RunResult, ...]:
         """The node's latest results, newest first."""
-        hist = self.ctx.result_history
-        if not hist.height:
+        rows = self.ctx.history_of(unique_id)
+        if not rows.height:
             return ()
-        rows = hist.filter(pl.col("unique_id") == unique_id)
         if self.as_of is not None:
             rows = rows.filter(pl.col("generated_at") <= self.as_of)
         cols = ("invocation_id", "generated_at", "command", "status", "execution_time", "failures", "message")

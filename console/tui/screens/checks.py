@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import polars as pl
 from rich.console import Group
 from rich.syntax import Syntax
 from rich.text import Text
@@ -333,5 +332,5 @@ def failure_history(data: AppData, node: str) -> list[float]:
     """A test's failure counts in each stored run, oldest first (empty for other nodes)."""
     if not node.startswith("test."):
         return []
-    hist = data.ctx.result_history.filter(pl.col("unique_id") == node)
+    hist = data.ctx.history_of(node)
     return [float(v or 0) for v in hist["failures"].to_list()]
