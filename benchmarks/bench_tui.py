@@ -287,6 +287,12 @@ async def keys(loc, build_ahead: bool = True) -> tuple[dict[str, dict[str, list[
         await press("view switch (Runs)", "n")
         if app.has_screen("layerinitis"):
             await press("first visit: Layerinitis", "6")
+        await press("screen switch", "1")
+        await press("triage: back to it", "t")  # (the node under the Overview's cursor)
+        await pilot.press("r")  # the latest run's triage: 1,600 lines at 10k nodes
+        await _until(pilot, lambda: not len(app.workers))
+        await pilot.pause()
+        await press("triage: scroll", "space", "space", "space", "b", "G", "g")
         if app.has_screen("lineage"):
             await press("first visit: Lineage", "2")
             await press("lineage moves", "down", "down", "right", "left", "up", "l", "h")

@@ -79,7 +79,7 @@ class Violation:
     hint: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands per load, kept by an open app: no instance dict
 class Finding:
     """A finding as every report format carries it (the JSON report's ``findings`` items)."""
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -197,7 +198,7 @@ def run_results(data: AppData, invocation_id: str) -> tuple[list[tuple], SearchI
         res = data.ctx.results_of(invocation_id).select("unique_id", "status", "execution_time", "message")
         same = canonical()
         rows = sorted(
-            (_RESULT_ORDER.get(status, 9), data.name(uid), sys.intern(uid), same(status), took, message)
+            (_RESULT_ORDER.get(status, 9), data.name(uid), sys.intern(uid), same(status), took, same(message))
             for uid, status, took, message in res.iter_rows()
         )
         return rows, SearchIndex([r[2] for r in rows], (r[1] for r in rows))
@@ -336,7 +337,7 @@ def _node_runs(data: AppData) -> list[NodeRuns]:
     hist = data.ctx.result_history.select("unique_id", "status", "execution_time")
     statuses: dict[str, list[str]] = {}
     durations: dict[str, list[float | None]] = {}
-    same = canonical()
+    same = canonical()  # statuses, and whole status histories (most nodes share a few: one tuple each)
     for uid, status, t in hist.iter_rows():
         statuses.setdefault(uid, []).append(same(status))
         durations.setdefault(uid, []).append(t)
@@ -344,7 +345,7 @@ def _node_runs(data: AppData) -> list[NodeRuns]:
     slowing = {f.node for f in data.findings if f.name == "duration-regression"}
     kinds = dict(data.ctx.frames["nodes"].select("unique_id", "resource_type").iter_rows())
     rows = [
-        NodeRuns(sys.intern(uid), data.name(uid), same(kinds.get(uid, uid.split(".", 1)[0])), tuple(st), tuple(durations[uid]), uid in flaky, uid in slowing)
+        NodeRuns(sys.intern(uid), data.name(uid), same(kinds.get(uid, uid.split(".", 1)[0])), same(tuple(st)), tuple(durations[uid]), uid in flaky, uid in slowing)
         for uid, st in statuses.items()
     ]
     rows.sort(key=lambda r: (not (r.flaky or r.slowing), r.last_status not in ("error", "fail", "runtime error", "warn"), r.name))
@@ -379,42 +380,71 @@ def canonical() -> Callable[[Any], Any]:
 
 
 class SearchIndex:
-    """Rows with their lower-cased search text, built once per load; filtered on each key press.
+    """Rows with their lower-cased search text; filtered on each key press.
 
     :meth:`matching` scans the texts for every word (a plain substring test: about 1 ms per
     10,000 rows here); when the new words only narrow the previous ones (typing on), it scans
-    only the previous matches.
+    only the previous matches. Without words it answers with the rows as they are (a
+    ``range``, or ``among``): no list of 10,000 indices is held for an unfiltered table.
+
+    ``texts`` may be a function giving them: they are then built on the first search, and let
+    go when a search without words says the filter was emptied (the Checks' texts repeat every
+    finding's message, path and node: 2.9 MiB at 10k nodes that an open app need not keep
+    while nobody searches).
 
     Example:
         >>> idx = SearchIndex(["a", "b", "c"], ["Stg_Orders", "fct_orders", "stg_items"])
         >>> idx.matching(["stg"]), idx.matching(["stg_o"]), idx.matching([]), idx.matching(["x"])
-        ([0, 2], [0], [0, 1, 2], [])
+        ([0, 2], [0], range(0, 3), [])
         >>> idx.matching(["orders"], among=[1, 2], among_key="after a")
         [1]
+        >>> lazy = SearchIndex(["a", "b"], lambda: ["A b", "c"])
+        >>> lazy.matching(["b"]), lazy.matching([]), lazy.texts, lazy.matching(["c"])
+        ([0], range(0, 2), None, [1])
     """
 
-    def __init__(self, keys: Sequence[str], texts: Iterable[str]) -> None:
+    def __init__(self, keys: Sequence[str], texts: Iterable[str] | Callable[[], Iterable[str]]) -> None:
         self.keys = list(keys)
-        self.texts = [_lower(t) for t in texts]
+        self._make = texts if callable(texts) else None
+        self.texts: list[str] | None = None if callable(texts) else [_lower(t) for t in texts]
         self._last: tuple[tuple[str, ...], Any, list[int]] | None = None
 
     def __len__(self) -> int:
         return len(self.keys)
 
-    def matching(self, words: Sequence[str], among: Sequence[int] | None = None, among_key: Any = None) -> list[int]:
+    def release(self) -> None:
+        """Let the texts go when they can be built again (and the last matches in any case)."""
+        self._last = None
+        if self._make is not None:
+            self.texts = None
+
+    def keys_of(self, rows: Sequence[int]) -> list[str]:
+        """The keys of ``rows`` (:meth:`matching`'s answer): the index's own list for all of them."""
+        if isinstance(rows, range) and len(rows) == len(self.keys):
+            return self.keys
+        keys = self.keys
+        return [keys[i] for i in rows]
+
+    def matching(self, words: Sequence[str], among: Sequence[int] | None = None, among_key: Any = None) -> Sequence[int]:
         """Indices of the rows whose text holds every word (lower-cased), in order.
 
         ``among``: only these rows (ascending; e.g. the rows of one severity), named by
         ``among_key``: the previous matches are reused only for the same key.
         """
         words = tuple(w.lower() for w in words)
+        if not words:
+            self.release()  # the search is over: its texts go when they can be built again
+            return range(len(self.keys)) if among is None else among
+        texts = self.texts
+        if texts is None:
+            assert self._make is not None
+            texts = self.texts = [_lower(t) for t in self._make()]
         last = self._last
         candidates: Iterable[int]
         if last is not None and last[1] == among_key and all(any(o in w for w in words) for o in last[0]):
             candidates = last[2]
         else:
-            candidates = range(len(self.texts)) if among is None else among
-        texts = self.texts
+            candidates = range(len(texts)) if among is None else among
         for word in words:
             candidates = [i for i in candidates if word in texts[i]]
         out = list(candidates)
@@ -422,15 +452,23 @@ class SearchIndex:
         return out
 
 
+def finding_texts(findings: Sequence[Finding], names: Mapping[str, str]) -> Iterator[str]:
+    """Each finding's searchable text: rule, name, its node's name and id, path, message.
+
+    Example:
+        >>> f = Finding("STR001", "x", "structure", "warn", "model.p.a", "m.sql", None, "Bad", "", "0")
+        >>> list(finding_texts([f], {"model.p.a": "a"}))
+        ['STR001 x a model.p.a m.sql Bad']
+    """
+    for f in findings:
+        yield f"{f.rule} {f.name} {names.get(f.node or '', '')} {f.node or ''} {f.path or ''} {f.message}"
+
+
 def search_index(data: AppData) -> SearchIndex:
     """The Checks filter's index: each finding (keyed by fingerprint) with its searchable text
     (rule, name, node, path, message), once per load."""
     def compute() -> SearchIndex:
-        names = data.names
-        return SearchIndex(
-            [f.fingerprint for f in data.findings],
-            (f"{f.rule} {f.name} {names.get(f.node or '', '')} {f.node or ''} {f.path or ''} {f.message}" for f in data.findings),
-        )
+        return SearchIndex([f.fingerprint for f in data.findings], partial(finding_texts, data.findings, data.names))
 
     return data.memo("checks.search", compute)
 
@@ -438,23 +476,25 @@ def search_index(data: AppData) -> SearchIndex:
 def finding_columns(data: AppData) -> dict[str, list[str]]:
     """The findings' filterable fields as columns, lower-cased, in the order of
     ``data.findings``: ``severity``, ``category``, ``rule`` (id), ``name`` and ``owner`` (their
-    node's), so a filter term is one list scan."""
-    def compute() -> dict[str, list[str]]:
-        own = owners(data)
-        fs = data.findings
-        same = canonical()  # a few distinct rules and owners: one string each, not one per finding
-        return {
-            "severity": [f.severity for f in fs], "category": [f.category for f in fs],
-            "rule": [same(_lower(f.rule)) for f in fs], "name": [same(_lower(f.name)) for f in fs],
-            "owner": [same(_lower(own.get(f.node or "", ""))) for f in fs],
-        }
+    node's), so a filter term is one list scan.
 
-    return data.memo("checks.columns", compute)
+    Built for each filter with terms, not kept: a few milliseconds at 10k findings, against
+    0.4 MiB an open app would hold for good.
+    """
+    own = owners(data)
+    fs = data.findings
+    lower = {}  # a few distinct rules and owners: one string each, lower-cased once
+    def low(value: str) -> str:
+        found = lower.get(value)
+        if found is None:
+            found = lower[value] = _lower(value)
+        return found
 
-
-def findings_by_key(data: AppData) -> dict[str, Finding]:
-    """fingerprint -> finding, once per load."""
-    return data.memo("checks.by_key", lambda: {f.fingerprint: f for f in data.findings})
+    return {
+        "severity": [f.severity for f in fs], "category": [f.category for f in fs],
+        "rule": [low(f.rule) for f in fs], "name": [low(f.name) for f in fs],
+        "owner": [low(own.get(f.node or "", "")) for f in fs],
+    }
 
 
 def freshness_index(data: AppData) -> SearchIndex:
@@ -499,6 +539,4 @@ def warm(data: AppData) -> None:
     if data.evaluated:
         _warm_sql_lexer()
         search_index(data)
-        finding_columns(data)
-        findings_by_key(data)
         node_runs_index(data)

@@ -140,21 +140,25 @@ def load_index(data) -> LineageIndex:
     :class:`console.tui.state.AppData`), on the signals and readers it shares with the Triage:
     what the Lineage screen shows, computed by the load's process
     (:mod:`console.tui.load_process`) or else by the screen's worker."""
-    return data.memo("lineage.index", lambda: build_index(data.ctx, signals=data.signals(), readers=data.readers()))
+    return data.memo("lineage.index", lambda: build_index(data.ctx, signals=data.signals(), readers=data.readers(), names=data.names))
 
 
-def build_index(ctx, findings=(), extras=None, signals=None, readers=None) -> LineageIndex:
+def build_index(ctx, findings=(), extras=None, signals=None, readers=None, names=None) -> LineageIndex:
     """The :class:`LineageIndex` of a load (``extras``: :class:`console.triage.Extras`, may be
     None; ``signals`` and ``readers``: the load's :class:`console.triage.signals.SignalIndex`
     and :class:`console.triage.readers.Readers` when they are shared with the Triage, else
-    built here)."""
+    built here; ``names``: the load's display names, ``AppData.names``, shared rather than
+    copied when every node of the signals has one, else built here)."""
     if signals is None:
         from console.triage.signals import build_signals
 
         signals = build_signals(ctx, findings)
-    names, columns, kinds = {}, {}, {}
+    shared = names is not None and len(names) == len(signals.refs) and all(uid in names for uid in signals.refs)
+    names = names if shared else {}
+    columns, kinds = {}, {}
     for uid, ref in signals.refs.items():
-        names[uid] = ref.name
+        if not shared:
+            names[uid] = ref.name
         kinds[uid] = ref.resource_type
         columns[uid] = column_of(ref.resource_type, ref.layer)
     levels = {u: signals.level(u) for u in names}

@@ -8,11 +8,12 @@ import signal
 import time
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from console.cli.options import resolve_locations
 from console.errors import InputError
-from console.tui.load_process import LoadFailed, load
+from console.tui.load_process import SENT_COLUMNS, LoadFailed, load, sent_frames
 from console.tui.hotspots_view import ranked_view
 from console.tui.state import load_app_data
 from tests.tui.conftest import NOW, SAMPLE, make_app, settle
@@ -42,7 +43,17 @@ def test_a_load_in_its_own_process_is_the_load_of_the_thread(sample_loc):
     assert there is not None and there.evaluated and there.generation == 3
     assert [f.fingerprint for f in there.findings] == [f.fingerprint for f in here.findings]
     assert set(there.rules) == set(here.rules)
-    assert {k: f.height for k, f in there.ctx.frames.items()} == {k: f.height for k, f in here.ctx.frames.items()}
+    sent = sent_frames(here.ctx.frames)  # what the app reads: fewer columns and tables, the same rows
+    assert {k: (f.height, f.columns) for k, f in there.ctx.frames.items()} == {k: (f.height, f.columns) for k, f in sent.items()}
+    assert there.ctx.frames["edges"].height == 0 and here.ctx.frames["edges"].height > 0
+    assert set(there.ctx.frames["nodes"].columns) == set(SENT_COLUMNS["nodes"]) < set(here.ctx.frames["nodes"].columns)
+    exposures = there.ctx.frames["nodes"].filter(pl.col("resource_type") == "exposure")
+    assert exposures.height and exposures["config"].null_count() < exposures.height  # what the production set reads
+    assert there.ctx.frames["nodes"].filter(pl.col("resource_type") == "model")["config"].null_count() == len(there.ctx.of_type("model"))
+    assert "result_history" not in there.ctx.__dict__ and "latest_results" not in there.__dict__  # derived: not sent
+    node = here.ctx.result_history["unique_id"][-1]
+    assert there.ctx.history_of(node).equals(here.ctx.result_history.filter(pl.col("unique_id") == node).select(
+        there.ctx.history_of(node).columns))  # asked per node, without the whole history
     assert there.names == here.names and there.missing == here.missing
     memo = there.__dict__["_memo"]  # the screens' views come computed: a screen finds them done
     assert {"lineage.index", "layerinitis.ranking", "triage.signals", "triage.readers"} <= set(memo)

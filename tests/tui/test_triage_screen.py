@@ -20,7 +20,7 @@ SIZES = [(80, 24), (160, 48)]
 def body_text(screen: TriageScreen) -> str:
     """The triage body as plain text (what the person reads)."""
     console = Console(width=120, record=True, color_system=None)
-    console.print(screen.query_one("#tr-content").content)
+    console.print(screen.query_one("#tr-body").content)
     return console.export_text()
 
 

@@ -91,4 +91,21 @@ def test_search_index_narrows_while_typing():
     assert idx.matching(["stg_or"]) == [0]
     assert idx.matching(["orders"]) == [0, 2]  # not a narrowing of "stg_or": every row again
     assert idx.matching(["orders"], among=[2, 4], among_key="fct") == [2]
-    assert idx.matching([]) == list(range(6))
+    assert list(idx.matching([])) == list(range(6))
+    assert idx.matching([], among=[2, 4]) == [2, 4]
+    assert idx.keys_of(idx.matching([])) is idx.keys  # every row: the index's own keys, no copy
+    assert idx.keys_of([1, 3]) == ["k1", "k3"]
+
+
+def test_search_index_builds_lazy_texts_for_a_search_and_lets_them_go():
+    built = []
+
+    def texts():
+        built.append(1)
+        return ["Stg_Orders", "fct_orders"]
+
+    idx = SearchIndex(["a", "b"], texts)
+    assert idx.texts is None and not built  # nothing until somebody searches
+    assert idx.matching(["stg"]) == [0] and idx.matching(["stg_o"]) == [0] and len(built) == 1
+    assert list(idx.matching([])) == [0, 1] and idx.texts is None  # the filter emptied: texts gone
+    assert idx.matching(["orders"]) == [0, 1] and len(built) == 2

@@ -9,7 +9,7 @@ stored runs). Code stays in the store: a worker fetches the selected node's, bri
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rich.console import Group
@@ -22,7 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from console.tui.digest import finding_columns, findings_by_key, owners, search_index
+from console.tui.digest import finding_columns, owners, search_index
 from console.tui.messages import ShowNode
 from console.tui.screens.base import ConsoleScreen
 from console.tui.state import AppData
@@ -132,7 +132,7 @@ class ChecksScreen(FilteredTableKeys, ConsoleScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._kept: list[int] = []  # indices into data.findings, as listed
+        self._kept: Sequence[int] = []  # indices into data.findings, as listed
         self._code: dict[str, tuple[str | None, str | None]] = {}
         self._code_generation = -1
         self._code_timer = None
@@ -166,16 +166,16 @@ class ChecksScreen(FilteredTableKeys, ConsoleScreen):
             return
         flt = parse_filter(self.filter_box().value)
         index, findings = search_index(data), data.findings
-        kept = index.matching(flt.words, flt.candidates(finding_columns(data)), among_key=flt.terms)
+        among = flt.candidates(finding_columns(data)) if any(flt.terms) else None
+        kept = index.matching(flt.words, among, among_key=flt.terms)
         self._kept = kept
-        keys = index.keys
         names = data.names
 
         def cells(j: int) -> tuple:
             f = findings[kept[j]]
             return (Text(f.severity, style=STYLES.get(f.severity, "")), f.rule, names.get(f.node or "", f.node or ""), f.message)
 
-        self.query_one("#ck-table", VirtualTable).show_rows([keys[i] for i in kept], cells)
+        self.query_one("#ck-table", VirtualTable).show_rows(index.keys_of(kept), cells)
         count = Text(f"{len(kept)} of {len(data.findings)} findings")
         if not data.findings and data.missing:
             count = Text(data.missing[0], style="italic")
@@ -187,7 +187,12 @@ class ChecksScreen(FilteredTableKeys, ConsoleScreen):
     # -- detail -------------------------------------------------------------------------------
     def selected_finding(self) -> Finding | None:
         key = self.query_one("#ck-table", VirtualTable).selected_key
-        return findings_by_key(self.data).get(key) if key and self.data is not None else None
+        if not key or self.data is None:
+            return None
+        row, findings = self.query_one("#ck-table", VirtualTable).cursor_row, self.data.findings
+        i = self._kept[row] if row < len(self._kept) else len(findings)
+        f = findings[i] if i < len(findings) else None
+        return f if f is not None and f.fingerprint == key else None  # (rows of this load only)
 
     def selected_node(self) -> str | None:
         f = self.selected_finding()

@@ -75,9 +75,10 @@ class FreshnessScreen(FilteredTableKeys, ConsoleScreen):
         if self.kind != "all":
             source = self.kind == "source"
             among = [i for i, r in enumerate(every) if (r.kind == "source") == source]
-        kept = digest.freshness_index(data).matching(self.filter_words(), among, among_key=self.kind)
-        rows = self._rows = [every[i] for i in kept]
-        self.query_one("#fr-table", VirtualTable).show_rows([r.unique_id for r in rows], lambda j: row_cells(rows[j]))
+        index = digest.freshness_index(data)
+        kept = index.matching(self.filter_words(), among, among_key=self.kind)
+        rows = self._rows = every if len(kept) == len(every) else [every[i] for i in kept]  # (all of them: the list itself)
+        self.query_one("#fr-table", VirtualTable).show_rows(index.keys_of(kept), lambda j: row_cells(rows[j]))
         sources = [r for r in rows if r.kind == "source"]
         stale = sum(r.status in ("warn", "error", "runtime error") for r in sources)
         late = sum(r.status in ("late", "never built") for r in rows if r.kind != "source")

@@ -137,7 +137,7 @@ class LayerinitisScreen(FilteredTableKeys, ConsoleScreen):
         kept = index.matching(self.filter_words())
         rows = self._rows = [(i + 1, entries[i]) for i in kept]
         view = self.view
-        self.query_one("#ly-table", VirtualTable).show_rows([index.keys[i] for i in kept], lambda j: row_cells(view, *rows[j]))
+        self.query_one("#ly-table", VirtualTable).show_rows(index.keys_of(kept), lambda j: row_cells(view, *rows[j]))
         counts = " · ".join(f"{len(self.ranked[v])} {_TITLES[v]}" for v in VIEWS)
         text = Text(f"{counts} · showing {_TITLES[self.view]}")
         if not self.ranked["items"] and not self.ranked["rules"]:

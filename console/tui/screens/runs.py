@@ -162,7 +162,7 @@ class RunsScreen(_RunsView):
         self._results_for = (data.generation, inv, words)
         every, index = digest.run_results(data, inv)
         kept = index.matching(words)
-        table.show_rows([index.keys[i] for i in kept], lambda j: result_cells(every[kept[j]]))
+        table.show_rows(index.keys_of(kept), lambda j: result_cells(every[kept[j]]))
         run = self._runs.get(inv)
         if run is not None:
             when = run.generated_at.strftime("%Y-%m-%d %H:%M") if run.generated_at else ""
@@ -233,7 +233,7 @@ class RunNodesScreen(_RunsView):
         every = digest.node_runs(data)
         index = digest.node_runs_index(data)
         kept = index.matching(self.filter_words())
-        self.query_one("#rn-nodes", VirtualTable).show_rows([index.keys[i] for i in kept], lambda j: node_cells(every[kept[j]]))
+        self.query_one("#rn-nodes", VirtualTable).show_rows(index.keys_of(kept), lambda j: node_cells(every[kept[j]]))
 
     def on_virtual_table_row_selected(self, event: VirtualTable.RowSelected) -> None:
         event.stop()

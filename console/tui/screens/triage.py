@@ -25,7 +25,6 @@ from rich.console import Group
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -35,6 +34,7 @@ from console.textsafe import clean
 from console.tui.messages import ShowNode
 from console.tui.screens.base import ConsoleScreen
 from console.tui.state import AppData
+from console.tui.widgets.text_view import TextView
 
 #: How many blast-radius models the node list names (the body counts them all).
 LIST_MODELS = 40
@@ -124,8 +124,7 @@ class TriageScreen(ConsoleScreen):
     def compose_body(self) -> Iterable[Widget]:
         yield Static(id="tr-title")
         yield OptionList(id="tr-nodes")
-        with VerticalScroll(id="tr-body"):
-            yield Static(id="tr-content")
+        yield TextView(id="tr-body")
 
     def on_mount(self) -> None:
         self.query_one("#tr-nodes", OptionList).focus()
@@ -165,7 +164,7 @@ class TriageScreen(ConsoleScreen):
         self.subject, self.result = subject, result
         title, body, items, options_list = shown
         self.query_one("#tr-title", Static).update(title)
-        self.query_one("#tr-content", Static).update(body)
+        self.query_one("#tr-body", TextView).update(body)
         options = self.query_one("#tr-nodes", OptionList)
         keep = self.selected_node() if subject == self._listed else None  # a refresh keeps the cursor; a new triage starts at the top
         self._listed = subject
@@ -224,13 +223,13 @@ class TriageScreen(ConsoleScreen):
 
     # -- the body -----------------------------------------------------------------------------
     def action_page_down(self) -> None:
-        self.query_one("#tr-body", VerticalScroll).scroll_page_down(animate=False)
+        self.query_one("#tr-body", TextView).scroll_page_down(animate=False)
 
     def action_page_up(self) -> None:
-        self.query_one("#tr-body", VerticalScroll).scroll_page_up(animate=False)
+        self.query_one("#tr-body", TextView).scroll_page_up(animate=False)
 
     def action_top(self) -> None:
-        self.query_one("#tr-body", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#tr-body", TextView).scroll_home(animate=False)
 
     def action_bottom(self) -> None:
-        self.query_one("#tr-body", VerticalScroll).scroll_end(animate=False)
+        self.query_one("#tr-body", TextView).scroll_end(animate=False)

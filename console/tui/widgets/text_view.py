@@ -1,0 +1,101 @@
+"""A long rich renderable that scrolls, drawn a screenful at a time.
+
+Textual's ``Static`` renders every line of its content into a ``Strip`` and keeps them all
+(``Widget._render_content``), each Strip with seven caches of its own: the Triage of the
+latest run at 10k nodes is about 1,600 lines, and its Static held 3 MiB of an open app's
+memory for one screen (measured with ``benchmarks/bench_tui.py``'s memory lines).
+:class:`TextView` keeps the renderable, and renders it part by part (the renderables of a
+``Group``, one level down: the Triage's sections): each part is rendered once per width to
+count its lines, then again when it scrolls into view, and only the parts on screen keep
+their lines (rich's ``Console.render_lines``, as ``Static`` renders them); Strips are built
+for the lines on screen only.
+
+It scrolls as a ``VerticalScroll`` holding a ``Static`` does (``scroll_page_down``,
+``scroll_home``, the mouse wheel, the scrollbar); :attr:`content` is what was last given to
+:meth:`update`. Untrusted text must reach it as rich ``Text`` (never markup), as for ``Static``.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from rich.console import Group, RenderableType
+from rich.segment import Segment
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class TextView(ScrollView):
+    """A renderable shown a screenful at a time (see the module docstring)."""
+
+    DEFAULT_CSS = """
+    TextView {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+    }
+    """
+
+    def __init__(self, content: RenderableType = "", *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.content: RenderableType = content
+        self._parts: list[RenderableType] = []
+        self._starts: list[int] = [0]  # the first line of each part, then the line count
+        self._width = -1  # the width the parts were measured at (-1: to measure)
+        self._rendered: dict[int, list[list[Segment]]] = {}  # part -> its lines, the parts on screen only
+        self._strips: dict[int, Strip] = {}  # line index -> Strip, the lines on screen only
+
+    def update(self, content: RenderableType) -> None:
+        """Show ``content`` (measured now when the widget has a size, else at its first draw)."""
+        self.content = content
+        parts = list(content.renderables) if isinstance(content, Group) else [content]
+        self._parts = [Text(p) if isinstance(p, str) else p for p in parts]
+        self._width = -1
+        self.refresh()
+        self._layout_lines()
+
+    def _render_part(self, part: int) -> list[list[Segment]]:
+        console = self.app.console
+        options = console.options.update(width=self._width, height=None, highlight=False)
+        return console.render_lines(self._parts[part], options, style=self.rich_style, pad=True, new_lines=False)
+
+    def _layout_lines(self) -> None:
+        """Measure the parts at the current width, and size the scroll area."""
+        width = self.scrollable_content_region.width
+        if width <= 0 or not self.is_mounted:
+            return
+        if width != self._width:
+            self._width = width
+            self._rendered.clear()
+            self._strips.clear()
+            starts = [0]
+            for part in range(len(self._parts)):
+                starts.append(starts[-1] + len(self._render_part(part)))  # (the lines go: counted only)
+            self._starts = starts
+        size = Size(width, self._starts[-1])
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    def on_resize(self) -> None:
+        self._layout_lines()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if width != self._width:
+            self._layout_lines()
+        index = self.scroll_offset.y + y
+        if not 0 <= index < self._starts[-1]:
+            return Strip.blank(width, self.rich_style)
+        strip = self._strips.get(index)
+        if strip is None:
+            if len(self._strips) > 2 * max(self.size.height, 1):  # scrolled on: the lines left behind go
+                self._strips.clear()
+                self._rendered.clear()
+            part = bisect_right(self._starts, index) - 1
+            lines = self._rendered.get(part)
+            if lines is None:
+                lines = self._rendered[part] = self._render_part(part)
+            strip = self._strips[index] = Strip(lines[index - self._starts[part]], width)
+        return strip
