@@ -68,7 +68,7 @@ def empty_frames(tables: Mapping[str, Any] | None = None) -> dict[str, pl.DataFr
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # (see __repr__)
 class AppData:
     """One load of the project, as every screen sees it (never mutated; a refresh makes a new one).
 
@@ -105,6 +105,18 @@ class AppData:
     collect_note: str = ""
     evaluated: bool = False
     partial: bool = False
+
+    def __repr__(self) -> str:
+        """A short one: Textual's ``@work`` names each worker by the repr of its arguments, and
+        the dataclass's own wrote every finding (130 ms on the UI thread per worker started
+        with a load at 10k nodes).
+
+        Example:
+            >>> AppData(ctx=None, generation=2)
+            <AppData generation 2: 0 findings, evaluated False, partial False>
+        """
+        return (f"<AppData generation {self.generation}: {len(self.findings)} findings, "
+                f"evaluated {self.evaluated}, partial {self.partial}>")
 
     # -- cheap indexes, computed once per load (in the worker, see warm) ----------------------
     @cached_property
