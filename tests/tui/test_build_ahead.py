@@ -80,3 +80,24 @@ async def test_a_first_visit_draws_a_screen_laid_out_and_styled_ahead(sample_loc
         assert "restyle" in calls
         table = checks.query_one("#ck-table")
         assert table._row_styles()[0] == table.get_component_styles("datatable--even-row").rich_style
+
+
+async def test_a_screen_left_lets_its_lines_go_and_draws_them_again_on_the_next_visit(sample_loc):
+    app = make_app(sample_loc)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        checks = app.get_screen("checks")
+        table = checks.query_one("#ck-table")
+        assert table._styles_cache._cache  # drawn ahead: its first visit draws from these
+        await pilot.press("3")
+        await pilot.pause()
+        shown = [table.render_line(y).text for y in range(3)]
+        await pilot.press("1")
+        await pilot.pause()
+        assert not table._styles_cache._cache and not table._cache  # left: its lines are gone
+        checks.prepare_hidden()  # (what idle time runs for a hidden screen)
+        assert not table._styles_cache._cache  # laid out while hidden, not rendered again
+        await pilot.press("3")
+        await pilot.pause()
+        assert app.screen is checks and table._styles_cache._cache  # rendered again for the visit
+        assert [table.render_line(y).text for y in range(3)] == shown

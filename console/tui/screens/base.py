@@ -31,6 +31,14 @@ and rendered the whole screen before its first frame (70 to 110 ms of CPU at 10k
 Textual has no public API for either: this uses ``Screen._refresh_layout`` and the screen's
 compositor, which is what Textual runs for the current screen; ``tests/tui/test_build_ahead.py``
 fails loudly if a Textual release changes them.
+
+A screen that was shown and is left lets its rendered lines go (:meth:`ConsoleScreen.on_screen_suspend`:
+its widgets' line caches, a table's rows, a text view's lines) and keeps its layout: while it is
+hidden it is laid out again when it must be, never rendered again. Textual keeps every line on
+screen as a ``Strip`` with seven caches of its own, and the lines each screen drew (about 500
+Strips a screen at 160x48) were 3 MiB of an open app's memory at 10k nodes; the next visit
+renders one screenful again (a screen switch 11 -> 25 ms median at 10k nodes, measured with
+``benchmarks/bench_tui.py``, against the 100 ms target).
 """
 
 from __future__ import annotations
@@ -72,6 +80,7 @@ class ConsoleScreen(Screen):
         self._pending: list[Callable[[], object]] = []
         self._styled_for: tuple | None = None  # css_state() when the screen was last styled whole
         self._drawn_ahead = False  # prepare_hidden() ran: keep the hidden screen drawn in idle time
+        self._shown = False  # it was shown once: hidden again, it is laid out, not rendered (module docstring)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.TITLE_TEXT)
@@ -114,11 +123,21 @@ class ConsoleScreen(Screen):
         self._layout_required = self._repaint_required = False
         self._compositor.update_widgets(self._dirty_widgets)
         self._dirty_widgets.clear()
-        self._compositor.render_update(full=True)  # into the widgets' line caches
+        if not self._shown:  # a first visit draws from the caches; a later one renders (module docstring)
+            self._compositor.render_update(full=True)  # into the widgets' line caches
 
     def on_idle(self, event: events.Idle) -> None:
         if self._drawn_ahead:
             self.prepare_hidden()
+
+    def on_screen_suspend(self, event: events.ScreenSuspend) -> None:
+        """Left: the rendered lines go, the layout stays (see the module docstring)."""
+        self._shown = True
+        for widget in self.walk_children(with_self=True):
+            widget._styles_cache.clear()  # (Textual's line cache of a widget: rendered again on demand)
+            forget = getattr(widget, "forget_lines", None)
+            if forget is not None:
+                forget()
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         """Before Textual's own resume handler: no restyle when the app's CSS is unchanged

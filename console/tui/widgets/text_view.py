@@ -78,6 +78,11 @@ class TextView(ScrollView):
         if size != self.virtual_size:
             self.virtual_size = size
 
+    def forget_lines(self) -> None:
+        """Let the rendered lines go (a screen that is left: ``ConsoleScreen.on_screen_suspend``)."""
+        self._strips.clear()
+        self._rendered.clear()
+
     def on_resize(self) -> None:
         self._layout_lines()
 

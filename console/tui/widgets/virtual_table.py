@@ -177,6 +177,10 @@ class VirtualTable(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return len(self._keys)
 
+    def forget_lines(self) -> None:
+        """Let the rendered rows go (a screen that is left: ``ConsoleScreen.on_screen_suspend``)."""
+        self._cache.clear()
+
     def index_of(self, key: str) -> int | None:
         """The index of the row ``key``, or None (a scan: about 0.1 ms per 10,000 rows, less
         than building a dict for each new list of rows)."""
