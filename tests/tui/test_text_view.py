@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from console.tui.widgets.text_view import TextView
+from console.tui.widgets.text_view import KEEP_SCREENS, TextView
 
 SECTIONS = 300
 
@@ -32,6 +32,10 @@ def expected_lines(width: int) -> list[str]:
     return ["".join(s.text for s in line).rstrip() for line in console.render_lines(body(), console.options, pad=True)]
 
 
+def kept_lines(view: TextView) -> int:
+    return sum(len(lines) for lines in view._rendered.values())
+
+
 def shown(view: TextView) -> list[str]:
     return [view.render_line(y).text.rstrip() for y in range(view.size.height)]
 
@@ -46,7 +50,7 @@ async def test_a_long_group_shows_what_rich_renders_a_screenful_at_a_time():
         want = expected_lines(width)
         assert view.virtual_size.height == len(want) >= 5 * SECTIONS
         assert shown(view) == want[: view.size.height]
-        assert len(view._rendered) <= 8  # the parts on screen only (4 or 5 here), not 300
+        assert kept_lines(view) <= KEEP_SCREENS * view.size.height + 5  # the parts on screen and around it, not 300
         view.scroll_to(y=len(want) // 2, animate=False)
         await pilot.pause()
         top = view.scroll_offset.y
@@ -54,7 +58,7 @@ async def test_a_long_group_shows_what_rich_renders_a_screenful_at_a_time():
         view.scroll_end(animate=False)
         await pilot.pause()
         assert shown(view)[-1] == want[-1] and "[not markup]" in "\n".join(shown(view))  # text, never markup
-        assert len(view._rendered) <= 8
+        assert kept_lines(view) <= KEEP_SCREENS * view.size.height + 5
 
 
 async def test_a_new_width_measures_again_and_an_update_starts_over():
@@ -71,3 +75,16 @@ async def test_a_new_width_measures_again_and_an_update_starts_over():
         view.update(Text("short"))
         await pilot.pause()
         assert view.virtual_size.height == 1 and shown(view)[0] == "short"
+
+
+async def test_the_next_screenful_is_rendered_ahead_once_a_screen_is_drawn():
+    app = ViewApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        view = app.query_one(TextView)
+        view.update(body())
+        await pilot.pause()
+        await pilot.pause()
+        below = view.scroll_offset.y + 2 * view.size.height - 1
+        assert any(view._starts[p] <= below < view._starts[p + 1] for p in view._rendered)  # a page down is ready
+        view.forget_lines()
+        assert not view._rendered and not view._strips

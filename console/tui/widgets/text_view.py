@@ -18,6 +18,7 @@ It scrolls as a ``VerticalScroll`` holding a ``Static`` does (``scroll_page_down
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import OrderedDict
 
 from rich.console import Group, RenderableType
 from rich.segment import Segment
@@ -25,6 +26,9 @@ from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+#: Lines of rendered parts kept, in screenfuls (the one shown, one below, one above, and a spare).
+KEEP_SCREENS = 4
 
 
 class TextView(ScrollView):
@@ -44,8 +48,11 @@ class TextView(ScrollView):
         self._parts: list[RenderableType] = []
         self._starts: list[int] = [0]  # the first line of each part, then the line count
         self._width = -1  # the width the parts were measured at (-1: to measure)
-        self._rendered: dict[int, list[list[Segment]]] = {}  # part -> its lines, the parts on screen only
+        # part -> its lines, least recently drawn first: the parts on screen and about a screenful
+        # above and below it (rendered ahead in idle time, see _render_around), at most KEEP_SCREENS
+        self._rendered: OrderedDict[int, list[list[Segment]]] = OrderedDict()
         self._strips: dict[int, Strip] = {}  # line index -> Strip, the lines on screen only
+        self._around = -1  # the top line the parts around were last rendered for
 
     def update(self, content: RenderableType) -> None:
         """Show ``content`` (measured now when the widget has a size, else at its first draw)."""
@@ -61,6 +68,20 @@ class TextView(ScrollView):
         options = console.options.update(width=self._width, height=None, highlight=False)
         return console.render_lines(self._parts[part], options, style=self.rich_style, pad=True, new_lines=False)
 
+    def _lines_of(self, part: int) -> list[list[Segment]]:
+        """A part's lines: kept ones, else rendered (and the least recently drawn let go)."""
+        lines = self._rendered.get(part)
+        if lines is not None:
+            self._rendered.move_to_end(part)
+            return lines
+        lines = self._rendered[part] = self._render_part(part)
+        budget = KEEP_SCREENS * max(self.size.height, 1)
+        kept = sum(len(v) for v in self._rendered.values())
+        while kept > budget and len(self._rendered) > 1:
+            _, gone = self._rendered.popitem(last=False)
+            kept -= len(gone)
+        return lines
+
     def _layout_lines(self) -> None:
         """Measure the parts at the current width, and size the scroll area."""
         width = self.scrollable_content_region.width
@@ -70,6 +91,7 @@ class TextView(ScrollView):
             self._width = width
             self._rendered.clear()
             self._strips.clear()
+            self._around = -1
             starts = [0]
             for part in range(len(self._parts)):
                 starts.append(starts[-1] + len(self._render_part(part)))  # (the lines go: counted only)
@@ -82,9 +104,29 @@ class TextView(ScrollView):
         """Let the rendered lines go (a screen that is left: ``ConsoleScreen.on_screen_suspend``)."""
         self._strips.clear()
         self._rendered.clear()
+        self._around = -1
 
     def on_resize(self) -> None:
         self._layout_lines()
+
+    def _render_around(self) -> None:
+        """Render ahead the parts a screenful below and above the one shown, after it is drawn
+        (a page down then only builds Strips: a part with its tables costs 10 to 25 ms to
+        render at 10k nodes' Triage)."""
+        top, height = self.scroll_offset.y, max(self.size.height, 1)
+        if top == self._around or not self._parts or self._width < 0:
+            return
+        self._around = top
+        total = self._starts[-1]
+        first = bisect_right(self._starts, max(top - height, 0)) - 1
+        last = bisect_right(self._starts, max(min(top + 2 * height, total) - 1, 0)) - 1
+        shown = range(bisect_right(self._starts, top) - 1, bisect_right(self._starts, max(min(top + height, total) - 1, 0)))
+        for part in [*range(shown.stop, last + 1), *range(first, shown.start)]:  # below first: the likelier next
+            if part not in self._rendered:
+                self._lines_of(part)
+        for part in shown:  # (what is on screen stays the most recently drawn)
+            if part in self._rendered:
+                self._rendered.move_to_end(part)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -93,14 +135,12 @@ class TextView(ScrollView):
         index = self.scroll_offset.y + y
         if not 0 <= index < self._starts[-1]:
             return Strip.blank(width, self.rich_style)
+        if y == 0 and self.scroll_offset.y != self._around:
+            self.call_after_refresh(self._render_around)
         strip = self._strips.get(index)
         if strip is None:
-            if len(self._strips) > 2 * max(self.size.height, 1):  # scrolled on: the lines left behind go
+            if len(self._strips) > 2 * max(self.size.height, 1):  # scrolled on: the Strips left behind go
                 self._strips.clear()
-                self._rendered.clear()
             part = bisect_right(self._starts, index) - 1
-            lines = self._rendered.get(part)
-            if lines is None:
-                lines = self._rendered[part] = self._render_part(part)
-            strip = self._strips[index] = Strip(lines[index - self._starts[part]], width)
+            strip = self._strips[index] = Strip(self._lines_of(part)[index - self._starts[part]], width)
         return strip
