@@ -27,7 +27,8 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-#: Lines of rendered parts kept, in screenfuls (the one shown, one below, one above, and a spare).
+#: Lines of rendered parts kept, in screenfuls (the one shown, one below, one above, and a spare;
+#: the first and last screenfuls besides).
 KEEP_SCREENS = 4
 
 
@@ -49,10 +50,12 @@ class TextView(ScrollView):
         self._starts: list[int] = [0]  # the first line of each part, then the line count
         self._width = -1  # the width the parts were measured at (-1: to measure)
         # part -> its lines, least recently drawn first: the parts on screen and about a screenful
-        # above and below it (rendered ahead in idle time, see _render_around), at most KEEP_SCREENS
+        # above and below it (rendered ahead in idle time, see _render_around), at most KEEP_SCREENS,
+        # and those of the first and last screenfuls
         self._rendered: OrderedDict[int, list[list[Segment]]] = OrderedDict()
         self._strips: dict[int, Strip] = {}  # line index -> Strip, the lines on screen only
         self._around = -1  # the top line the parts around were last rendered for
+        self._ends: set[int] = set()  # the parts of the first and last screenfuls: kept (g and G jump there)
 
     def update(self, content: RenderableType) -> None:
         """Show ``content`` (measured now when the widget has a size, else at its first draw)."""
@@ -76,10 +79,11 @@ class TextView(ScrollView):
             return lines
         lines = self._rendered[part] = self._render_part(part)
         budget = KEEP_SCREENS * max(self.size.height, 1)
-        kept = sum(len(v) for v in self._rendered.values())
-        while kept > budget and len(self._rendered) > 1:
-            _, gone = self._rendered.popitem(last=False)
-            kept -= len(gone)
+        kept = sum(len(v) for p, v in self._rendered.items() if p not in self._ends)
+        for old in [p for p in self._rendered if p not in self._ends and p != part]:  # least recently drawn first
+            if kept <= budget:
+                break
+            kept -= len(self._rendered.pop(old))
         return lines
 
     def _layout_lines(self) -> None:
@@ -96,6 +100,10 @@ class TextView(ScrollView):
             for part in range(len(self._parts)):
                 starts.append(starts[-1] + len(self._render_part(part)))  # (the lines go: counted only)
             self._starts = starts
+            height, total = max(self.size.height, 1), starts[-1]
+            top_end = bisect_right(starts, max(min(height, total) - 1, 0))
+            bottom = bisect_right(starts, max(total - height, 0)) - 1
+            self._ends = {*range(top_end), *range(bottom, len(self._parts))}
         size = Size(width, self._starts[-1])
         if size != self.virtual_size:
             self.virtual_size = size
@@ -110,9 +118,9 @@ class TextView(ScrollView):
         self._layout_lines()
 
     def _render_around(self) -> None:
-        """Render ahead the parts a screenful below and above the one shown, after it is drawn
-        (a page down then only builds Strips: a part with its tables costs 10 to 25 ms to
-        render at 10k nodes' Triage)."""
+        """Render ahead the parts a screenful below and above the one shown, and those of the
+        first and last screenfuls, after it is drawn (a page down, ``g`` or ``G`` then only
+        builds Strips: a part with its tables costs 10 to 25 ms to render at 10k nodes' Triage)."""
         top, height = self.scroll_offset.y, max(self.size.height, 1)
         if top == self._around or not self._parts or self._width < 0:
             return
@@ -121,7 +129,7 @@ class TextView(ScrollView):
         first = bisect_right(self._starts, max(top - height, 0)) - 1
         last = bisect_right(self._starts, max(min(top + 2 * height, total) - 1, 0)) - 1
         shown = range(bisect_right(self._starts, top) - 1, bisect_right(self._starts, max(min(top + height, total) - 1, 0)))
-        for part in [*range(shown.stop, last + 1), *range(first, shown.start)]:  # below first: the likelier next
+        for part in [*range(shown.stop, last + 1), *range(first, shown.start), *sorted(self._ends)]:  # below first: the likelier next
             if part not in self._rendered:
                 self._lines_of(part)
         for part in shown:  # (what is on screen stays the most recently drawn)
