@@ -135,6 +135,7 @@ class ChecksScreen(FilteredTableKeys, ConsoleScreen):
         self._kept: Sequence[int] = []  # indices into data.findings, as listed
         self._code: dict[str, tuple[str | None, str | None]] = {}
         self._code_generation = -1
+        self._columns: tuple[AppData, dict[str, list[str]]] | None = None  # while the filter has terms
         self._code_timer = None
         self._detail_for: tuple | None = None  # (the load, the finding) the detail pane shows
 
@@ -166,7 +167,13 @@ class ChecksScreen(FilteredTableKeys, ConsoleScreen):
             return
         flt = parse_filter(self.filter_box().value)
         index, findings = search_index(data), data.findings
-        among = flt.candidates(finding_columns(data)) if any(flt.terms) else None
+        among = None
+        if any(flt.terms):  # the findings' columns: built for the first term, kept while there are terms
+            if self._columns is None or self._columns[0] is not data:
+                self._columns = (data, finding_columns(data))
+            among = flt.candidates(self._columns[1])
+        else:
+            self._columns = None
         kept = index.matching(flt.words, among, among_key=flt.terms)
         self._kept = kept
         names = data.names
